@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The module table: which modules this ferryd has, in the order their
+ * sections are parsed and their runtime is started (stopped in reverse).
+ * Adding a module is one line here and one in module.h's users: nothing
+ * else in the agent changes.
+ */
+#include <stddef.h>
+
+#include "conf.h"
+#include "module.h"
+
+const struct ferry_module *const ferry_modules[] = { NULL };
+
+const unsigned ferry_nmodules =
+    sizeof(ferry_modules) / sizeof(ferry_modules[0]) - 1;
+
+_Static_assert(
+    sizeof(ferry_modules) / sizeof(ferry_modules[0]) - 1 <= FERRY_MODULES_MAX,
+    "too many modules for FERRY_MODULES_MAX");

@@ -1,0 +1,1 @@
+# bgpd: automake fragment (filled in by the module)

@@ -1,0 +1,1 @@
+# bpf: automake fragment (filled in by the module)

@@ -1,0 +1,14 @@
+# conf/: the example config and the systemd unit.
+ferrysysconfdir = $(sysconfdir)/ferry
+dist_ferrysysconf_DATA = conf/ferryd.conf
+
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = conf/ferryd.service
+EXTRA_DIST += conf/ferryd.service.in
+CLEANFILES += conf/ferryd.service
+
+conf/ferryd.service: conf/ferryd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) conf && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    $(srcdir)/conf/ferryd.service.in > $@.tmp && mv $@.tmp $@

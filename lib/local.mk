@@ -1,0 +1,6 @@
+# lib/: no daemon state; everything can link it.
+lib_libferry_a_SOURCES += \
+	lib/buf.c lib/buf.h \
+	lib/log.c lib/log.h \
+	lib/prefix.c lib/prefix.h \
+	lib/xalloc.c lib/xalloc.h

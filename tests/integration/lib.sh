@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Shared helpers for integration tests.  Source it first thing:
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# Every namespace, process and file a test creates is registered here and
+# removed by an EXIT trap, whether the test passes, fails or is killed.
+# Processes are stopped by the pid we started them with, never by name.
+# Exit codes follow automake: 0 pass, 77 skip (with a reason), else fail.
+
+set -u
+
+: "${FERRY_BUILDDIR:?FERRY_BUILDDIR must point at the build directory}"
+FERRYD=$FERRY_BUILDDIR/agent/ferryd
+FERRYCTL=$FERRY_BUILDDIR/tools/ferryctl
+T_NAME=$(basename "$0" .sh)
+T_DIR=$(mktemp -d "/tmp/ferry-$T_NAME.XXXXXX")
+T_NETNS=""
+T_PIDS=""
+# Short unique prefix for namespace and link names (IFNAMSIZ is 16).
+T_ID=$(printf '%04x' $(($$ % 65536)))
+
+log() { printf '[%s] %s\n' "$T_NAME" "$*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+skip() { log "SKIP: $*"; exit 77; }
+
+t_cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM
+	for pid in $T_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $T_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in $T_NETNS; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		for f in "$T_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			log "---- $(basename "$f") (last 30 lines)"
+			tail -n 30 "$f" >&2
+		done
+	fi
+	rm -rf "$T_DIR"
+	exit "$rc"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	ip netns add "fy-probe-$T_ID" 2>/dev/null ||
+		skip "cannot create network namespaces here"
+	ip netns del "fy-probe-$T_ID"
+}
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+	done
+}
+
+# netns_add NAME: create namespace fy-$T_ID-NAME with lo up; prints its name.
+netns_add() {
+	local ns="fy-$T_ID-$1"
+	ip netns add "$ns" || fail "cannot create namespace $ns"
+	T_NETNS="$T_NETNS $ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# track_pid PID: stop this process on exit.
+track_pid() { T_PIDS="$T_PIDS $1"; }
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while [ "$i" -lt $((limit * 10)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# ferryd_conf NAME [extra config text]: write a config with a private
+# socket and pid file under T_DIR; prints its path.
+ferryd_conf() {
+	local name=$1 extra=${2:-}
+	cat >"$T_DIR/$name.conf" <<CONF
+pid-file = "$T_DIR/$name.pid";
+control = { socket = "$T_DIR/$name.sock"; };
+$extra
+CONF
+	echo "$T_DIR/$name.conf"
+}
+
+# ferryd_start NS NAME [ferryd args]: start ferryd -f in NS with the config
+# from ferryd_conf NAME; sets FERRYD_PID; waits until it answers status.
+ferryd_start() {
+	local ns=$1 name=$2
+	shift 2
+	ip netns exec "$ns" "$FERRYD" -f -c "$T_DIR/$name.conf" "$@" \
+		>>"$T_DIR/$name.log" 2>&1 &
+	FERRYD_PID=$!
+	track_pid "$FERRYD_PID"
+	wait_for 10 "$FERRYCTL" -s "$T_DIR/$name.sock" status ||
+		fail "ferryd $name did not come up"
+}
+
+# ctl NAME ARGS...: ferryctl against ferryd NAME.
+ctl() {
+	local name=$1
+	shift
+	"$FERRYCTL" -s "$T_DIR/$name.sock" "$@"
+}
+
+# jget JSON FILTER: evaluate a jq filter, raw output.
+jget() { printf '%s' "$1" | jq -r "$2"; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}

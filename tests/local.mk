@@ -1,0 +1,42 @@
+# tests/: unit tests (cmocka), golden config tests, fuzz targets.
+# Integration tests (root, namespaces) run through tests/integration/run.
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_config tests/unit/test_ctl_proto
+TESTS += tests/unit/test_config tests/unit/test_ctl_proto
+endif
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_LIBS)
+tests_unit_test_ctl_proto_SOURCES = tests/unit/test_ctl_proto.c
+tests_unit_test_ctl_proto_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ctl_proto_LDADD = $(TEST_LIBS)
+
+# Golden tests: each tests/config/NAME.conf is a test; golden.sh runs
+# `ferryd -nv` on it and compares with NAME.out.
+GOLDEN_CONFS = \
+	tests/config/minimal.conf \
+	tests/config/full.conf \
+	tests/config/example.conf \
+	tests/config/many-errors.conf \
+	tests/config/syntax-error.conf
+TESTS += $(GOLDEN_CONFS)
+TEST_EXTENSIONS = .conf
+CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh
+AM_CONF_LOG_FLAGS = $(abs_top_builddir)/agent/ferryd
+EXTRA_DIST += $(GOLDEN_CONFS) $(GOLDEN_CONFS:.conf=.out) \
+	tests/config/golden.sh
+
+EXTRA_DIST += tests/integration tests/fuzz/corpus tests/lsan.supp
+
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_config tests/fuzz/fuzz_ctl_proto
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c
+tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_config_LDADD = lib/libferry.a $(FUZZ_LIBS)
+tests_fuzz_fuzz_ctl_proto_SOURCES = tests/fuzz/fuzz_ctl_proto.c
+tests_fuzz_fuzz_ctl_proto_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ctl_proto_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_ctl_proto_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
