@@ -633,8 +633,7 @@ conf_dump(const struct ferry_config *cf, config_t *lc)
 	for (i = 0; i < ferry_nmodules; i++) {
 		if (cf->mod[i] == NULL)
 			continue;
-		g = conf_dump_group(root, ferry_modules[i]->name);
-		ferry_modules[i]->dump_conf(cf->mod[i], g);
+		ferry_modules[i]->dump_conf(cf->mod[i], root);
 	}
 }
 

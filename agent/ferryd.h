@@ -18,6 +18,13 @@
 struct control;
 struct metrics;
 
+/*
+ * The route protocol number of every kernel route ferryd installs
+ * (rtnetlink's rtm_protocol): how ferryd recognises its own routes after
+ * a restart, and how an operator spots them (`ip route show proto 201`).
+ */
+#define FERRY_RTPROT	201
+
 struct ferryd {
 	struct ev_loop *loop;
 	const char *conf_file;

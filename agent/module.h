@@ -28,8 +28,11 @@ struct ferry_module {
 	void *(*parse_conf)(const config_setting_t *sec,
 	    const struct ferry_config *cf, struct conf_errs *errs);
 	void (*free_conf)(void *conf);
-	/* Write the normalized section into out (a group named after us). */
-	void (*dump_conf)(const void *conf, config_setting_t *out);
+	/*
+	 * Add the normalized section to root (a group named after the
+	 * module), or nothing when the module is not configured.
+	 */
+	void	 (*dump_conf)(const void *conf, config_setting_t *root);
 
 	/* Runtime.  start returns the module's state or NULL on error. */
 	void *(*start)(struct ferryd *, const void *conf);

@@ -9,8 +9,12 @@
 
 #include "conf.h"
 #include "module.h"
+#include "vtep.h"
 
-const struct ferry_module *const ferry_modules[] = { NULL };
+const struct ferry_module *const ferry_modules[] = {
+	&vtep_module,
+	NULL,
+};
 
 const unsigned ferry_nmodules =
     sizeof(ferry_modules) / sizeof(ferry_modules[0]) - 1;

@@ -38,6 +38,8 @@ struct ctl_cmd {
 static void render_status(struct json_object *);
 static void render_ok(struct json_object *);
 static void render_tree(struct json_object *);
+static void render_overlay(struct json_object *);
+static void render_tunnels(struct json_object *);
 
 static const struct ctl_cmd commands[] = {
 	{ "status", "status", render_status,
@@ -46,6 +48,10 @@ static const struct ctl_cmd commands[] = {
 	    "reload the config file (errors are listed)" },
 	{ "show config", "config", render_tree,
 	    "the running config, normalized" },
+	{ "show overlay", "show overlay", render_overlay,
+	    "the vxlan device, its counters and verdicts by reason" },
+	{ "show tunnels", "show tunnels", render_tunnels,
+	    "tunnel entries: prefix, endpoint, VNI, MAC, source, counters" },
 };
 
 static void
@@ -126,6 +132,72 @@ render_ok(struct json_object *r)
 {
 	(void)r;
 	printf("ok\n");
+}
+
+static void
+render_overlay(struct json_object *r)
+{
+	struct json_object *v, *in, *out, *c;
+
+	if (!json_object_object_get_ex(r, "configured", &v) ||
+	    !json_object_get_boolean(v)) {
+		printf("overlay not configured\n");
+		return;
+	}
+	if (!json_object_object_get_ex(r, "device", &v)) {
+		printf("overlay configured but not running (see the log)\n");
+		return;
+	}
+	printf("device %s (ifindex %" PRId64 "), port %" PRId64 ", mtu %" PRId64
+	       ", mac %s\n",
+	    jstr(r, "device"), jint(r, "ifindex"), jint(r, "port"),
+	    jint(r, "mtu"), jstr(r, "mac"));
+	if (json_object_object_get_ex(r, "local", &v))
+		printf("local %s\n", json_object_get_string(v));
+	if (json_object_object_get_ex(r, "local6", &v))
+		printf("local6 %s\n", json_object_get_string(v));
+	printf("vteps %" PRId64 ", tunnels %" PRId64 ", maps in %s\n",
+	    jint(r, "vteps"), jint(r, "tunnels"), jstr(r, "pin-dir"));
+	printf("rx %" PRId64 " packets %" PRId64 " bytes, tx %" PRId64
+	       " packets %" PRId64 " bytes\n",
+	    jint(r, "rx-packets"), jint(r, "rx-bytes"), jint(r, "tx-packets"),
+	    jint(r, "tx-bytes"));
+	if (!json_object_object_get_ex(r, "verdicts", &v) ||
+	    !json_object_object_get_ex(v, "egress", &out) ||
+	    !json_object_object_get_ex(v, "ingress", &in))
+		return;
+	printf("\n%-16s %14s %14s\n", "VERDICT", "EGRESS", "INGRESS");
+	json_object_object_foreach (out, reason, e) {
+		int64_t pi = 0;
+
+		if (json_object_object_get_ex(in, reason, &c))
+			pi = jint(c, "packets");
+		printf("%-16s %14" PRId64 " %14" PRId64 "\n", reason,
+		    jint(e, "packets"), pi);
+	}
+}
+
+static void
+render_tunnels(struct json_object *r)
+{
+	struct json_object *list, *t;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "tunnels", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-20s %-16s %8s %-17s %-9s %-12s %10s %10s\n", "PREFIX",
+	    "ENDPOINT", "VNI", "MAC", "SOURCE", "OWNER", "TX-PKTS", "RX-PKTS");
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(list, i);
+		printf("%-20s %-16s %8" PRId64 " %-17s %-9s %-12s %10" PRId64
+		       " %10" PRId64 "\n",
+		    jstr(t, "prefix"), jstr(t, "endpoint"), jint(t, "vni"),
+		    jstr(t, "mac"), jstr(t, "source"), jstr(t, "owner"),
+		    jint(t, "tx-packets"), jint(t, "rx-packets"));
+	}
+	if (n == 0)
+		printf("(no tunnels)\n");
 }
 
 /* The normalized config, in the config file's own syntax. */

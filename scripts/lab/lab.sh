@@ -21,9 +21,11 @@ lab_netns_add() {
 }
 
 # lab_start NAME NS CMD...: run CMD in NS in the background, pid recorded.
+# Only the network namespace changes (not the mount namespace, as with
+# `ip netns exec`), so /sys/fs/bpf and its pinned maps are the host's.
 lab_start() {
 	local name=$1 ns=$2
 	shift 2
-	ip netns exec "$ns" "$@" >>"$LAB_STATE/$name.log" 2>&1 &
+	nsenter --net="/run/netns/$ns" -- "$@" >>"$LAB_STATE/$name.log" 2>&1 &
 	echo "$!" >"$LAB_STATE/$name.pid"
 }

@@ -41,6 +41,9 @@ t_cleanup() {
 	for ns in $T_NETNS; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	if declare -F t_cleanup_extra >/dev/null; then
+		t_cleanup_extra
+	fi
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		for f in "$T_DIR"/*.log; do
 			[ -f "$f" ] || continue
@@ -104,13 +107,23 @@ CONF
 	echo "$T_DIR/$name.conf"
 }
 
+# in_netns NS CMD...: run CMD in the network namespace NS only.  Unlike
+# `ip netns exec`, this keeps the mount namespace, so /sys/fs/bpf (and
+# pinned maps) are the host's, as they are for a real ferryd.
+in_netns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
 # ferryd_start NS NAME [ferryd args]: start ferryd -f in NS with the config
 # from ferryd_conf NAME; sets FERRYD_PID; waits until it answers status.
 ferryd_start() {
 	local ns=$1 name=$2
 	shift 2
-	ip netns exec "$ns" "$FERRYD" -f -c "$T_DIR/$name.conf" "$@" \
-		>>"$T_DIR/$name.log" 2>&1 &
+	# nsenter execs ferryd: $! is ferryd's own pid.
+	nsenter --net="/run/netns/$ns" -- "$FERRYD" -f -c "$T_DIR/$name.conf" \
+		"$@" >>"$T_DIR/$name.log" 2>&1 &
 	FERRYD_PID=$!
 	track_pid "$FERRYD_PID"
 	wait_for 10 "$FERRYCTL" -s "$T_DIR/$name.sock" status ||

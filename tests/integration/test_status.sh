@@ -43,7 +43,7 @@ code=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' \
 expect_eq "unknown path" "$code" 404
 
 # A second ferryd with the same pid file must refuse to start.
-if ip netns exec "$ns" "$FERRYD" -f -c "$T_DIR/gw.conf" \
+if in_netns "$ns" "$FERRYD" -f -c "$T_DIR/gw.conf" \
 	>"$T_DIR/second.log" 2>&1; then
 	fail "second ferryd started"
 fi

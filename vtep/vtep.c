@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The overlay module (see vtep.h): keeps the set of tunnel entries that
+ * should exist, and makes the BPF maps and the kernel routes match it.
+ *
+ * The set is an array sorted by prefix.  Every change goes through
+ * vtep_tunnel_set/unset, which write only what differs, so a reload that
+ * changes one VTEP touches only that VTEP's entries and traffic to every
+ * other one never notices.
+ *
+ * On start the maps may hold a previous ferryd's entries (they are
+ * pinned).  Those are adopted: an entry that the config still wants keeps
+ * its map entry and counters untouched; the rest are removed once every
+ * source has spoken.  Today the config is the only source present at
+ * start, so that happens right after it is applied.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <netlink/netlink.h>
+
+#include "control.h"
+#include "ferryd.h"
+#include "log.h"
+#include "metrics.h"
+#include "module.h"
+#include "vtep_int.h"
+#include "xalloc.h"
+
+OBJCOUNT(vtep_tunnel);
+
+struct vtep {
+	struct ferryd *d;
+	const struct vtep_conf *conf; /* the running config's section */
+	bool active;		      /* device and programs set up */
+	struct nl_sock *nl;
+	struct vtep_dev dev;
+	struct vtep_bpf *bpf;
+	struct vtep_entry *ents; /* sorted by prefix */
+	size_t n, cap;
+	uint32_t next_id;
+};
+
+static const char *const source_names[] = {
+	[VTEP_SRC_STATIC] = "static",
+	[VTEP_SRC_BGP] = "bgp",
+	[VTEP_SRC_WORKLOAD] = "workload",
+	[VTEP_SRC_MAX] = "adopted",
+};
+
+const char *
+vtep_source_name(enum vtep_source s)
+{
+	return s <= VTEP_SRC_MAX ? source_names[s] : "unknown";
+}
+
+int
+vtep_entry_cmp(const void *a, const void *b)
+{
+	const struct vtep_entry *x = a, *y = b;
+
+	return prefix_cmp(&x->t.prefix, &y->t.prefix);
+}
+
+/* Index of prefix, or where it would go (found says which). */
+static size_t
+vtep_find(const struct vtep *v, const struct prefix *p, bool *found)
+{
+	size_t lo = 0, hi = v->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = prefix_cmp(&v->ents[mid].t.prefix, p)) == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/*
+ * The MTU of a route.  The device MTU leaves room for an IPv4 underlay
+ * when there is one; prefixes behind IPv6 endpoints need 20 bytes more.
+ */
+static unsigned
+vtep_route_mtu(const struct vtep *v, const struct vtep_tunnel *t)
+{
+	if (t->endpoint.family == AF_INET6 && v->conf->mtu == 0 &&
+	    v->conf->local4.family != 0)
+		return v->dev.mtu - (VTEP_OVERHEAD6 - VTEP_OVERHEAD4);
+	return 0;
+}
+
+static bool
+tunnel_same(const struct vtep_tunnel *a, const struct vtep_tunnel *b)
+{
+	return addr_cmp(&a->endpoint, &b->endpoint) == 0 && a->vni == b->vni &&
+	    memcmp(a->mac, b->mac, 6) == 0;
+}
+
+static void
+entry_fill(struct vtep_entry *e, const struct vtep_tunnel *t, uint32_t id)
+{
+	e->t = *t;
+	e->id = id;
+	snprintf(
+	    e->owner, sizeof(e->owner), "%s", t->owner != NULL ? t->owner : "");
+	e->t.owner = NULL; /* the array moves; owner is read via e */
+}
+
+int
+vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
+{
+	struct vtep_route r = { t->prefix, vtep_route_mtu(v, t) };
+	struct vtep_entry e, *cur;
+	char buf[PREFIX_STRLEN];
+	bool found;
+	size_t i;
+
+	if (!v->active)
+		return -1;
+	i = vtep_find(v, &t->prefix, &found);
+	if (found) {
+		cur = &v->ents[i];
+		if (cur->t.source != t->source &&
+		    cur->t.source != VTEP_SRC_MAX) {
+			log_warn("overlay: prefix owned by another source: "
+				 "prefix=%s owner=%s refused=%s",
+			    prefix_fmt(&t->prefix, buf, sizeof(buf)),
+			    vtep_source_name(cur->t.source),
+			    vtep_source_name(t->source));
+			return -1;
+		}
+		entry_fill(&e, t, cur->id);
+		if (!tunnel_same(&cur->t, t)) {
+			if (vtep_bpf_set(v->bpf, &e, cur) == -1)
+				return -1;
+			log_info("overlay: tunnel changed: prefix=%s "
+				 "source=%s owner=%s",
+			    prefix_fmt(&t->prefix, buf, sizeof(buf)),
+			    vtep_source_name(t->source), e.owner);
+		}
+		/* Adopted routes may predate an MTU change: always set. */
+		if (vtep_route_set(v->nl, v->dev.ifindex, &r) == -1)
+			return -1;
+		*cur = e;
+		return 0;
+	}
+	entry_fill(&e, t, v->next_id++);
+	if (vtep_bpf_set(v->bpf, &e, NULL) == -1 ||
+	    vtep_route_set(v->nl, v->dev.ifindex, &r) == -1) {
+		vtep_bpf_del(v->bpf, &e);
+		return -1;
+	}
+	if (v->n == v->cap) {
+		v->cap = v->cap == 0 ? 64 : v->cap * 2;
+		v->ents = xreallocarray(v->ents, v->cap, sizeof(*v->ents));
+	}
+	memmove(&v->ents[i + 1], &v->ents[i], (v->n - i) * sizeof(*v->ents));
+	v->ents[i] = e;
+	v->n++;
+	objcount_inc(&objcount_vtep_tunnel);
+	log_info("overlay: tunnel added: prefix=%s endpoint=%s vni=%u "
+		 "source=%s owner=%s",
+	    prefix_fmt(&t->prefix, buf, sizeof(buf)),
+	    addr_fmt(&t->endpoint, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN),
+	    t->vni, vtep_source_name(t->source), e.owner);
+	return 0;
+}
+
+static void
+vtep_entry_remove(struct vtep *v, size_t i)
+{
+	char buf[PREFIX_STRLEN];
+
+	vtep_bpf_del(v->bpf, &v->ents[i]);
+	vtep_route_del(v->nl, v->dev.ifindex, &v->ents[i].t.prefix);
+	log_info("overlay: tunnel removed: prefix=%s source=%s owner=%s",
+	    prefix_fmt(&v->ents[i].t.prefix, buf, sizeof(buf)),
+	    vtep_source_name(v->ents[i].t.source), v->ents[i].owner);
+	memmove(
+	    &v->ents[i], &v->ents[i + 1], (v->n - i - 1) * sizeof(*v->ents));
+	v->n--;
+	objcount_dec(&objcount_vtep_tunnel);
+}
+
+int
+vtep_tunnel_unset(
+    struct vtep *v, const struct prefix *p, enum vtep_source source)
+{
+	bool found;
+	size_t i;
+
+	if (!v->active)
+		return -1;
+	i = vtep_find(v, p, &found);
+	if (!found || v->ents[i].t.source != source)
+		return -1;
+	vtep_entry_remove(v, i);
+	return 0;
+}
+
+/* Is prefix p one of the VTEP switches' in vc? */
+static bool
+static_wants(const struct vtep_conf *vc, const struct prefix *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < vc->nswitches; i++)
+		for (j = 0; j < vc->switches[i].nprefixes; j++)
+			if (prefix_cmp(&vc->switches[i].prefixes[j], p) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * Make the static entries those of vc: remove what it no longer lists
+ * (before adding, so a prefix moving between VTEPs is never refused), then
+ * set every listed one; identical ones are not rewritten.
+ */
+static int
+vtep_static_sync(struct vtep *v, const struct vtep_conf *vc)
+{
+	struct vtep_tunnel t;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = v->n; i-- > 0;)
+		if (v->ents[i].t.source == VTEP_SRC_STATIC &&
+		    !static_wants(vc, &v->ents[i].t.prefix))
+			vtep_entry_remove(v, i);
+	for (i = 0; i < vc->nswitches; i++) {
+		const struct vtep_switch *sw = &vc->switches[i];
+
+		memset(&t, 0, sizeof(t));
+		t.endpoint = sw->endpoint;
+		t.vni = sw->vni;
+		memcpy(t.mac, sw->mac, 6);
+		t.source = VTEP_SRC_STATIC;
+		t.owner = sw->name;
+		for (j = 0; j < sw->nprefixes; j++) {
+			t.prefix = sw->prefixes[j];
+			if (vtep_tunnel_set(v, &t) == -1)
+				rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Remove adopted entries that no source has claimed. */
+static void
+vtep_sweep_adopted(struct vtep *v)
+{
+	size_t i;
+
+	for (i = v->n; i-- > 0;)
+		if (v->ents[i].t.source == VTEP_SRC_MAX)
+			vtep_entry_remove(v, i);
+}
+
+static int
+vtep_activate(struct vtep *v, const struct vtep_conf *vc)
+{
+	struct vtep_route *routes;
+	size_t i;
+	int rc;
+
+	v->conf = vc;
+	if ((v->nl = vtep_nl_open()) == NULL ||
+	    vtep_dev_ensure(v->nl, vc, &v->dev) == -1 ||
+	    (v->bpf = vtep_bpf_open(vc->pin_dir, v->dev.ifindex, vc)) == NULL)
+		return -1;
+	vtep_bpf_read(v->bpf, &v->ents, &v->n);
+	v->cap = v->n;
+	v->next_id = 1;
+	for (i = 0; i < v->n; i++) {
+		if (v->ents[i].id >= v->next_id)
+			v->next_id = v->ents[i].id + 1;
+		objcount_inc(&objcount_vtep_tunnel);
+	}
+	if (v->n > 0)
+		log_info("overlay: adopted tunnel entries: count=%zu", v->n);
+	v->active = true;
+	rc = vtep_static_sync(v, vc);
+	vtep_sweep_adopted(v);
+	vtep_bpf_prune(v->bpf, v->ents, v->n);
+	/* Routes: exactly one per entry, stale ferry routes gone. */
+	routes = xcalloc(v->n + 1, sizeof(*routes));
+	for (i = 0; i < v->n; i++) {
+		routes[i].prefix = v->ents[i].t.prefix;
+		routes[i].mtu = vtep_route_mtu(v, &v->ents[i].t);
+	}
+	if (vtep_routes_sync(v->nl, v->dev.ifindex, routes, v->n) == -1)
+		rc = -1;
+	free(routes);
+	log_info("overlay: up: device=%s ifindex=%d mtu=%u tunnels=%zu",
+	    vc->device, v->dev.ifindex, v->dev.mtu, v->n);
+	return rc;
+}
+
+/* Let go of our handles; the kernel state stays (restart, shutdown). */
+static void
+vtep_release(struct vtep *v)
+{
+	vtep_bpf_close(v->bpf);
+	if (v->nl != NULL)
+		nl_socket_free(v->nl);
+	objcount_vtep_tunnel.live -= (int64_t)v->n;
+	free(v->ents);
+	v->bpf = NULL;
+	v->nl = NULL;
+	v->ents = NULL;
+	v->n = v->cap = 0;
+	v->active = false;
+}
+
+/* The overlay left the config: remove the device, routes and maps. */
+static void
+vtep_teardown(struct vtep *v, const struct vtep_conf *old)
+{
+	struct nl_sock *nl = v->nl;
+
+	v->nl = NULL;
+	vtep_release(v);
+	if (nl != NULL) {
+		vtep_dev_delete(nl, old->device); /* routes go with it */
+		nl_socket_free(nl);
+	}
+	vtep_bpf_unpin(old->pin_dir);
+	log_info("overlay: removed: device=%s", old->device);
+}
+
+static bool
+vtep_dev_changed(const struct vtep_conf *a, const struct vtep_conf *b)
+{
+	return strcmp(a->device, b->device) != 0 || a->port != b->port ||
+	    strcmp(a->pin_dir, b->pin_dir) != 0;
+}
+
+static bool
+vtep_link_changed(const struct vtep_conf *a, const struct vtep_conf *b)
+{
+	return a->mtu != b->mtu || a->mac_set != b->mac_set ||
+	    memcmp(a->mac, b->mac, 6) != 0 ||
+	    addr_cmp(&a->local4, &b->local4) != 0 ||
+	    addr_cmp(&a->local6, &b->local6) != 0;
+}
+
+static int
+vtep_reload(void *arg, const void *old_arg, const void *new_arg)
+{
+	struct vtep *v = arg;
+	const struct vtep_conf *old = old_arg, *new = new_arg;
+
+	if (!old->enabled && !new->enabled) {
+		v->conf = new;
+		return 0;
+	}
+	if (old->enabled && !new->enabled) {
+		vtep_teardown(v, old);
+		v->conf = new;
+		return 0;
+	}
+	if (old->enabled && vtep_dev_changed(old, new))
+		vtep_teardown(v, old);
+	if (!v->active)
+		return vtep_activate(v, new);
+	v->conf = new;
+	if (vtep_link_changed(old, new)) {
+		/* MTU, MAC or local addresses: device and config map. */
+		vtep_bpf_close(v->bpf);
+		v->bpf = NULL;
+		if (vtep_dev_ensure(v->nl, new, &v->dev) == -1 ||
+		    (v->bpf = vtep_bpf_open(
+			 new->pin_dir, v->dev.ifindex, new)) == NULL) {
+			v->active = false;
+			return -1;
+		}
+	}
+	return vtep_static_sync(v, new);
+}
+
+static json_object *
+jaddr(const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+
+	return json_object_new_string(addr_fmt(a, buf, sizeof(buf)));
+}
+
+static json_object *
+ctl_show_overlay(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct vtep *v = arg;
+	const struct vtep_conf *vc = v->conf;
+	struct ovl_stat st[OVL_STATS_ENTRIES];
+	json_object *o, *drops, *dir;
+	uint64_t ds[4];
+	char mac[32];
+	int d, r;
+
+	(void)args;
+	(void)err;
+	(void)errlen;
+	o = json_object_new_object();
+	json_object_object_add(
+	    o, "configured", json_object_new_boolean(vc->enabled));
+	if (!v->active)
+		return o;
+	json_object_object_add(o, "device", json_object_new_string(vc->device));
+	json_object_object_add(
+	    o, "ifindex", json_object_new_int(v->dev.ifindex));
+	json_object_object_add(o, "port", json_object_new_int(vc->port));
+	json_object_object_add(o, "mtu", json_object_new_int((int)v->dev.mtu));
+	vtep_mac_fmt(v->dev.mac, mac, sizeof(mac));
+	json_object_object_add(o, "mac", json_object_new_string(mac));
+	if (vc->local4.family != 0)
+		json_object_object_add(o, "local", jaddr(&vc->local4));
+	if (vc->local6.family != 0)
+		json_object_object_add(o, "local6", jaddr(&vc->local6));
+	json_object_object_add(
+	    o, "vteps", json_object_new_int((int)vc->nswitches));
+	json_object_object_add(o, "tunnels", json_object_new_int((int)v->n));
+	json_object_object_add(
+	    o, "pin-dir", json_object_new_string(vc->pin_dir));
+	if (vtep_dev_stats(v->nl, v->dev.ifindex, ds) == 0) {
+		json_object_object_add(
+		    o, "rx-packets", json_object_new_int64((int64_t)ds[0]));
+		json_object_object_add(
+		    o, "rx-bytes", json_object_new_int64((int64_t)ds[1]));
+		json_object_object_add(
+		    o, "tx-packets", json_object_new_int64((int64_t)ds[2]));
+		json_object_object_add(
+		    o, "tx-bytes", json_object_new_int64((int64_t)ds[3]));
+	}
+	vtep_bpf_stats(v->bpf, st);
+	drops = json_object_new_object();
+	for (d = 0; d < OVL_DIR_MAX; d++) {
+		dir = json_object_new_object();
+		for (r = 0; r < OVL_REASON_MAX; r++) {
+			const struct ovl_stat *s = &st[OVL_STATS_KEY(d, r)];
+			json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "packets",
+			    json_object_new_int64((int64_t)s->packets));
+			json_object_object_add(c, "bytes",
+			    json_object_new_int64((int64_t)s->bytes));
+			json_object_object_add(dir, vtep_reason_name(r), c);
+		}
+		json_object_object_add(
+		    drops, d == OVL_DIR_EGRESS ? "egress" : "ingress", dir);
+	}
+	json_object_object_add(o, "verdicts", drops);
+	return o;
+}
+
+static json_object *
+ctl_show_tunnels(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct vtep *v = arg;
+	struct ovl_cnt c;
+	json_object *list = json_object_new_array(), *o;
+	char buf[PREFIX_STRLEN], mac[32];
+	size_t i;
+
+	(void)args;
+	(void)err;
+	(void)errlen;
+	for (i = 0; i < v->n; i++) {
+		const struct vtep_entry *e = &v->ents[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "prefix",
+		    json_object_new_string(
+			prefix_fmt(&e->t.prefix, buf, sizeof(buf))));
+		json_object_object_add(o, "endpoint", jaddr(&e->t.endpoint));
+		json_object_object_add(
+		    o, "vni", json_object_new_int64(e->t.vni));
+		vtep_mac_fmt(e->t.mac, mac, sizeof(mac));
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		json_object_object_add(o, "source",
+		    json_object_new_string(vtep_source_name(e->t.source)));
+		json_object_object_add(
+		    o, "owner", json_object_new_string(e->owner));
+		vtep_bpf_counters(v->bpf, e->id, &c);
+		json_object_object_add(o, "tx-packets",
+		    json_object_new_int64((int64_t)c.tx_packets));
+		json_object_object_add(
+		    o, "tx-bytes", json_object_new_int64((int64_t)c.tx_bytes));
+		json_object_object_add(o, "rx-packets",
+		    json_object_new_int64((int64_t)c.rx_packets));
+		json_object_object_add(
+		    o, "rx-bytes", json_object_new_int64((int64_t)c.rx_bytes));
+		json_object_array_add(list, o);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "tunnels", list);
+	return o;
+}
+
+static void
+vtep_metrics(void *arg, FILE *f)
+{
+	struct vtep *v = arg;
+	struct ovl_stat st[OVL_STATS_ENTRIES];
+	char buf[PREFIX_STRLEN], ep[ADDR_STRLEN];
+	struct ovl_cnt c;
+	int d, r;
+	size_t i;
+
+	if (!v->active)
+		return;
+	metrics_family(f, "ferry_overlay_tunnels", "gauge",
+	    "Tunnel entries in the overlay map.");
+	fprintf(f, "ferry_overlay_tunnels %zu\n", v->n);
+	vtep_bpf_stats(v->bpf, st);
+	metrics_family(f, "ferry_overlay_packets_total", "counter",
+	    "Packets seen by the overlay programs, by direction and verdict.");
+	for (d = 0; d < OVL_DIR_MAX; d++)
+		for (r = 0; r < OVL_REASON_MAX; r++)
+			fprintf(f,
+			    "ferry_overlay_packets_total{direction=\"%s\","
+			    "reason=\"%s\"} %" PRIu64 "\n",
+			    d == OVL_DIR_EGRESS ? "egress" : "ingress",
+			    vtep_reason_name(r),
+			    (uint64_t)st[OVL_STATS_KEY(d, r)].packets);
+	metrics_family(f, "ferry_overlay_tunnel_packets_total", "counter",
+	    "Packets through each tunnel entry.");
+	for (i = 0; i < v->n; i++) {
+		const struct vtep_entry *e = &v->ents[i];
+
+		vtep_bpf_counters(v->bpf, e->id, &c);
+		prefix_fmt(&e->t.prefix, buf, sizeof(buf));
+		addr_fmt(&e->t.endpoint, ep, sizeof(ep));
+		fprintf(f,
+		    "ferry_overlay_tunnel_packets_total{prefix=\"%s\","
+		    "endpoint=\"%s\",direction=\"tx\"} %" PRIu64 "\n"
+		    "ferry_overlay_tunnel_packets_total{prefix=\"%s\","
+		    "endpoint=\"%s\",direction=\"rx\"} %" PRIu64 "\n",
+		    buf, ep, (uint64_t)c.tx_packets, buf, ep,
+		    (uint64_t)c.rx_packets);
+	}
+}
+
+static void *
+vtep_start(struct ferryd *d, const void *conf)
+{
+	struct vtep *v = xcalloc(1, sizeof(*v));
+	const struct vtep_conf *vc = conf;
+
+	v->d = d;
+	v->conf = vc;
+	control_register(d->control, "show overlay", ctl_show_overlay, v);
+	control_register(d->control, "show tunnels", ctl_show_tunnels, v);
+	metrics_register(d->metrics, vtep_metrics, v);
+	if (vc->enabled && vtep_activate(v, vc) == -1) {
+		log_err("overlay: could not be set up");
+		vtep_release(v);
+		/*
+		 * Keep running: BGP and the rest should not go down with
+		 * the overlay.  A reload retries.
+		 */
+	}
+	return v;
+}
+
+static void
+vtep_stop(void *arg)
+{
+	struct vtep *v = arg;
+
+	control_unregister(v->d->control, "show overlay");
+	control_unregister(v->d->control, "show tunnels");
+	metrics_unregister(v->d->metrics, vtep_metrics, v);
+	vtep_release(v);
+	free(v);
+}
+
+const struct ferry_module vtep_module = {
+	.name = "overlay",
+	.parse_conf = vtep_conf_parse,
+	.free_conf = vtep_conf_free,
+	.dump_conf = vtep_conf_dump,
+	.start = vtep_start,
+	.reload = vtep_reload,
+	.stop = vtep_stop,
+};
