@@ -1,1 +1,31 @@
-# bgpd: automake fragment (filled in by the module)
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# bgpd: automake fragment, included by the top-level Makefile.am.
+# The message codec (pure functions) goes into libferry.a; its unit tests
+# and its libFuzzer target are declared here.
+
+lib_libferry_a_SOURCES += \
+	bgpd/bgp_msg.c bgpd/bgp_msg.h \
+	bgpd/bgp_attr.c bgpd/bgp_attr.h \
+	bgpd/bgp_update.c bgpd/bgp_update.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bgp_msg tests/unit/test_bgp_update
+TESTS += tests/unit/test_bgp_msg tests/unit/test_bgp_update
+endif
+tests_unit_test_bgp_msg_SOURCES = tests/unit/test_bgp_msg.c
+tests_unit_test_bgp_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_msg_LDADD = $(TEST_LIBS)
+tests_unit_test_bgp_update_SOURCES = tests/unit/test_bgp_update.c
+tests_unit_test_bgp_update_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_update_LDADD = $(TEST_LIBS)
+
+EXTRA_DIST += tests/fuzz/corpus/bgp_msg
+
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_bgp_msg
+tests_fuzz_fuzz_bgp_msg_SOURCES = tests/fuzz/fuzz_bgp_msg.c
+tests_fuzz_fuzz_bgp_msg_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_bgp_msg_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_bgp_msg_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
