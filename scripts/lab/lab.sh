@@ -4,13 +4,26 @@
 # and scripts/demo.  Each capability adds its hosts here; everything the lab
 # creates is recorded under $LAB_STATE so that `down` removes exactly that.
 #
-# Hosts (network namespaces):
-#   ferry-gw     the border gateway running ferryd with conf/ferryd.conf
+# Hosts (network namespaces) and addresses:
+#   ferry-gw    the border gateway running ferryd (conf/lab/gateway.conf);
+#               underlay bridge 192.0.2.1/24, pod link 10.244.1.1/24
+#   ferry-pod   a pod, 10.244.1.10
+#   ferry-sw1   a VTEP switch: plain kernel vxlan device (VNI 100, static
+#               FDB entry toward the gateway) bridged to its host;
+#               underlay 192.0.2.11
+#   ferry-h1    a host behind the switch, 10.100.1.10, MAC 02:00:00:00:01:10
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BUILD=${LAB_BUILD:-$LAB_TOP/build/demo}
 LAB_STATE=/run/ferry-lab
+LAB_CONF=$LAB_TOP/conf/lab/gateway.conf
 LAB_NS_GW=ferry-gw
+LAB_NS_POD=ferry-pod
+LAB_NS_SW1=ferry-sw1
+LAB_NS_H1=ferry-h1
+LAB_GW_MAC=02:fe:00:00:00:01
+LAB_POD_IP=10.244.1.10
+LAB_H1_IP=10.100.1.10
 FERRYD=$LAB_BUILD/agent/ferryd
 FERRYCTL=$LAB_BUILD/tools/ferryctl
 
