@@ -19,11 +19,14 @@ struct control;
 struct metrics;
 
 /*
- * The route protocol number of every kernel route ferryd installs
- * (rtnetlink's rtm_protocol): how ferryd recognises its own routes after
- * a restart, and how an operator spots them (`ip route show proto 201`).
+ * Route protocol numbers (rtnetlink's rtm_protocol) of the kernel routes
+ * ferryd installs: how each module recognises its own routes after a
+ * restart, and how an operator spots them (`ip route show proto 201`).
+ * Overlay prefixes pointing at the vxlan device, and routes learned over
+ * BGP, are told apart so neither module ever touches the other's.
  */
-#define FERRY_RTPROT	201
+#define FERRY_RTPROT		201	/* overlay (vtep/) */
+#define FERRY_RTPROT_BGP	202	/* BGP-learned (bgpd/) */
 
 struct ferryd {
 	struct ev_loop *loop;

@@ -33,6 +33,9 @@ struct ctl_cmd {
 	const char *command; /* as sent: "config" */
 	void (*render)(struct json_object *result);
 	const char *help;
+	/* Turn the words after the command into args; NULL: none allowed. */
+	int (*parse)(int argc, char *argv[], struct json_object *args);
+	const char *usage;
 };
 
 static void render_status(struct json_object *);
@@ -40,18 +43,55 @@ static void render_ok(struct json_object *);
 static void render_tree(struct json_object *);
 static void render_overlay(struct json_object *);
 static void render_tunnels(struct json_object *);
+static void render_peers(struct json_object *);
+static void render_routes(struct json_object *);
+static int parse_routes(int, char *[], struct json_object *);
+static int parse_peer(int, char *[], struct json_object *);
 
 static const struct ctl_cmd commands[] = {
-	{ "status", "status", render_status,
-	    "version, pid, uptime and live objects" },
-	{ "reload", "reload", render_ok,
-	    "reload the config file (errors are listed)" },
-	{ "show config", "config", render_tree,
-	    "the running config, normalized" },
-	{ "show overlay", "show overlay", render_overlay,
-	    "the vxlan device, its counters and verdicts by reason" },
-	{ "show tunnels", "show tunnels", render_tunnels,
-	    "tunnel entries: prefix, endpoint, VNI, MAC, source, counters" },
+	{ .words = "status",
+	    .command = "status",
+	    .render = render_status,
+	    .help = "version, pid, uptime and live objects" },
+	{ .words = "reload",
+	    .command = "reload",
+	    .render = render_ok,
+	    .help = "reload the config file (errors are listed)" },
+	{ .words = "show config",
+	    .command = "config",
+	    .render = render_tree,
+	    .help = "the running config, normalized" },
+	{ .words = "show overlay",
+	    .command = "show overlay",
+	    .render = render_overlay,
+	    .help = "the vxlan device, its counters and verdicts by reason" },
+	{ .words = "show tunnels",
+	    .command = "show tunnels",
+	    .render = render_tunnels,
+	    .help = "tunnel entries: prefix, endpoint, VNI, MAC, source, "
+		    "counters" },
+	{ .words = "show bgp peers",
+	    .command = "show bgp peers",
+	    .render = render_peers,
+	    .help = "BGP sessions: state, uptime, prefixes, last error" },
+	{ .words = "show bgp routes",
+	    .command = "show bgp routes",
+	    .render = render_routes,
+	    .help = "best routes, or received/advertised ones of a peer",
+	    .parse = parse_routes,
+	    .usage = "[received|advertised] [--peer ADDR] [PREFIX]" },
+	{ .words = "bgp reset",
+	    .command = "bgp reset",
+	    .render = render_ok,
+	    .help = "reset the session with a peer",
+	    .parse = parse_peer,
+	    .usage = "ADDR" },
+	{ .words = "bgp refresh",
+	    .command = "bgp refresh",
+	    .render = render_ok,
+	    .help = "ask a peer to send its routes again (route refresh)",
+	    .parse = parse_peer,
+	    .usage = "ADDR" },
 };
 
 static void
@@ -65,8 +105,13 @@ usage(FILE *f)
 	    "  -s, --socket path  control socket (default %s)\n"
 	    "commands:\n",
 	    FERRY_DEFAULT_SOCKET);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-18s %s\n", commands[i].words, commands[i].help);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char words[96];
+
+		snprintf(words, sizeof(words), "%s %s", commands[i].words,
+		    commands[i].usage != NULL ? commands[i].usage : "");
+		fprintf(f, "  %-18s %s\n", words, commands[i].help);
+	}
 }
 
 static void
@@ -350,22 +395,155 @@ read_reply(int fd)
 	return NULL;
 }
 
+/* The command whose words start argv, longest first; *used: how many. */
 static const struct ctl_cmd *
-find_command(int argc, char *argv[])
+find_command(int argc, char *argv[], int *used)
 {
+	const struct ctl_cmd *best = NULL;
 	char words[256] = "";
-	size_t i, used;
+	size_t i, len;
 	int k;
 
 	for (k = 0; k < argc; k++) {
-		used = strlen(words);
-		snprintf(words + used, sizeof(words) - used, "%s%s",
+		len = strlen(words);
+		snprintf(words + len, sizeof(words) - len, "%s%s",
 		    k > 0 ? " " : "", argv[k]);
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(commands[i].words, words) == 0) {
+				best = &commands[i];
+				*used = k + 1;
+			}
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].words, words) == 0)
-			return &commands[i];
-	return NULL;
+	return best;
+}
+
+static int
+parse_routes(int argc, char *argv[], struct json_object *args)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "received") == 0 ||
+		    strcmp(argv[i], "advertised") == 0)
+			json_object_object_add(
+			    args, "view", json_object_new_string(argv[i]));
+		else if (strcmp(argv[i], "--peer") == 0 && i + 1 < argc)
+			json_object_object_add(
+			    args, "peer", json_object_new_string(argv[++i]));
+		else if (argv[i][0] != '-')
+			json_object_object_add(
+			    args, "prefix", json_object_new_string(argv[i]));
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_peer(int argc, char *argv[], struct json_object *args)
+{
+	if (argc != 1)
+		return -1;
+	json_object_object_add(args, "peer", json_object_new_string(argv[0]));
+	return 0;
+}
+
+static void
+fmt_uptime(int64_t s, char *buf, size_t len)
+{
+	if (s <= 0)
+		snprintf(buf, len, "-");
+	else
+		fmt_duration(s, buf, len);
+}
+
+static void
+render_peers(struct json_object *r)
+{
+	struct json_object *list, *p;
+	char up[32];
+	size_t i, n;
+
+	printf("local AS %" PRId64 ", %" PRId64 " prefixes, %" PRId64
+	       " attribute sets\n\n",
+	    jint(r, "asn"), jint(r, "prefixes"), jint(r, "attribute-sets"));
+	if (!json_object_object_get_ex(r, "peers", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-24s %-10s %-12s %9s %9s %9s %9s  %s\n", "PEER", "ASN",
+	    "STATE", "UPTIME", "RECEIVED", "ACCEPTED", "ADVERTISED",
+	    "LAST ERROR");
+	for (i = 0; i < n; i++) {
+		char name[64];
+
+		p = json_object_array_get_idx(list, i);
+		fmt_uptime(jint(p, "uptime"), up, sizeof(up));
+		if (strcmp(jstr(p, "name"), jstr(p, "address")) == 0)
+			snprintf(name, sizeof(name), "%s", jstr(p, "address"));
+		else
+			snprintf(name, sizeof(name), "%s (%s)",
+			    jstr(p, "address"), jstr(p, "name"));
+		printf("%-24s %-10" PRId64 " %-12s %9s %9" PRId64 " %9" PRId64
+		       " %9" PRId64 "  %s\n",
+		    name, jint(p, "asn"), jstr(p, "state"), up,
+		    jint(p, "prefixes-received"), jint(p, "prefixes-accepted"),
+		    jint(p, "prefixes-advertised"), jstr(p, "last-error"));
+	}
+}
+
+static void
+join_list(struct json_object *o, const char *key, char *buf, size_t len)
+{
+	struct json_object *list;
+	size_t i, n, used = 0;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &list))
+		return;
+	n = json_object_array_length(list);
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    i > 0 ? " " : "",
+		    json_object_get_string(json_object_array_get_idx(list, i)));
+}
+
+static void
+render_routes(struct json_object *r)
+{
+	struct json_object *list, *t, *v;
+	char comm[256], large[256], lp[16], med[16];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "routes", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("  %-20s %-18s %6s %6s %-4s %s\n", "PREFIX", "NEXT HOP", "LPREF",
+	    "MED", "ORIG", "AS PATH / COMMUNITIES");
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(list, i);
+		snprintf(lp, sizeof(lp), "%s",
+		    json_object_object_get_ex(t, "local-pref", &v)
+			? json_object_get_string(v)
+			: "-");
+		snprintf(med, sizeof(med), "%s",
+		    json_object_object_get_ex(t, "med", &v)
+			? json_object_get_string(v)
+			: "-");
+		join_list(t, "communities", comm, sizeof(comm));
+		join_list(t, "large-communities", large, sizeof(large));
+		printf("%c %-20s %-18s %6s %6s %-4.4s %s%s%s%s%s\n",
+		    json_object_object_get_ex(t, "rejected", &v) ? 'x'
+			: json_object_object_get_ex(t, "best", &v) &&
+			    json_object_get_boolean(v)
+			? '*'
+			: ' ',
+		    jstr(t, "prefix"), jstr(t, "next-hop"), lp, med,
+		    jstr(t, "origin"), jstr(t, "as-path"),
+		    comm[0] != '\0' ? "  [" : "", comm,
+		    comm[0] != '\0' ? "]" : "", large);
+	}
+	if (n == 0)
+		printf("(no routes)\n");
 }
 
 int
@@ -379,13 +557,14 @@ main(int argc, char *argv[])
 	};
 	const char *sock = FERRY_DEFAULT_SOCKET;
 	const struct ctl_cmd *cmd;
-	struct json_object *req, *reply, *ok, *result;
+	struct json_object *req, *reply, *ok, *result, *args;
 	const char *line;
 	char *answer;
 	bool json = false;
-	int ch, fd, rc = 1;
+	int ch, fd, used = 0, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "hjs:", longopts, NULL)) != -1) {
+	/* "+": options stop at the command; its own arguments follow. */
+	while ((ch = getopt_long(argc, argv, "+hjs:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = true;
@@ -405,17 +584,33 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
-	if ((cmd = find_command(argc - optind, argv + optind)) == NULL) {
+	if ((cmd = find_command(argc - optind, argv + optind, &used)) == NULL) {
 		fprintf(stderr, "ferryctl: unknown command\n");
 		usage(stderr);
 		return 2;
 	}
-	if ((fd = ctl_connect(sock)) == -1)
+	args = json_object_new_object();
+	if ((cmd->parse == NULL && optind + used != argc) ||
+	    (cmd->parse != NULL &&
+		cmd->parse(argc - optind - used, argv + optind + used, args) ==
+		    -1)) {
+		fprintf(stderr, "usage: ferryctl %s %s\n", cmd->words,
+		    cmd->usage != NULL ? cmd->usage : "");
+		json_object_put(args);
+		return 2;
+	}
+	if ((fd = ctl_connect(sock)) == -1) {
+		json_object_put(args);
 		return 1;
+	}
 
 	req = json_object_new_object();
 	json_object_object_add(
 	    req, "command", json_object_new_string(cmd->command));
+	if (json_object_object_length(args) > 0)
+		json_object_object_add(req, "args", args);
+	else
+		json_object_put(args);
 	line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	if (write_all(fd, line, strlen(line)) == -1 ||
 	    write_all(fd, "\n", 1) == -1) {
