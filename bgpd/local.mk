@@ -29,3 +29,15 @@ tests_fuzz_fuzz_bgp_msg_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_bgp_msg_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_bgp_msg_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif
+
+# RIB: tables, decision process, policy, Adj-RIB-Out (pure, unit tested).
+lib_libferry_a_SOURCES += bgpd/bgp_rib.c bgpd/bgp_rib.h bgpd/bgp_rib_int.h \
+	bgpd/bgp_decide.c bgpd/bgp_policy.c bgpd/bgp_out.c
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bgp_rib
+TESTS += tests/unit/test_bgp_rib
+endif
+tests_unit_test_bgp_rib_SOURCES = tests/unit/test_bgp_rib.c
+tests_unit_test_bgp_rib_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_rib_LDADD = $(TEST_LIBS)
+EXTRA_DIST += bench/bgp/rib_bench.c bench/bgp/build-rib-bench
