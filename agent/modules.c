@@ -2,16 +2,18 @@
 /*
  * The module table: which modules this ferryd has, in the order their
  * sections are parsed and their runtime is started (stopped in reverse).
- * Adding a module is one line here and one in module.h's users: nothing
+ * Adding a module is one line here and an include in Makefile.am: nothing
  * else in the agent changes.
  */
 #include <stddef.h>
 
 #include "conf.h"
+#include "bgpd.h"
 #include "module.h"
 #include "vtep.h"
 
 const struct ferry_module *const ferry_modules[] = {
+	&bgpd_module,
 	&vtep_module,
 	NULL,
 };

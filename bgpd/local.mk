@@ -41,3 +41,17 @@ tests_unit_test_bgp_rib_SOURCES = tests/unit/test_bgp_rib.c
 tests_unit_test_bgp_rib_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_rib_LDADD = $(TEST_LIBS)
 EXTRA_DIST += bench/bgp/rib_bench.c bench/bgp/build-rib-bench
+
+# Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
+lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bgp_fsm
+TESTS += tests/unit/test_bgp_fsm
+endif
+tests_unit_test_bgp_fsm_SOURCES = tests/unit/test_bgp_fsm.c
+tests_unit_test_bgp_fsm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
+
+# The module: config section, kernel FIB, and the glue (bgpd.c).
+lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c \
+	bgpd/bgp_fib.c bgpd/bgp_fib.h

@@ -51,7 +51,7 @@ t_cleanup() {
 			tail -n 30 "$f" >&2
 		done
 	fi
-	rm -rf "$T_DIR"
+	[ -n "${KEEP_LOGS:-}" ] && cp -r "$T_DIR" /tmp/kept-logs; rm -rf "$T_DIR"
 	exit "$rc"
 }
 trap t_cleanup EXIT

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel FIB for BGP-learned routes (see bgp_fib.h).
+ *
+ * We remember which prefixes we installed, so that shutdown removes
+ * exactly those and a restart can tell its own leftovers (protocol
+ * FERRY_RTPROT_BGP in our table) from everything else.  Leftovers are not
+ * flushed on start: until the sessions are back and the RIB has relearned
+ * them, they keep forwarding, which is the point of surviving a restart.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/route/route.h>
+
+#include "bgp_fib.h"
+#include "ferryd.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct bgp_fib {
+	struct ev_loop *loop;
+	struct nl_sock *nl;
+	uint32_t table;
+	struct prefix *installed; /* sorted */
+	size_t n, cap;
+	struct prefix *stale; /* a previous ferryd's, sorted */
+	size_t nstale;
+	ev_timer stale_timer;
+	uint64_t errors;
+};
+
+static size_t
+pfx_find(const struct prefix *v, size_t n, const struct prefix *p, bool *found)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = prefix_cmp(&v[mid], p)) == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static void
+pfx_remove(struct prefix *v, size_t *n, size_t i)
+{
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+	(*n)--;
+}
+
+static struct rtnl_route *
+route_new(const struct bgp_fib *f, const struct prefix *p)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct nl_addr *dst;
+
+	dst = nl_addr_build(
+	    p->addr.family, p->addr.bytes, addr_len(p->addr.family));
+	nl_addr_set_prefixlen(dst, p->len);
+	rtnl_route_set_family(r, p->addr.family);
+	rtnl_route_set_dst(r, dst);
+	rtnl_route_set_table(r, f->table);
+	rtnl_route_set_protocol(r, FERRY_RTPROT_BGP);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	/*
+	 * Say it: libnl guesses "link" for a route without a gateway, so a
+	 * delete (which carries none) would not match what we installed.
+	 */
+	rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+	nl_addr_put(dst);
+	return r;
+}
+
+static int
+route_delete(struct bgp_fib *f, const struct prefix *p)
+{
+	struct rtnl_route *r = route_new(f, p);
+	char buf[PREFIX_STRLEN];
+	int err;
+
+	err = rtnl_route_delete(f->nl, r, 0);
+	rtnl_route_put(r);
+	if (err < 0 && err != -NLE_OBJ_NOTFOUND) {
+		f->errors++;
+		log_warn("bgp: cannot remove kernel route: prefix=%s error=%s",
+		    prefix_fmt(p, buf, sizeof(buf)), nl_geterror(err));
+		return -1;
+	}
+	return 0;
+}
+
+void
+bgp_fib_set(struct bgp_fib *f, const struct prefix *p,
+    const struct rib_nexthop *nh, size_t n)
+{
+	struct rtnl_route *r;
+	struct rtnl_nexthop *rnh;
+	struct nl_addr *gw;
+	char buf[PREFIX_STRLEN];
+	bool found;
+	size_t i, at;
+	int err;
+
+	log_debug("bgp: fib: prefix=%s nexthops=%zu",
+	    prefix_fmt(p, buf, sizeof(buf)), n);
+	at = pfx_find(f->stale, f->nstale, p, &found);
+	if (found)
+		pfx_remove(f->stale, &f->nstale, at);
+	at = pfx_find(f->installed, f->n, p, &found);
+	if (n == 0) {
+		if (found) {
+			route_delete(f, p);
+			pfx_remove(f->installed, &f->n, at);
+		}
+		return;
+	}
+	r = route_new(f, p);
+	for (i = 0; i < n; i++) {
+		if (nh[i].gw.family != p->addr.family)
+			continue; /* RFC 8950 next hops: not yet */
+		rnh = rtnl_route_nh_alloc();
+		gw = nl_addr_build(
+		    nh[i].gw.family, nh[i].gw.bytes, addr_len(nh[i].gw.family));
+		rtnl_route_nh_set_gateway(rnh, gw);
+		nl_addr_put(gw);
+		rtnl_route_add_nexthop(r, rnh);
+	}
+	if (rtnl_route_get_nnexthops(r) == 0) {
+		rtnl_route_put(r);
+		return;
+	}
+	err = rtnl_route_add(f->nl, r, NLM_F_CREATE | NLM_F_REPLACE);
+	rtnl_route_put(r);
+	if (err < 0) {
+		f->errors++;
+		log_warn("bgp: cannot install kernel route: prefix=%s "
+			 "nexthops=%zu error=%s",
+		    prefix_fmt(p, buf, sizeof(buf)), n, nl_geterror(err));
+		return;
+	}
+	if (!found) {
+		if (f->n == f->cap) {
+			f->cap = f->cap == 0 ? 256 : f->cap * 2;
+			f->installed = xreallocarray(
+			    f->installed, f->cap, sizeof(*f->installed));
+		}
+		memmove(&f->installed[at + 1], &f->installed[at],
+		    (f->n - at) * sizeof(*f->installed));
+		f->installed[at] = *p;
+		f->n++;
+	}
+}
+
+static int
+pfx_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+struct scan {
+	struct bgp_fib *f;
+	size_t cap;
+};
+
+static void
+scan_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct scan *s = arg;
+	struct bgp_fib *f = s->f;
+	struct nl_addr *dst;
+	struct prefix p;
+
+	if (rtnl_route_get_protocol(r) != FERRY_RTPROT_BGP ||
+	    rtnl_route_get_table(r) != f->table)
+		return;
+	dst = rtnl_route_get_dst(r);
+	memset(&p, 0, sizeof(p));
+	p.addr.family = (uint8_t)nl_addr_get_family(dst);
+	if (nl_addr_get_len(dst) != addr_len(p.addr.family))
+		return;
+	memcpy(
+	    p.addr.bytes, nl_addr_get_binary_addr(dst), nl_addr_get_len(dst));
+	p.len = (uint8_t)nl_addr_get_prefixlen(dst);
+	if (f->nstale == s->cap) {
+		s->cap = s->cap == 0 ? 256 : s->cap * 2;
+		f->stale = xreallocarray(f->stale, s->cap, sizeof(*f->stale));
+	}
+	f->stale[f->nstale++] = p;
+}
+
+static void
+stale_expire(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_fib *f = w->data;
+	size_t i, n = f->nstale;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < f->nstale; i++)
+		route_delete(f, &f->stale[i]);
+	free(f->stale);
+	f->stale = NULL;
+	f->nstale = 0;
+	if (n > 0)
+		log_info("bgp: removed stale kernel routes: count=%zu", n);
+}
+
+struct bgp_fib *
+bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
+{
+	struct bgp_fib *f = xcalloc(1, sizeof(*f));
+	struct scan s = { f, 0 };
+	struct nl_cache *cache;
+	int err;
+
+	f->loop = loop;
+	f->table = table;
+	if ((f->nl = nl_socket_alloc()) == NULL)
+		fatal("out of memory: netlink socket");
+	if ((err = nl_connect(f->nl, NETLINK_ROUTE)) < 0) {
+		log_err("bgp: netlink connect: %s", nl_geterror(err));
+		nl_socket_free(f->nl);
+		free(f);
+		return NULL;
+	}
+	if (rtnl_route_alloc_cache(f->nl, AF_UNSPEC, 0, &cache) == 0) {
+		nl_cache_foreach(cache, scan_one, &s);
+		nl_cache_free(cache);
+	}
+	if (f->nstale > 0) {
+		qsort(f->stale, f->nstale, sizeof(*f->stale), pfx_cmp);
+		log_info("bgp: kept kernel routes of a previous run until "
+			 "relearned: count=%zu stale-time=%u",
+		    f->nstale, stale_secs);
+		ev_timer_init(&f->stale_timer, stale_expire, stale_secs, 0.);
+		f->stale_timer.data = f;
+		ev_timer_start(loop, &f->stale_timer);
+	}
+	return f;
+}
+
+void
+bgp_fib_free(struct bgp_fib *f, bool keep)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	if (f->nstale > 0)
+		ev_timer_stop(f->loop, &f->stale_timer);
+	if (!keep) {
+		for (i = 0; i < f->n; i++)
+			route_delete(f, &f->installed[i]);
+		for (i = 0; i < f->nstale; i++)
+			route_delete(f, &f->stale[i]);
+	}
+	nl_socket_free(f->nl);
+	free(f->installed);
+	free(f->stale);
+	free(f);
+}
+
+size_t
+bgp_fib_count(const struct bgp_fib *f)
+{
+	return f->n;
+}
+
+uint64_t
+bgp_fib_errors(const struct bgp_fib *f)
+{
+	return f->errors;
+}

@@ -1,0 +1,1978 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * BGP sessions (see bgp_peer.h): sockets, timers and buffers around the
+ * pure FSM (bgp_fsm.c) and the pure codec (bgp_msg.h, bgp_update.h).
+ *
+ * Shape.  A struct bgp_peer owns everything of one neighbor: its FSM, its
+ * five timers, its RIB peer and up to two connections (struct bgp_conn):
+ * the session's own, and during a connection collision (RFC 4271 6.8)
+ * the second one until an OPEN decides which survives.  Connections are
+ * separate objects so that the survivor is adopted by moving a pointer,
+ * with its watchers in place.  Every state change goes through
+ * peer_event(), which steps the FSM and carries out the actions it
+ * returns, in order.
+ *
+ * Buffers.  Input is framed by the header length (at most 4096 octets)
+ * in a fixed buffer per connection.  Output is one wbuf per connection:
+ * our own messages are appended as they come, and when it drains below a
+ * low-water mark the RIB is asked for at most PEER_OUT_BUDGET more
+ * octets, so a slow peer holds back the RIB, not our memory.
+ *
+ * Closing.  RFC 4271 wants the NOTIFICATION sent before the connection
+ * closes.  A connection with output pending is handed to a struct
+ * bgp_drain, which flushes it, half-closes and waits a few seconds for
+ * the peer to close, while the peer object is free to start again.
+ *
+ * Security.  TCP-MD5 (RFC 2385) keys are set on the connecting socket and,
+ * per neighbor address (or listen-range prefix), on every listening
+ * socket; eBGP uses TTL 1 unless multihop is set, iBGP 255; with GTSM
+ * (RFC 5082) we send 255 and require 255 - (multihop - 1) on receipt.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "bgp_fsm.h"
+#include "bgp_msg.h"
+#include "bgp_peer.h"
+#include "bgp_update.h"
+#include "log.h"
+#include "xalloc.h"
+
+#ifndef IPV6_MINHOPCOUNT
+#define IPV6_MINHOPCOUNT 73
+#endif
+
+#define PEER_RBUF_SIZE	  65536
+#define PEER_OUT_LOWAT	  16384
+#define PEER_OUT_BUDGET	  65536
+#define PEER_DRAIN_SECS	  3.0
+#define PEER_ACCEPT_BURST 64
+
+OBJCOUNT(bgp_peer);
+OBJCOUNT(bgp_conn);
+OBJCOUNT(bgp_drain);
+OBJCOUNT(bgp_listener);
+
+struct bgp_conn {
+	struct bgp_peer *peer;
+	int fd;
+	bool outgoing;	 /* we initiated it */
+	bool connecting; /* non-blocking connect under way */
+	bool busy;	 /* inside its own callback */
+	ev_io rio;
+	ev_io wio;
+	uint8_t *in;
+	size_t inlen;
+	struct wbuf out;
+};
+
+/* A closed connection still flushing its last bytes (a NOTIFICATION). */
+struct bgp_drain {
+	struct bgp_sessions *s;
+	int fd;
+	bool shut; /* SHUT_WR done */
+	ev_io rio;
+	ev_io wio;
+	ev_timer timer;
+	struct wbuf out;
+	TAILQ_ENTRY(bgp_drain) entry;
+};
+
+struct bgp_listener {
+	struct bgp_sessions *s;
+	struct addr addr;
+	uint16_t port;
+	int fd;
+	ev_io io;
+	TAILQ_ENTRY(bgp_listener) entry;
+};
+
+struct bgp_peer {
+	struct bgp_sessions *s;
+	const struct bgp_neighbor *nb; /* into s->conf, or &dyn */
+	struct bgp_neighbor dyn;       /* dynamic: the range's tmpl */
+	const struct bgp_listen_range *range;
+	bool dynamic;
+	char name[ADDR_STRLEN];
+	struct bgp_fsm fsm;
+	struct rib_peer *rp;
+	struct bgp_conn *conn; /* the session's connection */
+	struct bgp_conn *coll; /* a colliding second one */
+	ev_timer timers[BGP_TIMER_COUNT];
+	/* Negotiated in the OPEN exchange. */
+	uint32_t remote_as;
+	uint32_t remote_id;
+	uint8_t families; /* BGP_FAM_* */
+	bool as4;
+	bool ibgp;
+	bool refresh;
+	bool enhanced_refresh;
+	/* Session layer state. */
+	bool rib_pending; /* the RIB has output */
+	bool reap;	  /* free at the end of the callback */
+	bool in_event;
+	enum bgp_fsm_event pending;    /* raised while acting */
+	const struct bgp_err *cur_err; /* NOTIFICATION data */
+	const char *stop_text;	       /* RFC 9003 */
+	/* Status. */
+	time_t since;
+	uint64_t flaps;
+	uint64_t msgs_in[6];
+	uint64_t msgs_out[6];
+	char last_error[128];
+	TAILQ_ENTRY(bgp_peer) entry;
+};
+
+TAILQ_HEAD(bgp_peer_list, bgp_peer);
+
+struct bgp_sessions {
+	struct ev_loop *loop;
+	struct rib *rib;
+	const struct bgp_conf *conf;
+	struct bgp_peer_list peers; /* configured, then dynamic */
+	TAILQ_HEAD(, bgp_listener) listeners;
+	TAILQ_HEAD(, bgp_drain) drains;
+};
+
+static void peer_event(
+    struct bgp_peer *, enum bgp_fsm_event, const struct bgp_fsm_arg *);
+static void peer_free(struct bgp_peer *);
+static void conn_close(struct bgp_peer *, struct bgp_conn *);
+static void conn_update_io(struct bgp_peer *, struct bgp_conn *);
+
+/* Addresses. */
+
+static socklen_t
+bgp_peer_sockaddr(
+    const struct addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->v4;
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_addr = a->v6;
+	return sizeof(*sin6);
+}
+
+static int
+bgp_peer_addr_from(const struct sockaddr *sa, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		a->family = AF_INET;
+		a->v4 =
+		    ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)(const void *)sa;
+
+		/* A v4-mapped address is the IPv4 peer it stands for. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->family = AF_INET;
+			memcpy(&a->v4, &sin6->sin6_addr.s6_addr[12], 4);
+			return 0;
+		}
+		a->family = AF_INET6;
+		a->v6 = sin6->sin6_addr;
+		return 0;
+	}
+	return -1;
+}
+
+/* Logging and status. */
+
+static void peer_error_text(struct bgp_peer *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+peer_error_text(struct bgp_peer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t
+peer_asn(const struct bgp_peer *p)
+{
+	return p->nb->asn;
+}
+
+static bool
+peer_ebgp(const struct bgp_peer *p)
+{
+	return p->nb->asn != p->s->conf->asn;
+}
+
+/* Sockets: TCP-MD5, TTL, GTSM. */
+
+/*
+ * RFC 2385 through Linux's TCP_MD5SIG: one key per peer address (or,
+ * with TCP_MD5SIG_EXT, per prefix for listen ranges).  A NULL key
+ * deletes.
+ */
+static int
+bgp_peer_md5(int fd, const struct addr *a, unsigned plen, const char *key)
+{
+	struct tcp_md5sig md;
+	size_t klen = key != NULL ? strlen(key) : 0;
+	int opt = TCP_MD5SIG;
+
+	memset(&md, 0, sizeof(md));
+	if (klen > TCP_MD5SIG_MAXKEYLEN) {
+		log_err("bgp: tcp-md5 password too long: max=%d",
+		    TCP_MD5SIG_MAXKEYLEN);
+		return -1;
+	}
+	bgp_peer_sockaddr(a, 0, &md.tcpm_addr);
+	if (plen < addr_bits(a->family)) {
+		opt = TCP_MD5SIG_EXT;
+		md.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+		md.tcpm_prefixlen = (uint8_t)plen;
+	}
+	md.tcpm_keylen = (uint16_t)klen;
+	if (klen > 0)
+		memcpy(md.tcpm_key, key, klen);
+	if (setsockopt(fd, IPPROTO_TCP, opt, &md, sizeof(md)) == -1) {
+		/* Deleting a key that is not there is fine. */
+		if (klen == 0 && errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Our implementation of the TTL rules: eBGP sends multihop (1 when
+ * directly connected), iBGP 255.  With GTSM (RFC 5082 3) we send 255 and
+ * drop anything that arrives with less than 255 - (hops - 1).
+ */
+static int
+peer_sockopts(struct bgp_peer *p, int fd)
+{
+	const struct bgp_neighbor *nb = p->nb;
+	int ttl, minttl = 0;
+	bool v6 = nb->addr.family == AF_INET6;
+
+	if (peer_ebgp(p))
+		ttl = nb->multihop != 0 ? nb->multihop : 1;
+	else
+		ttl = 255;
+	if (nb->gtsm) {
+		ttl = 255;
+		minttl = 255 - (nb->multihop != 0 ? nb->multihop - 1 : 0);
+	}
+	if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl, sizeof(ttl)) == -1) {
+		log_err("bgp: cannot set ttl: peer=%s ttl=%d error=%s", p->name,
+		    ttl, strerror(errno));
+		return -1;
+	}
+	if (minttl != 0 &&
+	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, &minttl,
+		sizeof(minttl)) == -1) {
+		log_err("bgp: cannot set gtsm minimum ttl: peer=%s minttl=%d "
+			"error=%s",
+		    p->name, minttl, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drains. */
+
+static void
+drain_free(struct bgp_drain *d)
+{
+	struct ev_loop *loop = d->s->loop;
+
+	ev_io_stop(loop, &d->rio);
+	ev_io_stop(loop, &d->wio);
+	ev_timer_stop(loop, &d->timer);
+	close(d->fd);
+	wbuf_free(&d->out);
+	TAILQ_REMOVE(&d->s->drains, d, entry);
+	free(d);
+	objcount_dec(&objcount_bgp_drain);
+}
+
+static void
+drain_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_drain *d = w->data;
+	ssize_t n;
+
+	(void)revents;
+	n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			drain_free(d);
+		return;
+	}
+	wbuf_consume(&d->out, (size_t)n);
+	if (d->out.len > 0)
+		return;
+	/* All sent: half-close and read until the peer closes too. */
+	ev_io_stop(loop, &d->wio);
+	shutdown(d->fd, SHUT_WR);
+	d->shut = true;
+	ev_io_start(loop, &d->rio);
+}
+
+static void
+drain_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_drain *d = w->data;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = read(d->fd, buf, sizeof(buf));
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		drain_free(d);
+}
+
+static void
+drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	drain_free(w->data);
+}
+
+/* Take over fd and out (which is left empty). */
+static void
+drain_new(struct bgp_sessions *s, int fd, struct wbuf *out)
+{
+	struct bgp_drain *d = xcalloc(1, sizeof(*d));
+
+	objcount_inc(&objcount_bgp_drain);
+	d->s = s;
+	d->fd = fd;
+	d->out = *out;
+	wbuf_init(out, 0);
+	ev_io_init(&d->rio, drain_read_cb, fd, EV_READ);
+	ev_io_init(&d->wio, drain_write_cb, fd, EV_WRITE);
+	ev_timer_init(&d->timer, drain_timeout_cb, PEER_DRAIN_SECS, 0);
+	d->rio.data = d->wio.data = d->timer.data = d;
+	TAILQ_INSERT_TAIL(&s->drains, d, entry);
+	ev_io_start(s->loop, &d->wio);
+	ev_timer_start(s->loop, &d->timer);
+}
+
+/* At exit: one last non-blocking attempt, then close. */
+static void
+drain_flush_now(struct bgp_drain *d)
+{
+	ssize_t n;
+
+	if (!d->shut && d->out.len > 0) {
+		n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
+		if (n > 0)
+			wbuf_consume(&d->out, (size_t)n);
+		shutdown(d->fd, SHUT_WR);
+	}
+	drain_free(d);
+}
+
+/* Connections. */
+
+static void conn_read_cb(struct ev_loop *, ev_io *, int);
+static void conn_write_cb(struct ev_loop *, ev_io *, int);
+
+static struct bgp_conn *
+conn_new(struct bgp_peer *p, int fd, bool outgoing)
+{
+	struct bgp_conn *c = xcalloc(1, sizeof(*c));
+
+	objcount_inc(&objcount_bgp_conn);
+	c->peer = p;
+	c->fd = fd;
+	c->outgoing = outgoing;
+	c->in = xmalloc(PEER_RBUF_SIZE);
+	wbuf_init(&c->out, 0);
+	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	return c;
+}
+
+static void
+conn_destroy(struct bgp_conn *c)
+{
+	free(c->in);
+	wbuf_free(&c->out);
+	free(c);
+	objcount_dec(&objcount_bgp_conn);
+}
+
+/*
+ * Detach c from its peer and close it: with output pending (a
+ * NOTIFICATION at least), through a drain.  The object itself goes when
+ * its own callback, if running, returns.
+ */
+static void
+conn_close(struct bgp_peer *p, struct bgp_conn *c)
+{
+	struct ev_loop *loop = p->s->loop;
+
+	if (c == NULL || c->fd == -1)
+		return;
+	if (p->conn == c)
+		p->conn = NULL;
+	if (p->coll == c)
+		p->coll = NULL;
+	ev_io_stop(loop, &c->rio);
+	ev_io_stop(loop, &c->wio);
+	if (!c->connecting && c->out.len > 0)
+		drain_new(p->s, c->fd, &c->out);
+	else
+		close(c->fd);
+	c->fd = -1;
+	if (!c->busy)
+		conn_destroy(c);
+}
+
+static void
+conn_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
+{
+	size_t off = from;
+
+	while (off + BGP_HDR_LEN <= out->len) {
+		uint16_t len =
+		    (uint16_t)(out->data[off + 16] << 8 | out->data[off + 17]);
+		uint8_t type = out->data[off + 18];
+
+		if (type < 6)
+			p->msgs_out[type]++;
+		if (len < BGP_HDR_LEN)
+			break;
+		off += len;
+	}
+}
+
+/* Read while no connect is pending; write while output waits. */
+static void
+conn_update_io(struct bgp_peer *p, struct bgp_conn *c)
+{
+	struct ev_loop *loop = p->s->loop;
+	bool more = c->out.len > 0 ||
+	    (c == p->conn && p->rib_pending &&
+		p->fsm.state == BGP_ST_ESTABLISHED);
+
+	if (c->fd == -1)
+		return;
+	if (c->connecting || more)
+		ev_io_start(loop, &c->wio);
+	else
+		ev_io_stop(loop, &c->wio);
+	if (!c->connecting)
+		ev_io_start(loop, &c->rio);
+}
+
+/* A connection failed under us: for the session's own, the FSM hears. */
+static void
+conn_failed(struct bgp_peer *p, struct bgp_conn *c, const char *why)
+{
+	if (c == p->conn) {
+		peer_error_text(p, "connection: %s", why);
+		log_info("bgp: connection failed: peer=%s asn=%u state=%s "
+			 "reason=\"%s\"",
+		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state),
+		    why);
+		c->out.len = 0;
+		peer_event(p, BGP_EV_TCP_FAILED, NULL);
+	} else {
+		log_info("bgp: colliding connection failed: peer=%s "
+			 "reason=\"%s\"",
+		    p->name, why);
+		c->out.len = 0;
+		conn_close(p, c);
+	}
+}
+
+static void
+conn_flush(struct bgp_peer *p, struct bgp_conn *c)
+{
+	size_t before;
+	ssize_t n;
+
+	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
+	    p->rib_pending && c->out.len < PEER_OUT_LOWAT) {
+		before = c->out.len;
+		p->rib_pending =
+		    rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
+		if (c->out.len == before)
+			p->rib_pending = false;
+		conn_count_out(p, &c->out, before);
+	}
+	if (c->out.len > 0) {
+		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			conn_failed(p, c, strerror(errno));
+			return;
+		}
+		wbuf_consume(&c->out, (size_t)n);
+	}
+	conn_update_io(p, c);
+}
+
+static void
+peer_reap(struct bgp_peer *p)
+{
+	if (p->reap)
+		peer_free(p);
+}
+
+static void
+conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_conn *c = w->data;
+	struct bgp_peer *p = c->peer;
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	(void)loop;
+	(void)revents;
+	c->busy = true;
+	if (c->connecting) {
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
+			err = errno;
+		if (err == EINPROGRESS) {
+			c->busy = false;
+			return;
+		}
+		c->connecting = false;
+		if (err != 0) {
+			conn_failed(p, c, strerror(err));
+		} else {
+			log_debug("bgp: connected: peer=%s asn=%u", p->name,
+			    peer_asn(p));
+			conn_update_io(p, c);
+			peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
+		}
+	} else {
+		conn_flush(p, c);
+	}
+	c->busy = false;
+	if (c->fd == -1)
+		conn_destroy(c);
+	peer_reap(p);
+}
+
+/* Sending. */
+
+static void
+conn_queued(struct bgp_peer *p, struct bgp_conn *c, uint8_t type)
+{
+	if (type < 6)
+		p->msgs_out[type]++;
+	conn_update_io(p, c);
+}
+
+static void
+peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
+{
+	const struct bgp_conf *conf = p->s->conf;
+	struct bgp_open o;
+
+	memset(&o, 0, sizeof(o));
+	o.version = BGP_VERSION;
+	o.my_as = bgp_msg_open_my_as(conf->asn);
+	o.hold_time = p->nb->hold_time;
+	o.bgp_id = ntohl(conf->router_id.v4.s_addr);
+	o.caps.seen = BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH |
+	    BGP_CAPF_ENHANCED_RR | BGP_CAPF_AS4;
+	if (p->nb->families & BGP_FAM_IPV4)
+		o.caps.mp |= 1 << BGP_AF_IPV4_UNICAST;
+	if (p->nb->families & BGP_FAM_IPV6)
+		o.caps.mp |= 1 << BGP_AF_IPV6_UNICAST;
+	o.caps.as4 = conf->asn;
+	if (bgp_msg_open_encode(&c->out, &o) == -1) {
+		log_err("bgp: cannot encode OPEN: peer=%s", p->name);
+		return;
+	}
+	conn_queued(p, c, BGP_MSG_OPEN);
+}
+
+static void
+peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
+    uint8_t subcode, const struct bgp_err *err, const char *text)
+{
+	const char *why = "";
+	int rc;
+
+	if (err != NULL && err->code == code && err->subcode == subcode)
+		rc = bgp_msg_notification_encode_err(&c->out, err);
+	else if (text != NULL && code == BGP_ERR_CEASE &&
+	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
+		subcode == BGP_ERR_CEASE_ADMIN_RESET))
+		rc = bgp_msg_notification_encode_shutdown(
+		    &c->out, subcode, text);
+	else
+		rc = bgp_msg_notification_encode(
+		    &c->out, code, subcode, NULL, 0);
+	if (rc == -1)
+		bgp_msg_notification_encode(&c->out, code, subcode, NULL, 0);
+	if (err != NULL && err->reason != NULL)
+		why = err->reason;
+	else if (text != NULL)
+		why = text;
+	log_notice("bgp: notification sent: peer=%s asn=%u code=%u "
+		   "subcode=%u error=\"%s\"%s%s%s",
+	    p->name, peer_asn(p), code, subcode,
+	    bgp_msg_err_name(code, subcode), why[0] ? " reason=\"" : "", why,
+	    why[0] ? "\"" : "");
+	if (c == p->conn)
+		peer_error_text(p, "sent NOTIFICATION %u/%u (%s)%s%s", code,
+		    subcode, bgp_msg_err_name(code, subcode),
+		    why[0] != '\0' ? ": " : "", why);
+	conn_queued(p, c, BGP_MSG_NOTIFICATION);
+}
+
+/* NOTIFICATION on a connection outside the FSM (collisions), then close. */
+static void
+conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
+    uint8_t subcode, const struct bgp_err *err)
+{
+	peer_send_notification(p, c, code, subcode, err, NULL);
+	conn_close(p, c);
+}
+
+/* Connecting. */
+
+static int
+peer_connect(struct bgp_peer *p)
+{
+	const struct bgp_neighbor *nb = p->nb;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	fd = socket(
+	    nb->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		peer_error_text(p, "socket: %s", strerror(errno));
+		log_err(
+		    "bgp: socket: peer=%s error=%s", p->name, strerror(errno));
+		return -1;
+	}
+	if (nb->password != NULL &&
+	    bgp_peer_md5(fd, &nb->addr, addr_bits(nb->addr.family),
+		nb->password) == -1) {
+		peer_error_text(p, "tcp-md5: %s", strerror(errno));
+		log_err("bgp: cannot set tcp-md5 key: peer=%s error=%s",
+		    p->name, strerror(errno));
+		goto fail;
+	}
+	if (peer_sockopts(p, fd) == -1) {
+		peer_error_text(p, "socket options: %s", strerror(errno));
+		goto fail;
+	}
+	if (nb->local.family != 0) {
+		sl = bgp_peer_sockaddr(&nb->local, 0, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+			peer_error_text(
+			    p, "bind local address: %s", strerror(errno));
+			log_err("bgp: cannot bind local address: peer=%s "
+				"error=%s",
+			    p->name, strerror(errno));
+			goto fail;
+		}
+	}
+	sl = bgp_peer_sockaddr(&nb->addr, nb->port, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
+	    errno != EINPROGRESS) {
+		peer_error_text(p, "connect: %s", strerror(errno));
+		log_info("bgp: connect failed: peer=%s asn=%u error=%s",
+		    p->name, peer_asn(p), strerror(errno));
+		goto fail;
+	}
+	p->conn = conn_new(p, fd, true);
+	p->conn->connecting = true;
+	conn_update_io(p, p->conn);
+	log_debug("bgp: connecting: peer=%s asn=%u port=%u", p->name,
+	    peer_asn(p), nb->port);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Session up and down. */
+
+/* Our addresses on the session's interface, for next-hop-self. */
+static void
+peer_local_addrs(int fd, struct rib_peer_info *info)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct ifaddrs *ifa, *i;
+	const char *ifname = NULL;
+	struct addr local, a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    bgp_peer_addr_from((struct sockaddr *)&ss, &local) == -1)
+		return;
+	if (local.family == AF_INET)
+		info->local4 = local;
+	else if (IN6_IS_ADDR_LINKLOCAL(&local.v6))
+		info->local6_ll = local;
+	else
+		info->local6 = local;
+	if (getifaddrs(&ifa) == -1)
+		return;
+	for (i = ifa; i != NULL && ifname == NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL &&
+		    bgp_peer_addr_from(i->ifa_addr, &a) == 0 &&
+		    addr_cmp(&a, &local) == 0)
+			ifname = i->ifa_name;
+	for (i = ifa; i != NULL && ifname != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0 ||
+		    bgp_peer_addr_from(i->ifa_addr, &a) == -1)
+			continue;
+		if (a.family == AF_INET && info->local4.family == 0)
+			info->local4 = a;
+		else if (a.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a.v6) &&
+		    info->local6_ll.family == 0)
+			info->local6_ll = a;
+		else if (a.family == AF_INET6 &&
+		    !IN6_IS_ADDR_LINKLOCAL(&a.v6) && info->local6.family == 0)
+			info->local6 = a;
+	}
+	freeifaddrs(ifa);
+}
+
+static void
+peer_session_up(struct bgp_peer *p)
+{
+	struct rib_peer_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.asn = p->remote_as;
+	info.bgp_id = p->remote_id;
+	info.addr = p->nb->addr;
+	info.ibgp = p->ibgp;
+	info.as4 = p->as4;
+	info.families = p->families;
+	info.refresh = p->refresh;
+	info.enhanced_refresh = p->enhanced_refresh;
+	if (p->conn != NULL)
+		peer_local_addrs(p->conn->fd, &info);
+	log_notice("bgp: session up: peer=%s asn=%u id=%u.%u.%u.%u hold=%u "
+		   "families=%s%s as4=%d",
+	    p->name, p->remote_as, p->remote_id >> 24,
+	    (p->remote_id >> 16) & 0xff, (p->remote_id >> 8) & 0xff,
+	    p->remote_id & 0xff, p->fsm.neg_hold,
+	    p->families & BGP_FAM_IPV4 ? "ipv4," : "",
+	    p->families & BGP_FAM_IPV6 ? "ipv6" : "", p->as4);
+	/* 6.8: a connection still colliding loses to the Established one. */
+	if (p->coll != NULL)
+		conn_notify_close(
+		    p, p->coll, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+	rib_peer_up(p->rp, &info);
+}
+
+static void
+peer_session_down(struct bgp_peer *p)
+{
+	p->flaps++;
+	p->rib_pending = false;
+	log_notice("bgp: session down: peer=%s asn=%u reason=\"%s\"", p->name,
+	    peer_asn(p), p->last_error[0] != '\0' ? p->last_error : "unknown");
+	rib_peer_down(p->rp);
+}
+
+/* The FSM's actions, in order. */
+static void
+peer_act(struct bgp_peer *p, const struct bgp_fsm_action *a)
+{
+	struct ev_loop *loop = p->s->loop;
+	ev_timer *t;
+
+	switch (a->type) {
+	case BGP_FA_CONNECT:
+		if (p->conn != NULL)
+			conn_close(p, p->conn);
+		if (peer_connect(p) == -1)
+			p->pending = BGP_EV_TCP_FAILED;
+		break;
+	case BGP_FA_CLOSE:
+		conn_close(p, p->conn);
+		break;
+	case BGP_FA_SEND_OPEN:
+		if (p->conn != NULL)
+			peer_send_open(p, p->conn);
+		break;
+	case BGP_FA_SEND_KEEPALIVE:
+		if (p->conn != NULL &&
+		    bgp_msg_keepalive_encode(&p->conn->out) == 0)
+			conn_queued(p, p->conn, BGP_MSG_KEEPALIVE);
+		break;
+	case BGP_FA_SEND_NOTIFICATION:
+		if (p->conn != NULL)
+			peer_send_notification(p, p->conn, a->code, a->subcode,
+			    p->cur_err, p->stop_text);
+		break;
+	case BGP_FA_TIMER_START:
+		t = &p->timers[a->timer];
+		ev_timer_stop(loop, t);
+		ev_timer_set(t, a->secs, 0);
+		ev_timer_start(loop, t);
+		break;
+	case BGP_FA_TIMER_STOP:
+		ev_timer_stop(loop, &p->timers[a->timer]);
+		break;
+	case BGP_FA_SESSION_UP:
+		peer_session_up(p);
+		break;
+	case BGP_FA_SESSION_DOWN:
+		peer_session_down(p);
+		break;
+	}
+}
+
+static void
+peer_exec(
+    struct bgp_peer *p, const struct bgp_fsm_actions *acts, enum bgp_state old)
+{
+	size_t i;
+
+	if (p->fsm.state != old) {
+		log_info("bgp: state change: peer=%s asn=%u from=%s to=%s",
+		    p->name, peer_asn(p), bgp_fsm_state_name(old),
+		    bgp_fsm_state_name(p->fsm.state));
+		p->since = time(NULL);
+	}
+	for (i = 0; i < acts->n; i++)
+		peer_act(p, &acts->a[i]);
+}
+
+/*
+ * The session's connection is gone before Established while a colliding
+ * one lives: that one carries the session on, from OpenSent (our OPEN is
+ * already out on it).
+ */
+static void
+peer_promote(struct bgp_peer *p)
+{
+	struct bgp_fsm_actions acts = { 0 };
+	enum bgp_state old = p->fsm.state;
+
+	p->conn = p->coll;
+	p->coll = NULL;
+	log_info("bgp: collision: adopting the other connection: peer=%s "
+		 "outgoing=%d",
+	    p->name, p->conn->outgoing);
+	bgp_fsm_adopt(&p->fsm, &acts);
+	peer_exec(p, &acts, old);
+}
+
+static void
+peer_event(
+    struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
+{
+	struct bgp_fsm_actions acts;
+	enum bgp_state old;
+
+	for (;;) {
+		acts.n = 0;
+		old = p->fsm.state;
+		p->pending = 0;
+		log_debug("bgp: event: peer=%s state=%s event=%s", p->name,
+		    bgp_fsm_state_name(old), bgp_fsm_event_name(ev));
+		bgp_fsm_step(&p->fsm, ev, arg, &acts);
+		peer_exec(p, &acts, old);
+		if (p->pending == 0)
+			break;
+		ev = p->pending;
+		arg = NULL;
+	}
+	if (p->conn == NULL && p->coll != NULL) {
+		if (p->fsm.stopped)
+			conn_close(p, p->coll);
+		else if (p->fsm.state < BGP_ST_OPENSENT)
+			peer_promote(p);
+	}
+	if (p->dynamic && p->fsm.state == BGP_ST_IDLE && p->conn == NULL &&
+	    p->coll == NULL)
+		p->reap = true;
+}
+
+/* An error found by us: its NOTIFICATION (with data) goes out. */
+static void
+peer_error(struct bgp_peer *p, const struct bgp_err *err)
+{
+	struct bgp_fsm_arg arg = { .code = err->code, .subcode = err->subcode };
+
+	p->cur_err = err;
+	peer_event(p, BGP_EV_MSG_ERROR, &arg);
+	p->cur_err = NULL;
+}
+
+static void
+peer_error_code(
+    struct bgp_peer *p, uint8_t code, uint8_t subcode, const char *reason)
+{
+	struct bgp_err err;
+
+	bgp_msg_err_clear(&err);
+	bgp_msg_err_set(
+	    &err, BGP_ACT_SESSION_RESET, code, subcode, NULL, 0, reason);
+	peer_error(p, &err);
+}
+
+/* OPEN (RFC 4271 6.2 via bgp_msg_open_check, then 6.8). */
+
+static int
+peer_open_parse(struct bgp_peer *p, const uint8_t *m, size_t len,
+    struct bgp_open *o, struct bgp_err *err)
+{
+	const struct bgp_conf *conf = p->s->conf;
+	struct bgp_open_expect x;
+	uint8_t ours = 0, theirs;
+
+	if (bgp_msg_open_decode(m, len, o, err) != BGP_ACT_OK)
+		return -1;
+	memset(&x, 0, sizeof(x));
+	x.peer_as = p->nb->asn;
+	x.local_id = ntohl(conf->router_id.v4.s_addr);
+	x.ibgp = p->nb->asn == conf->asn;
+	if (bgp_msg_open_check(o, &x, err) != BGP_ACT_OK)
+		return -1;
+	/* RFC 4760 8: no MP capability means IPv4 unicast only. */
+	theirs = (o->caps.seen & BGP_CAPF_MP) ? o->caps.mp
+					      : 1 << BGP_AF_IPV4_UNICAST;
+	if (p->nb->families & BGP_FAM_IPV4)
+		ours |= 1 << BGP_AF_IPV4_UNICAST;
+	if (p->nb->families & BGP_FAM_IPV6)
+		ours |= 1 << BGP_AF_IPV6_UNICAST;
+	if ((ours & theirs) == 0) {
+		bgp_msg_err_set(err, BGP_ACT_SESSION_RESET, BGP_ERR_OPEN,
+		    BGP_ERR_OPEN_CAPABILITY, NULL, 0,
+		    "no address family in common");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+peer_open_accept(struct bgp_peer *p, const struct bgp_open *o)
+{
+	struct bgp_fsm_arg arg = { .peer_hold = o->hold_time };
+	uint8_t af = (o->caps.seen & BGP_CAPF_MP) ? o->caps.mp
+						  : 1 << BGP_AF_IPV4_UNICAST;
+
+	p->remote_as = bgp_msg_open_peer_as(o);
+	p->remote_id = o->bgp_id;
+	p->ibgp = p->remote_as == p->s->conf->asn;
+	p->as4 = (o->caps.seen & BGP_CAPF_AS4) != 0;
+	p->refresh = (o->caps.seen & BGP_CAPF_ROUTE_REFRESH) != 0;
+	p->enhanced_refresh = (o->caps.seen & BGP_CAPF_ENHANCED_RR) != 0;
+	p->families = 0;
+	if ((af & (1 << BGP_AF_IPV4_UNICAST)) &&
+	    (p->nb->families & BGP_FAM_IPV4))
+		p->families |= BGP_FAM_IPV4;
+	if ((af & (1 << BGP_AF_IPV6_UNICAST)) &&
+	    (p->nb->families & BGP_FAM_IPV6))
+		p->families |= BGP_FAM_IPV6;
+	log_debug("bgp: open received: peer=%s asn=%u hold=%u caps=0x%x",
+	    p->name, p->remote_as, o->hold_time, o->caps.seen);
+	peer_event(p, BGP_EV_OPEN, &arg);
+}
+
+/*
+ * RFC 4271 6.8, our implementation: when an OPEN arrives on the second
+ * connection while the session's is in OpenConfirm, the one initiated
+ * by the side with the higher identifier survives (bgp_fsm_collision).
+ * When both were initiated by the peer the newer wins: the older one is
+ * most likely a leftover of a peer restart.  A connection still in
+ * OpenSent is not compared (BIRD does the same): it is closed with 6/7
+ * if the other one reaches Established first.  Returns the survivor.
+ */
+static struct bgp_conn *
+peer_collide(struct bgp_peer *p, const struct bgp_open *o)
+{
+	const struct bgp_conf *conf = p->s->conf;
+	struct bgp_conn *keep, *lose;
+	enum bgp_fsm_collision r;
+
+	r = bgp_fsm_collision(ntohl(conf->router_id.v4.s_addr), conf->asn,
+	    o->bgp_id, bgp_msg_open_peer_as(o));
+	if (p->conn->outgoing == p->coll->outgoing)
+		keep = p->coll;
+	else if (r == BGP_COLL_KEEP_LOCAL)
+		keep = p->conn->outgoing ? p->conn : p->coll;
+	else
+		keep = p->conn->outgoing ? p->coll : p->conn;
+	lose = keep == p->conn ? p->coll : p->conn;
+	log_info("bgp: collision resolved: peer=%s keep=%s close=%s", p->name,
+	    keep->outgoing ? "outgoing" : "incoming",
+	    lose->outgoing ? "outgoing" : "incoming");
+	if (lose == p->conn) {
+		/* The session's connection goes: its timers restart. */
+		conn_notify_close(
+		    p, lose, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+		peer_promote(p);
+	} else {
+		conn_notify_close(
+		    p, lose, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+	}
+	return keep;
+}
+
+static void
+peer_msg_open(
+    struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len)
+{
+	struct bgp_open o;
+	struct bgp_err err;
+
+	if (c == p->conn && p->fsm.state != BGP_ST_OPENSENT) {
+		/* A second OPEN: FSM error. */
+		peer_event(p, BGP_EV_OPEN, NULL);
+		return;
+	}
+	if (peer_open_parse(p, m, len, &o, &err) == -1) {
+		log_notice("bgp: bad OPEN: peer=%s asn=%u reason=\"%s\"",
+		    p->name, peer_asn(p), err.reason ? err.reason : "");
+		if (c == p->conn)
+			peer_error(p, &err);
+		else
+			conn_notify_close(p, c, err.code, err.subcode, &err);
+		return;
+	}
+	if (c == p->coll && p->fsm.state == BGP_ST_OPENSENT) {
+		/*
+		 * 6.8 compares only connections that both have an OPEN:
+		 * this one is ahead, so it carries the session and the
+		 * other one waits for its OPEN in its place.
+		 */
+		p->coll = p->conn;
+		p->conn = c;
+	} else if (c == p->coll && peer_collide(p, &o) != c) {
+		return;
+	}
+	/* c is the session's connection, in OpenSent. */
+	peer_open_accept(p, &o);
+}
+
+/* UPDATE: RFC 7606 verdicts, then the RIB. */
+
+static void
+peer_input_withdraw(struct bgp_peer *p, const struct bgp_update *u)
+{
+	struct bgp_update w;
+
+	/* RFC 7606 2: treat-as-withdraw, announcements become withdrawals. */
+	memset(&w, 0, sizeof(w));
+	w.withdrawn = u->withdrawn;
+	w.mp_unreach = u->mp_unreach;
+	if (w.withdrawn.count > 0 || w.mp_unreach.count > 0)
+		(void)rib_peer_input(p->rp, &w);
+	memset(&w, 0, sizeof(w));
+	w.withdrawn = u->nlri;
+	if (u->mp_reach.family != 0)
+		w.mp_unreach = u->mp_reach;
+	if (w.withdrawn.count > 0 || w.mp_unreach.count > 0)
+		(void)rib_peer_input(p->rp, &w);
+}
+
+static void
+peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
+{
+	struct bgp_attr_opts opts = { .as4 = p->as4, .ebgp = !p->ibgp };
+	struct bgp_update u;
+	struct bgp_err err;
+	enum bgp_action a;
+
+	if (p->fsm.state != BGP_ST_ESTABLISHED) {
+		peer_event(p, BGP_EV_UPDATE, NULL);
+		return;
+	}
+	a = bgp_update_decode(m, len, &opts, &u, &err);
+	if (a == BGP_ACT_SESSION_RESET) {
+		log_notice("bgp: malformed UPDATE: peer=%s asn=%u code=%u "
+			   "subcode=%u reason=\"%s\"",
+		    p->name, peer_asn(p), err.code, err.subcode,
+		    err.reason ? err.reason : "");
+		peer_error(p, &err);
+		return;
+	}
+	peer_event(p, BGP_EV_UPDATE, NULL);
+	if (p->fsm.state != BGP_ST_ESTABLISHED)
+		return;
+	if (a != BGP_ACT_OK)
+		log_info("bgp: malformed UPDATE handled: peer=%s asn=%u "
+			 "action=%s code=%u subcode=%u attr=%u reason=\"%s\"",
+		    p->name, peer_asn(p), bgp_msg_action_name(a), err.code,
+		    err.subcode, err.attr_type, err.reason ? err.reason : "");
+	switch (a) {
+	case BGP_ACT_IGNORE:
+		return;
+	case BGP_ACT_TREAT_AS_WITHDRAW:
+		peer_input_withdraw(p, &u);
+		return;
+	default:
+		break;
+	}
+	if (rib_peer_input(p->rp, &u) == RIB_INPUT_MAX_PREFIX) {
+		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
+			 "max=%u",
+		    p->name, peer_asn(p), p->nb->import.max_prefix);
+		peer_error_code(p, BGP_ERR_CEASE, BGP_ERR_CEASE_MAX_PREFIX,
+		    "maximum prefix count exceeded");
+	}
+}
+
+static void
+peer_msg_notification(
+    struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len)
+{
+	struct bgp_notification n;
+	struct bgp_err err;
+	char text[256];
+
+	if (bgp_msg_notification_decode(m, len, &n, &err) != BGP_ACT_OK) {
+		/* RFC 4271 6.4: never answer a NOTIFICATION; just close. */
+		n.code = n.subcode = 0;
+	}
+	if (bgp_msg_notification_shutdown_text(&n, text, sizeof(text)) == -1)
+		text[0] = '\0';
+	log_notice("bgp: notification received: peer=%s asn=%u code=%u "
+		   "subcode=%u error=\"%s\"%s%s%s",
+	    p->name, peer_asn(p), n.code, n.subcode,
+	    bgp_msg_err_name(n.code, n.subcode), text[0] ? " text=\"" : "",
+	    text, text[0] ? "\"" : "");
+	if (c != p->conn) {
+		c->out.len = 0;
+		conn_close(p, c);
+		return;
+	}
+	peer_error_text(p, "received NOTIFICATION %u/%u (%s)%s%s", n.code,
+	    n.subcode, bgp_msg_err_name(n.code, n.subcode), text[0] ? ": " : "",
+	    text);
+	c->out.len = 0;
+	peer_event(p, BGP_EV_NOTIFICATION, NULL);
+}
+
+static void
+peer_msg_refresh(struct bgp_peer *p, const uint8_t *m, size_t len)
+{
+	struct bgp_refresh r;
+	struct bgp_err err;
+	enum bgp_action a;
+
+	if (p->fsm.state != BGP_ST_ESTABLISHED) {
+		peer_event(p, BGP_EV_ROUTE_REFRESH, NULL);
+		return;
+	}
+	a = bgp_msg_refresh_decode(m, len, &r, &err);
+	if (a == BGP_ACT_SESSION_RESET) {
+		peer_error(p, &err);
+		return;
+	}
+	peer_event(p, BGP_EV_ROUTE_REFRESH, NULL);
+	if (a != BGP_ACT_OK || p->fsm.state != BGP_ST_ESTABLISHED)
+		return;
+	if (r.subtype != BGP_REFRESH_NORMAL) {
+		log_debug("bgp: route refresh marker: peer=%s subtype=%u",
+		    p->name, r.subtype);
+		return;
+	}
+	if (bgp_msg_af(r.afi, r.safi) == -1) {
+		log_info("bgp: route refresh for an unknown family ignored: "
+			 "peer=%s afi=%u safi=%u",
+		    p->name, r.afi, r.safi);
+		return;
+	}
+	log_info("bgp: route refresh requested: peer=%s asn=%u afi=%u safi=%u",
+	    p->name, peer_asn(p), r.afi, r.safi);
+	rib_peer_refresh(p->rp, r.afi, r.safi);
+}
+
+/* One framed message on connection c. */
+static void
+peer_msg(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len,
+    uint8_t type)
+{
+	struct bgp_err err;
+
+	if (type < 6)
+		p->msgs_in[type]++;
+	if (c != p->conn) {
+		/* A colliding connection speaks OPEN or NOTIFICATION only. */
+		if (type == BGP_MSG_OPEN)
+			peer_msg_open(p, c, m, len);
+		else if (type == BGP_MSG_NOTIFICATION)
+			peer_msg_notification(p, c, m, len);
+		else
+			conn_notify_close(
+			    p, c, BGP_ERR_FSM, BGP_ERR_FSM_OPENSENT, NULL);
+		return;
+	}
+	switch (type) {
+	case BGP_MSG_OPEN:
+		peer_msg_open(p, c, m, len);
+		break;
+	case BGP_MSG_UPDATE:
+		peer_msg_update(p, m, len);
+		break;
+	case BGP_MSG_NOTIFICATION:
+		peer_msg_notification(p, c, m, len);
+		break;
+	case BGP_MSG_KEEPALIVE:
+		if (bgp_msg_keepalive_decode(m, len, &err) != BGP_ACT_OK)
+			peer_error(p, &err);
+		else
+			peer_event(p, BGP_EV_KEEPALIVE, NULL);
+		break;
+	case BGP_MSG_ROUTE_REFRESH:
+		peer_msg_refresh(p, m, len);
+		break;
+	}
+}
+
+/* Frame and dispatch what c has read; stop when c is closed. */
+static void
+conn_input(struct bgp_peer *p, struct bgp_conn *c)
+{
+	struct bgp_hdr h;
+	struct bgp_err err;
+	size_t off = 0;
+
+	while (c->fd != -1 && c->inlen - off >= BGP_HDR_LEN) {
+		if (bgp_msg_hdr_decode(c->in + off, c->inlen - off, &h, &err) !=
+		    BGP_ACT_OK) {
+			log_notice("bgp: bad message header: peer=%s "
+				   "reason=\"%s\"",
+			    p->name, err.reason ? err.reason : "");
+			if (c == p->conn)
+				peer_error(p, &err);
+			else
+				conn_notify_close(
+				    p, c, err.code, err.subcode, &err);
+			return;
+		}
+		if (c->inlen - off < h.len)
+			break;
+		peer_msg(p, c, c->in + off, h.len, h.type);
+		off += h.len;
+	}
+	if (c->fd == -1)
+		return;
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+}
+
+static void
+conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_conn *c = w->data;
+	struct bgp_peer *p = c->peer;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	c->busy = true;
+	n = read(c->fd, c->in + c->inlen, PEER_RBUF_SIZE - c->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		c->busy = false;
+		return;
+	}
+	if (n <= 0) {
+		conn_failed(p, c,
+		    n == 0 ? "connection closed by peer" : strerror(errno));
+	} else {
+		c->inlen += (size_t)n;
+		conn_input(p, c);
+	}
+	c->busy = false;
+	if (c->fd == -1)
+		conn_destroy(c);
+	peer_reap(p);
+}
+
+/* Timers. */
+
+static void
+peer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	static const enum bgp_fsm_event events[BGP_TIMER_COUNT] = {
+		[BGP_TIMER_CONNRETRY] = BGP_EV_CONNRETRY_EXPIRED,
+		[BGP_TIMER_HOLD] = BGP_EV_HOLD_EXPIRED,
+		[BGP_TIMER_KEEPALIVE] = BGP_EV_KEEPALIVE_EXPIRED,
+		[BGP_TIMER_IDLE_HOLD] = BGP_EV_IDLE_HOLD_EXPIRED,
+		[BGP_TIMER_IDLE_RESET] = BGP_EV_IDLE_RESET_EXPIRED,
+	};
+	struct bgp_peer *p = w->data;
+	size_t t = (size_t)(w - p->timers);
+
+	(void)loop;
+	(void)revents;
+	if (t == BGP_TIMER_HOLD) {
+		peer_error_text(p, "hold timer expired");
+		log_notice("bgp: hold timer expired: peer=%s asn=%u state=%s",
+		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state));
+	}
+	peer_event(p, events[t], NULL);
+	peer_reap(p);
+}
+
+/* Peers. */
+
+static void
+peer_fsm_init(struct bgp_peer *p)
+{
+	const struct bgp_neighbor *nb = p->nb;
+
+	bgp_fsm_init(&p->fsm, nb->passive, nb->hold_time, nb->keepalive,
+	    nb->connect_retry);
+}
+
+static struct bgp_peer *
+peer_alloc(struct bgp_sessions *s)
+{
+	struct bgp_peer *p = xcalloc(1, sizeof(*p));
+	size_t i;
+
+	objcount_inc(&objcount_bgp_peer);
+	p->s = s;
+	for (i = 0; i < BGP_TIMER_COUNT; i++) {
+		ev_init(&p->timers[i], peer_timer_cb);
+		p->timers[i].data = p;
+	}
+	p->since = time(NULL);
+	return p;
+}
+
+/* p->nb set: the FSM and the RIB peer follow from it. */
+static void
+peer_attach(struct bgp_peer *p)
+{
+	peer_fsm_init(p);
+	p->rp = rib_peer_new(p->s->rib, p->nb, p);
+}
+
+static struct bgp_peer *
+peer_new(struct bgp_sessions *s, const struct bgp_neighbor *nb)
+{
+	struct bgp_peer *p = peer_alloc(s);
+
+	p->nb = nb;
+	if (nb->name != NULL)
+		snprintf(p->name, sizeof(p->name), "%s", nb->name);
+	else
+		addr_fmt(&nb->addr, p->name, sizeof(p->name));
+	peer_attach(p);
+	return p;
+}
+
+static void
+peer_free(struct bgp_peer *p)
+{
+	size_t i;
+
+	conn_close(p, p->conn);
+	conn_close(p, p->coll);
+	for (i = 0; i < BGP_TIMER_COUNT; i++)
+		ev_timer_stop(p->s->loop, &p->timers[i]);
+	if (p->fsm.state == BGP_ST_ESTABLISHED)
+		rib_peer_down(p->rp);
+	rib_peer_free(p->rp);
+	TAILQ_REMOVE(&p->s->peers, p, entry);
+	free(p);
+	objcount_dec(&objcount_bgp_peer);
+}
+
+/* Stop with a Cease (sent from OpenSent on); no automatic restart. */
+static void
+peer_stop(struct bgp_peer *p, uint8_t subcode, const char *why)
+{
+	struct bgp_fsm_arg arg = { .code = BGP_ERR_CEASE, .subcode = subcode };
+
+	peer_error_text(p, "%s", why);
+	p->stop_text = why;
+	peer_event(p, BGP_EV_STOP, &arg);
+	p->stop_text = NULL;
+}
+
+static void
+peer_start(struct bgp_peer *p)
+{
+	log_info("bgp: starting: peer=%s asn=%u passive=%d", p->name,
+	    peer_asn(p), p->nb->passive);
+	peer_event(p, BGP_EV_START, NULL);
+}
+
+/* Dynamic neighbors: a connection from a listen range. */
+
+static const struct bgp_listen_range *
+range_find(const struct bgp_conf *conf, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nranges; i++)
+		if (prefix_contains_addr(&conf->ranges[i].prefix, a))
+			return &conf->ranges[i];
+	return NULL;
+}
+
+static void
+peer_dyn_set(
+    struct bgp_peer *p, const struct bgp_listen_range *r, const struct addr *a)
+{
+	p->range = r;
+	p->dyn = r->tmpl;
+	p->dyn.addr = *a;
+	p->dyn.asn = r->asn;
+	p->dyn.name = p->name;
+	p->dyn.passive = true;
+}
+
+static struct bgp_peer *
+peer_dyn_new(struct bgp_sessions *s, const struct addr *a)
+{
+	const struct bgp_listen_range *r = range_find(s->conf, a);
+	struct bgp_peer *p;
+	unsigned n = 0;
+	char buf[ADDR_STRLEN], pbuf[PREFIX_STRLEN];
+
+	addr_fmt(a, buf, sizeof(buf));
+	if (r == NULL) {
+		log_info("bgp: connection refused: peer=%s reason=\"no "
+			 "matching neighbor or listen range\"",
+		    buf);
+		return NULL;
+	}
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (p->dynamic && p->range == r)
+			n++;
+	if (n >= r->max) {
+		log_warn("bgp: connection refused: peer=%s range=%s "
+			 "reason=\"listen range full\" max=%u",
+		    buf, prefix_fmt(&r->prefix, pbuf, sizeof(pbuf)), r->max);
+		return NULL;
+	}
+	p = peer_alloc(s);
+	snprintf(p->name, sizeof(p->name), "%s", buf);
+	peer_dyn_set(p, r, a);
+	p->nb = &p->dyn;
+	peer_attach(p);
+	p->dynamic = true;
+	TAILQ_INSERT_TAIL(&s->peers, p, entry);
+	log_info("bgp: dynamic neighbor: peer=%s asn=%u range=%s", p->name,
+	    r->asn, prefix_fmt(&r->prefix, pbuf, sizeof(pbuf)));
+	peer_start(p);
+	return p;
+}
+
+/* Accepting. */
+
+static void
+peer_accept(struct bgp_sessions *s, int fd, const struct addr *a)
+{
+	struct bgp_peer *p = bgp_sessions_find(s, a);
+	struct bgp_conn *c;
+
+	if (p == NULL && (p = peer_dyn_new(s, a)) == NULL) {
+		close(fd);
+		return;
+	}
+	if (peer_sockopts(p, fd) == -1) {
+		close(fd);
+		return;
+	}
+	log_debug("bgp: connection accepted: peer=%s state=%s", p->name,
+	    bgp_fsm_state_name(p->fsm.state));
+	c = conn_new(p, fd, false);
+	switch (p->fsm.state) {
+	case BGP_ST_OPENSENT:
+	case BGP_ST_OPENCONFIRM:
+		if (p->coll != NULL) {
+			log_info("bgp: connection refused: peer=%s "
+				 "reason=\"collision already pending\"",
+			    p->name);
+			conn_close(p, c);
+			return;
+		}
+		/* RFC 4271 6.8: both live until an OPEN decides. */
+		log_info("bgp: connection collision: peer=%s state=%s", p->name,
+		    bgp_fsm_state_name(p->fsm.state));
+		p->coll = c;
+		peer_send_open(p, c);
+		conn_update_io(p, c);
+		return;
+	case BGP_ST_ESTABLISHED:
+		log_info("bgp: connection refused: peer=%s "
+			 "reason=\"session established\"",
+		    p->name);
+		p->coll = c;
+		conn_notify_close(
+		    p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+		return;
+	default:
+		/* Idle, Active, or Connect: the peer beat our connect. */
+		if (p->conn != NULL)
+			conn_close(p, p->conn);
+		p->conn = c;
+		conn_update_io(p, c);
+		peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
+		peer_reap(p);
+		return;
+	}
+}
+
+static void
+listener_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct bgp_listener *l = w->data;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct addr a;
+	int fd, i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < PEER_ACCEPT_BURST; i++) {
+		sl = sizeof(ss);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn(
+				    "bgp: accept: error=%s", strerror(errno));
+			return;
+		}
+		if (bgp_peer_addr_from((struct sockaddr *)&ss, &a) == -1) {
+			close(fd);
+			continue;
+		}
+		peer_accept(l->s, fd, &a);
+	}
+}
+
+/* Listeners and their TCP-MD5 keys. */
+
+static void
+listener_md5(struct bgp_listener *l, const struct bgp_conf *conf, bool set)
+{
+	size_t i;
+	char buf[ADDR_STRLEN];
+
+	for (i = 0; i < conf->nneighbors; i++) {
+		const struct bgp_neighbor *nb = &conf->neighbors[i];
+
+		if (nb->password == NULL || nb->addr.family != l->addr.family)
+			continue;
+		if (bgp_peer_md5(l->fd, &nb->addr, addr_bits(nb->addr.family),
+			set ? nb->password : NULL) == -1)
+			log_err("bgp: cannot set tcp-md5 key on listener: "
+				"peer=%s error=%s",
+			    addr_fmt(&nb->addr, buf, sizeof(buf)),
+			    strerror(errno));
+	}
+	for (i = 0; i < conf->nranges; i++) {
+		const struct bgp_listen_range *r = &conf->ranges[i];
+
+		if (r->tmpl.password == NULL ||
+		    r->prefix.addr.family != l->addr.family)
+			continue;
+		if (bgp_peer_md5(l->fd, &r->prefix.addr, r->prefix.len,
+			set ? r->tmpl.password : NULL) == -1)
+			log_err("bgp: cannot set tcp-md5 key on listener: "
+				"range=%s error=%s",
+			    addr_fmt(&r->prefix.addr, buf, sizeof(buf)),
+			    strerror(errno));
+	}
+}
+
+static struct bgp_listener *
+listener_new(struct bgp_sessions *s, const struct addr *a, uint16_t port)
+{
+	struct bgp_listener *l;
+	struct sockaddr_storage ss;
+	socklen_t sl = bgp_peer_sockaddr(a, port, &ss);
+	char buf[ADDR_STRLEN];
+	int fd, one = 1;
+
+	addr_fmt(a, buf, sizeof(buf));
+	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_err(
+		    "bgp: socket: listen=%s error=%s", buf, strerror(errno));
+		return NULL;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    (a->family == AF_INET6 &&
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
+		    -1) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    listen(fd, 128) == -1) {
+		log_err("bgp: cannot listen: address=%s port=%u error=%s", buf,
+		    port, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	l = xcalloc(1, sizeof(*l));
+	objcount_inc(&objcount_bgp_listener);
+	l->s = s;
+	l->addr = *a;
+	l->port = port;
+	l->fd = fd;
+	ev_io_init(&l->io, listener_cb, fd, EV_READ);
+	l->io.data = l;
+	log_info("bgp: listening: address=%s port=%u", buf, port);
+	return l;
+}
+
+static void
+listener_free(struct bgp_sessions *s, struct bgp_listener *l)
+{
+	ev_io_stop(s->loop, &l->io);
+	close(l->fd);
+	free(l);
+	objcount_dec(&objcount_bgp_listener);
+}
+
+/*
+ * Open what the new conf adds before closing anything, so that a failure
+ * leaves the running listeners (and config) as they were.
+ */
+static int
+listeners_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
+{
+	TAILQ_HEAD(, bgp_listener) keep, added;
+	struct bgp_listener *l;
+	size_t i;
+
+	TAILQ_INIT(&keep);
+	TAILQ_INIT(&added);
+	for (i = 0; i < conf->nlisten; i++) {
+		TAILQ_FOREACH (l, &s->listeners, entry)
+			if (l->port == conf->port &&
+			    addr_cmp(&l->addr, &conf->listen[i]) == 0)
+				break;
+		if (l != NULL) {
+			TAILQ_REMOVE(&s->listeners, l, entry);
+			TAILQ_INSERT_TAIL(&keep, l, entry);
+			continue;
+		}
+		if ((l = listener_new(s, &conf->listen[i], conf->port)) == NULL)
+			goto fail;
+		TAILQ_INSERT_TAIL(&added, l, entry);
+	}
+	/* The rest are gone from the config. */
+	while ((l = TAILQ_FIRST(&s->listeners)) != NULL) {
+		TAILQ_REMOVE(&s->listeners, l, entry);
+		listener_free(s, l);
+	}
+	while ((l = TAILQ_FIRST(&keep)) != NULL) {
+		TAILQ_REMOVE(&keep, l, entry);
+		if (s->conf != NULL)
+			listener_md5(l, s->conf, false);
+		listener_md5(l, conf, true);
+		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
+	}
+	while ((l = TAILQ_FIRST(&added)) != NULL) {
+		TAILQ_REMOVE(&added, l, entry);
+		listener_md5(l, conf, true);
+		ev_io_start(s->loop, &l->io);
+		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
+	}
+	return 0;
+fail:
+	while ((l = TAILQ_FIRST(&keep)) != NULL) {
+		TAILQ_REMOVE(&keep, l, entry);
+		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
+	}
+	while ((l = TAILQ_FIRST(&added)) != NULL) {
+		TAILQ_REMOVE(&added, l, entry);
+		listener_free(s, l);
+	}
+	return -1;
+}
+
+/* The public interface. */
+
+struct bgp_sessions *
+bgp_sessions_new(
+    struct ev_loop *loop, struct rib *rib, const struct bgp_conf *conf)
+{
+	struct bgp_sessions *s = xcalloc(1, sizeof(*s));
+
+	s->loop = loop;
+	s->rib = rib;
+	TAILQ_INIT(&s->peers);
+	TAILQ_INIT(&s->listeners);
+	TAILQ_INIT(&s->drains);
+	if (bgp_sessions_configure(s, conf) == -1) {
+		bgp_sessions_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct bgp_peer *
+peer_find_configured(struct bgp_peer_list *list, const struct addr *a)
+{
+	struct bgp_peer *p;
+
+	TAILQ_FOREACH (p, list, entry)
+		if (!p->dynamic && addr_cmp(&p->nb->addr, a) == 0)
+			return p;
+	return NULL;
+}
+
+/* A neighbor whose session settings changed: Cease 6/6, new session. */
+static void
+peer_restart(struct bgp_peer *p, const struct bgp_neighbor *nb)
+{
+	log_info("bgp: neighbor changed, resetting: peer=%s asn=%u", p->name,
+	    nb->asn);
+	peer_stop(p, BGP_ERR_CEASE_OTHER_CONFIG, "configuration change");
+	rib_peer_free(p->rp);
+	p->nb = nb;
+	p->rp = rib_peer_new(p->s->rib, nb, p);
+	peer_fsm_init(p);
+	peer_start(p);
+}
+
+/* Dynamic peers after a reload: kept, changed (dropped) or removed. */
+static void
+sessions_configure_dynamic(struct bgp_sessions *s, struct bgp_peer_list *list,
+    const struct bgp_conf *conf)
+{
+	const struct bgp_listen_range *r;
+	struct bgp_neighbor tmp;
+	struct bgp_peer *p;
+
+	while ((p = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, p, entry);
+		TAILQ_INSERT_TAIL(&s->peers, p, entry);
+		r = range_find(conf, &p->dyn.addr);
+		if (peer_find_configured(&s->peers, &p->dyn.addr) != NULL ||
+		    r == NULL) {
+			peer_stop(
+			    p, BGP_ERR_CEASE_PEER_DECONF, "peer de-configured");
+			peer_free(p);
+			continue;
+		}
+		tmp = r->tmpl;
+		tmp.addr = p->dyn.addr;
+		tmp.asn = r->asn;
+		tmp.name = p->name;
+		tmp.passive = true;
+		if (bgp_neighbor_session_differs(&p->dyn, &tmp)) {
+			peer_stop(p, BGP_ERR_CEASE_OTHER_CONFIG,
+			    "configuration change");
+			peer_free(p);
+			continue;
+		}
+		peer_dyn_set(p, r, &p->dyn.addr);
+		rib_peer_reconf(p->rp, &p->dyn);
+	}
+}
+
+int
+bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
+{
+	struct bgp_peer_list old, dyn;
+	struct bgp_peer *p;
+	size_t i;
+
+	if (listeners_configure(s, conf) == -1)
+		return -1;
+	s->conf = conf;
+	TAILQ_INIT(&old);
+	TAILQ_INIT(&dyn);
+	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
+		TAILQ_REMOVE(&s->peers, p, entry);
+		TAILQ_INSERT_TAIL(p->dynamic ? &dyn : &old, p, entry);
+	}
+	for (i = 0; i < conf->nneighbors; i++) {
+		const struct bgp_neighbor *nb = &conf->neighbors[i];
+
+		if ((p = peer_find_configured(&old, &nb->addr)) != NULL) {
+			TAILQ_REMOVE(&old, p, entry);
+			TAILQ_INSERT_TAIL(&s->peers, p, entry);
+			if (bgp_neighbor_session_differs(p->nb, nb)) {
+				peer_restart(p, nb);
+			} else {
+				/* Policy only (or nothing): no reset. */
+				p->nb = nb;
+				rib_peer_reconf(p->rp, nb);
+			}
+			continue;
+		}
+		p = peer_new(s, nb);
+		TAILQ_INSERT_TAIL(&s->peers, p, entry);
+		peer_start(p);
+	}
+	while ((p = TAILQ_FIRST(&old)) != NULL) {
+		TAILQ_REMOVE(&old, p, entry);
+		TAILQ_INSERT_TAIL(&s->peers, p, entry);
+		log_info("bgp: neighbor removed: peer=%s asn=%u", p->name,
+		    peer_asn(p));
+		peer_stop(p, BGP_ERR_CEASE_PEER_DECONF, "peer de-configured");
+		peer_free(p);
+	}
+	sessions_configure_dynamic(s, &dyn, conf);
+	return 0;
+}
+
+void
+bgp_sessions_free(struct bgp_sessions *s)
+{
+	struct bgp_peer *p;
+	struct bgp_listener *l;
+
+	if (s == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
+		if (p->fsm.state != BGP_ST_IDLE || !p->fsm.stopped)
+			peer_stop(p, BGP_ERR_CEASE_ADMIN_SHUTDOWN,
+			    "administrative shutdown");
+		peer_free(p);
+	}
+	while ((l = TAILQ_FIRST(&s->listeners)) != NULL) {
+		TAILQ_REMOVE(&s->listeners, l, entry);
+		listener_free(s, l);
+	}
+	while (!TAILQ_EMPTY(&s->drains))
+		drain_flush_now(TAILQ_FIRST(&s->drains));
+	free(s);
+}
+
+void
+bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
+{
+	struct bgp_peer *p = rib_peer_owner(rp);
+
+	(void)s;
+	if (p == NULL)
+		return;
+	p->rib_pending = true;
+	if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
+		conn_update_io(p, p->conn);
+}
+
+struct bgp_peer *
+bgp_sessions_find(struct bgp_sessions *s, const struct addr *a)
+{
+	struct bgp_peer *p;
+
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (addr_cmp(&p->nb->addr, a) == 0)
+			return p;
+	return NULL;
+}
+
+int
+bgp_peer_reset(struct bgp_peer *p)
+{
+	log_notice("bgp: administrative reset: peer=%s asn=%u state=%s",
+	    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state));
+	peer_stop(p, BGP_ERR_CEASE_ADMIN_RESET, "administrative reset");
+	if (p->dynamic) {
+		peer_free(p);
+		return 0;
+	}
+	peer_start(p);
+	return 0;
+}
+
+int
+bgp_peer_refresh(struct bgp_peer *p)
+{
+	struct bgp_refresh r;
+	int af;
+
+	if (p->fsm.state != BGP_ST_ESTABLISHED || p->conn == NULL) {
+		log_info("bgp: route refresh not sent: peer=%s "
+			 "reason=\"not established\"",
+		    p->name);
+		return -1;
+	}
+	if (!p->refresh) {
+		log_info("bgp: route refresh not sent: peer=%s "
+			 "reason=\"peer lacks the capability\"",
+		    p->name);
+		return -1;
+	}
+	for (af = 0; af < BGP_AF_COUNT; af++) {
+		if ((af == BGP_AF_IPV4_UNICAST &&
+			!(p->families & BGP_FAM_IPV4)) ||
+		    (af == BGP_AF_IPV6_UNICAST &&
+			!(p->families & BGP_FAM_IPV6)))
+			continue;
+		memset(&r, 0, sizeof(r));
+		bgp_msg_af_afi_safi(af, &r.afi, &r.safi);
+		r.subtype = BGP_REFRESH_NORMAL;
+		if (bgp_msg_refresh_encode(&p->conn->out, &r) == 0)
+			conn_queued(p, p->conn, BGP_MSG_ROUTE_REFRESH);
+	}
+	log_info(
+	    "bgp: route refresh sent: peer=%s asn=%u", p->name, peer_asn(p));
+	return 0;
+}
+
+void
+bgp_sessions_foreach(struct bgp_sessions *s,
+    void (*fn)(void *arg, const struct bgp_peer_status *), void *arg)
+{
+	struct bgp_peer_status st;
+	struct bgp_peer *p;
+
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		memset(&st, 0, sizeof(st));
+		st.name = p->name;
+		st.addr = p->nb->addr;
+		st.asn = peer_asn(p);
+		st.dynamic = p->dynamic;
+		st.state = p->fsm.state;
+		st.since = p->since;
+		st.flaps = p->flaps;
+		memcpy(st.msgs_in, p->msgs_in, sizeof(st.msgs_in));
+		memcpy(st.msgs_out, p->msgs_out, sizeof(st.msgs_out));
+		snprintf(
+		    st.last_error, sizeof(st.last_error), "%s", p->last_error);
+		st.hold_time = p->fsm.neg_hold;
+		rib_peer_stats(p->rp, &st.rib);
+		st.rib_peer = p->rp;
+		fn(arg, &st);
+	}
+}

@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The BGP module: wires the RIB (bgp_rib.h), the sessions (bgp_peer.h)
+ * and the kernel FIB (bgp_fib.h) together on ferryd's loop, applies
+ * reloads, and answers the control commands:
+ *
+ *	show bgp peers
+ *	show bgp routes		args: view (best, received, advertised),
+ *				peer, prefix
+ *	bgp reset		args: peer
+ *	bgp refresh		args: peer
+ *
+ * Rendering for people is ferryctl's job: replies are JSON with every
+ * attribute decoded.
+ */
+#include <arpa/inet.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "bgp_attr.h"
+#include "bgp_conf.h"
+#include "bgp_fib.h"
+#include "bgp_peer.h"
+#include "bgp_rib.h"
+#include "bgpd.h"
+#include "control.h"
+#include "ferryd.h"
+#include "log.h"
+#include "metrics.h"
+#include "module.h"
+#include "xalloc.h"
+
+/* Seconds a previous run's kernel routes wait to be relearned. */
+#define BGP_FIB_STALE_SECS 120
+
+struct bgpd {
+	struct ferryd *d;
+	const struct bgp_conf *conf;
+	struct rib *rib;
+	struct bgp_sessions *sessions;
+	struct bgp_fib *fib;
+};
+
+static void
+hook_output_ready(void *ctx, struct rib_peer *rp)
+{
+	struct bgpd *b = ctx;
+
+	if (b->sessions != NULL)
+		bgp_sessions_output_ready(b->sessions, rp);
+}
+
+static void
+hook_best_changed(
+    void *ctx, const struct prefix *p, const struct rib_nexthop *nh, size_t n)
+{
+	struct bgpd *b = ctx;
+
+	if (b->fib != NULL)
+		bgp_fib_set(b->fib, p, nh, n);
+}
+
+static const struct rib_hooks bgpd_hooks = {
+	.output_ready = hook_output_ready,
+	.best_changed = hook_best_changed,
+};
+
+static int
+bgpd_up(struct bgpd *b, const struct bgp_conf *bc)
+{
+	b->conf = bc;
+	if (bc->fib &&
+	    (b->fib = bgp_fib_new(
+		 b->d->loop, bc->fib_table, BGP_FIB_STALE_SECS)) == NULL)
+		return -1;
+	b->rib = rib_new(bc, &bgpd_hooks, b);
+	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc)) == NULL)
+		return -1;
+	log_info("bgp: up: asn=%u neighbors=%zu pools=%zu listen-ranges=%zu",
+	    bc->asn, bc->nneighbors, bc->npools, bc->nranges);
+	return 0;
+}
+
+static void
+bgpd_down(struct bgpd *b)
+{
+	bool keep = b->conf != NULL && b->conf->fib_keep;
+
+	bgp_sessions_free(b->sessions);
+	b->sessions = NULL;
+	if (b->rib != NULL)
+		rib_free(b->rib);
+	b->rib = NULL;
+	bgp_fib_free(b->fib, keep);
+	b->fib = NULL;
+}
+
+/* What cannot change under running sessions: the speaker's identity. */
+static bool
+bgpd_identity_changed(const struct bgp_conf *a, const struct bgp_conf *b)
+{
+	return a->asn != b->asn || addr_cmp(&a->router_id, &b->router_id) ||
+	    addr_cmp(&a->cluster_id, &b->cluster_id) || a->fib != b->fib ||
+	    a->fib_table != b->fib_table;
+}
+
+static int
+bgpd_reload(void *arg, const void *old_arg, const void *new_arg)
+{
+	struct bgpd *b = arg;
+	const struct bgp_conf *old = old_arg, *new = new_arg;
+
+	if (!old->enabled && !new->enabled) {
+		b->conf = new;
+		return 0;
+	}
+	if (old->enabled &&
+	    (!new->enabled || bgpd_identity_changed(old, new))) {
+		log_info("bgp: %s",
+		    new->enabled ? "identity changed, restarting every session"
+				 : "removed from the config");
+		bgpd_down(b);
+	}
+	if (b->sessions == NULL) {
+		b->conf = new;
+		return new->enabled ? bgpd_up(b, new) : 0;
+	}
+	/* Pools and policy first, so new sessions start from them. */
+	b->conf = new;
+	rib_configure(b->rib, new);
+	return bgp_sessions_configure(b->sessions, new);
+}
+
+static const char *const origin_names[] = { "igp", "egp", "incomplete" };
+
+static json_object *
+aspath_json(const struct bgp_attrs *a)
+{
+	struct bgp_aspath_iter it;
+	struct bgp_aspath_seg seg;
+	char buf[1024];
+	size_t used = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	bgp_attr_aspath_iter_init(&it, a->aspath, a->aspath_len, a->aspath_as4);
+	while (
+	    bgp_attr_aspath_next(&it, &seg) == 1 && used < sizeof(buf) - 16) {
+		bool set = seg.type == BGP_ASPATH_SET ||
+		    seg.type == BGP_ASPATH_CONFED_SET;
+		bool confed = seg.type == BGP_ASPATH_CONFED_SEQUENCE ||
+		    seg.type == BGP_ASPATH_CONFED_SET;
+
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+		    used > 0 ? " " : "",
+		    confed    ? "("
+			: set ? "{"
+			      : "");
+		for (i = 0; i < seg.count && used < sizeof(buf) - 16; i++)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+			    "%s%u", i > 0 ? (set ? "," : " ") : "",
+			    bgp_attr_aspath_seg_as(&seg, i, a->aspath_as4));
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s",
+		    confed    ? ")"
+			: set ? "}"
+			      : "");
+	}
+	return json_object_new_string(buf);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static json_object *
+communities_json(const struct bgp_attrs *a)
+{
+	json_object *list = json_object_new_array();
+	char buf[32];
+	uint32_t c;
+	size_t i;
+
+	for (i = 0; i + 4 <= a->communities_len; i += 4) {
+		c = be32(a->communities + i);
+		if (c == BGP_COMM_NO_EXPORT)
+			snprintf(buf, sizeof(buf), "no-export");
+		else if (c == BGP_COMM_NO_ADVERTISE)
+			snprintf(buf, sizeof(buf), "no-advertise");
+		else if (c == BGP_COMM_NO_EXPORT_SUBCONFED)
+			snprintf(buf, sizeof(buf), "no-export-subconfed");
+		else
+			snprintf(
+			    buf, sizeof(buf), "%u:%u", c >> 16, c & 0xffff);
+		json_object_array_add(list, json_object_new_string(buf));
+	}
+	return list;
+}
+
+static json_object *
+large_json(const struct bgp_attrs *a)
+{
+	json_object *list = json_object_new_array();
+	char buf[48];
+	size_t i;
+
+	for (i = 0; i + 12 <= a->large_communities_len; i += 12) {
+		const uint8_t *p = a->large_communities + i;
+
+		snprintf(buf, sizeof(buf), "%u:%u:%u", be32(p), be32(p + 4),
+		    be32(p + 8));
+		json_object_array_add(list, json_object_new_string(buf));
+	}
+	return list;
+}
+
+static json_object *
+ext_json(const struct bgp_attrs *a)
+{
+	json_object *list = json_object_new_array();
+	char buf[20];
+	size_t i;
+	int k;
+
+	for (i = 0; i + 8 <= a->ext_communities_len; i += 8) {
+		for (k = 0; k < 8; k++)
+			snprintf(buf + 2 * k, sizeof(buf) - 2 * (size_t)k,
+			    "%02x", a->ext_communities[i + (size_t)k]);
+		json_object_array_add(list, json_object_new_string(buf));
+	}
+	return list;
+}
+
+static void
+attrs_json(json_object *o, const struct rib_route *r)
+{
+	struct bgp_attr_opts opts = { .as4 = r->attrs_as4, .ebgp = false };
+	struct bgp_attrs a;
+	struct bgp_err err;
+	struct in_addr id;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	memset(&err, 0, sizeof(err));
+	if (bgp_attr_decode(r->attrs, r->attrs_len, &opts, &a, &err) ==
+	    BGP_ACT_SESSION_RESET)
+		return;
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_ORIGIN) && a.origin <= 2)
+		json_object_object_add(o, "origin",
+		    json_object_new_string(origin_names[a.origin]));
+	json_object_object_add(o, "as-path", aspath_json(&a));
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_MED))
+		json_object_object_add(o, "med", json_object_new_int64(a.med));
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF))
+		json_object_object_add(
+		    o, "local-pref", json_object_new_int64(a.local_pref));
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_ATOMIC_AGGREGATE))
+		json_object_object_add(
+		    o, "atomic-aggregate", json_object_new_boolean(1));
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR)) {
+		id.s_addr = htonl(a.agg_id);
+		snprintf(buf, sizeof(buf), "%u %s", a.agg_as, inet_ntoa(id));
+		json_object_object_add(
+		    o, "aggregator", json_object_new_string(buf));
+	}
+	json_object_object_add(o, "communities", communities_json(&a));
+	json_object_object_add(o, "large-communities", large_json(&a));
+	json_object_object_add(o, "ext-communities", ext_json(&a));
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_ORIGINATOR_ID)) {
+		id.s_addr = htonl(a.originator_id);
+		json_object_object_add(
+		    o, "originator-id", json_object_new_string(inet_ntoa(id)));
+	}
+	if (a.present & BGP_ATTR_BIT(BGP_ATTR_CLUSTER_LIST)) {
+		json_object *cl = json_object_new_array();
+
+		for (i = 0; i + 4 <= a.cluster_list_len; i += 4) {
+			id.s_addr = htonl(be32(a.cluster_list + i));
+			json_object_array_add(
+			    cl, json_object_new_string(inet_ntoa(id)));
+		}
+		json_object_object_add(o, "cluster-list", cl);
+	}
+	if (a.unknown_count > 0)
+		json_object_object_add(o, "unknown-attributes",
+		    json_object_new_int(a.unknown_count));
+}
+
+struct walk_ctx {
+	json_object *list;
+	size_t count;
+};
+
+static bool
+route_json(void *arg, const struct rib_route *r)
+{
+	struct walk_ctx *w = arg;
+	json_object *o = json_object_new_object();
+	char buf[PREFIX_STRLEN];
+
+	json_object_object_add(o, "prefix",
+	    json_object_new_string(prefix_fmt(&r->prefix, buf, sizeof(buf))));
+	json_object_object_add(o, "next-hop",
+	    json_object_new_string(addr_fmt(&r->nexthop, buf, sizeof(buf))));
+	json_object_object_add(o, "best", json_object_new_boolean(r->best));
+	if (r->rejected)
+		json_object_object_add(
+		    o, "rejected", json_object_new_boolean(1));
+	attrs_json(o, r);
+	json_object_array_add(w->list, o);
+	w->count++;
+	return true;
+}
+
+static const char *
+arg_str(json_object *args, const char *key)
+{
+	json_object *v;
+
+	if (args == NULL || !json_object_object_get_ex(args, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct bgp_peer *
+arg_peer(struct bgpd *b, json_object *args, char *err, size_t errlen)
+{
+	struct bgp_peer *p;
+	struct addr a;
+	const char *s = arg_str(args, "peer");
+
+	if (s == NULL || addr_parse(s, &a) == -1) {
+		snprintf(err, errlen, "needs \"peer\": an address");
+		return NULL;
+	}
+	if ((p = bgp_sessions_find(b->sessions, &a)) == NULL)
+		snprintf(err, errlen, "no such peer: %s", s);
+	return p;
+}
+
+static bool
+bgpd_running(struct bgpd *b, char *err, size_t errlen)
+{
+	if (b->sessions != NULL)
+		return true;
+	snprintf(err, errlen, "bgp is not configured");
+	return false;
+}
+
+struct find_ctx {
+	const struct addr *addr;
+	const struct rib_peer *rp;
+};
+
+static void
+find_rib_peer(void *arg, const struct bgp_peer_status *st)
+{
+	struct find_ctx *f = arg;
+
+	if (addr_cmp(&st->addr, f->addr) == 0)
+		f->rp = st->rib_peer;
+}
+
+static json_object *
+ctl_routes(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct bgpd *b = arg;
+	struct walk_ctx w = { json_object_new_array(), 0 };
+	struct find_ctx f = { NULL, NULL };
+	enum rib_view view = RIB_VIEW_BEST;
+	const char *s;
+	struct prefix filter;
+	struct addr peer;
+	json_object *o;
+
+	if (!bgpd_running(b, err, errlen))
+		goto fail;
+	if ((s = arg_str(args, "view")) != NULL) {
+		if (strcmp(s, "received") == 0)
+			view = RIB_VIEW_RECEIVED;
+		else if (strcmp(s, "advertised") == 0)
+			view = RIB_VIEW_ADVERTISED;
+		else if (strcmp(s, "best") != 0) {
+			snprintf(err, errlen,
+			    "view: best, received or "
+			    "advertised");
+			goto fail;
+		}
+	}
+	if ((s = arg_str(args, "peer")) != NULL) {
+		if (addr_parse(s, &peer) == -1) {
+			snprintf(err, errlen, "peer: not an address: %s", s);
+			goto fail;
+		}
+		f.addr = &peer;
+		bgp_sessions_foreach(b->sessions, find_rib_peer, &f);
+		if (f.rp == NULL) {
+			snprintf(err, errlen, "no such peer: %s", s);
+			goto fail;
+		}
+	} else if (view != RIB_VIEW_BEST) {
+		snprintf(
+		    err, errlen, "view %s needs a peer", arg_str(args, "view"));
+		goto fail;
+	}
+	if ((s = arg_str(args, "prefix")) != NULL &&
+	    prefix_parse(s, &filter, false) == -1) {
+		snprintf(err, errlen, "prefix: not a prefix: %s", s);
+		goto fail;
+	}
+	rib_walk(
+	    b->rib, view, f.rp, s != NULL ? &filter : NULL, route_json, &w);
+	o = json_object_new_object();
+	json_object_object_add(o, "routes", w.list);
+	return o;
+fail:
+	json_object_put(w.list);
+	return NULL;
+}
+
+static const char *const msg_names[6] = { "", "open", "update", "notification",
+	"keepalive", "route-refresh" };
+
+static void
+peer_json(void *arg, const struct bgp_peer_status *st)
+{
+	json_object *list = arg, *o = json_object_new_object(), *in, *out;
+	char buf[ADDR_STRLEN];
+	int i;
+
+	json_object_object_add(o, "name", json_object_new_string(st->name));
+	json_object_object_add(o, "address",
+	    json_object_new_string(addr_fmt(&st->addr, buf, sizeof(buf))));
+	json_object_object_add(o, "asn", json_object_new_int64(st->asn));
+	json_object_object_add(
+	    o, "dynamic", json_object_new_boolean(st->dynamic));
+	json_object_object_add(
+	    o, "state", json_object_new_string(bgp_fsm_state_name(st->state)));
+	json_object_object_add(o, "since", json_object_new_int64(st->since));
+	json_object_object_add(o, "uptime",
+	    json_object_new_int64(
+		st->state == BGP_ST_ESTABLISHED ? time(NULL) - st->since : 0));
+	json_object_object_add(
+	    o, "flaps", json_object_new_int64((int64_t)st->flaps));
+	json_object_object_add(
+	    o, "hold-time", json_object_new_int(st->hold_time));
+	json_object_object_add(o, "prefixes-received",
+	    json_object_new_int64((int64_t)st->rib.received));
+	json_object_object_add(o, "prefixes-accepted",
+	    json_object_new_int64((int64_t)st->rib.accepted));
+	json_object_object_add(o, "prefixes-advertised",
+	    json_object_new_int64((int64_t)st->rib.advertised));
+	json_object_object_add(
+	    o, "last-error", json_object_new_string(st->last_error));
+	in = json_object_new_object();
+	out = json_object_new_object();
+	for (i = 1; i < 6; i++) {
+		json_object_object_add(in, msg_names[i],
+		    json_object_new_int64((int64_t)st->msgs_in[i]));
+		json_object_object_add(out, msg_names[i],
+		    json_object_new_int64((int64_t)st->msgs_out[i]));
+	}
+	json_object_object_add(o, "messages-received", in);
+	json_object_object_add(o, "messages-sent", out);
+	json_object_array_add(list, o);
+}
+
+static json_object *
+ctl_peers(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct bgpd *b = arg;
+	json_object *list, *o;
+
+	(void)args;
+	if (!bgpd_running(b, err, errlen))
+		return NULL;
+	list = json_object_new_array();
+	bgp_sessions_foreach(b->sessions, peer_json, list);
+	o = json_object_new_object();
+	json_object_object_add(o, "asn", json_object_new_int64(b->conf->asn));
+	json_object_object_add(o, "prefixes",
+	    json_object_new_int64((int64_t)rib_prefix_count(b->rib)));
+	json_object_object_add(o, "attribute-sets",
+	    json_object_new_int64((int64_t)rib_aset_count(b->rib)));
+	if (b->fib != NULL)
+		json_object_object_add(o, "fib-routes",
+		    json_object_new_int64((int64_t)bgp_fib_count(b->fib)));
+	json_object_object_add(o, "peers", list);
+	return o;
+}
+
+static json_object *
+ctl_reset(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct bgpd *b = arg;
+	struct bgp_peer *p;
+
+	if (!bgpd_running(b, err, errlen) ||
+	    (p = arg_peer(b, args, err, errlen)) == NULL)
+		return NULL;
+	if (bgp_peer_reset(p) == -1) {
+		snprintf(err, errlen, "reset failed");
+		return NULL;
+	}
+	return json_object_new_object();
+}
+
+static json_object *
+ctl_refresh(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct bgpd *b = arg;
+	struct bgp_peer *p;
+
+	if (!bgpd_running(b, err, errlen) ||
+	    (p = arg_peer(b, args, err, errlen)) == NULL)
+		return NULL;
+	if (bgp_peer_refresh(p) == -1) {
+		snprintf(err, errlen,
+		    "refresh failed: session not established or the peer "
+		    "does not support route refresh");
+		return NULL;
+	}
+	return json_object_new_object();
+}
+
+static void
+peer_metrics(void *arg, const struct bgp_peer_status *st)
+{
+	FILE *f = arg;
+	char a[ADDR_STRLEN];
+
+	addr_fmt(&st->addr, a, sizeof(a));
+	fprintf(f,
+	    "ferry_bgp_peer_up{peer=\"%s\",asn=\"%u\"} %d\n"
+	    "ferry_bgp_peer_prefixes{peer=\"%s\",kind=\"received\"} %" PRIu64
+	    "\n"
+	    "ferry_bgp_peer_prefixes{peer=\"%s\",kind=\"accepted\"} %" PRIu64
+	    "\n"
+	    "ferry_bgp_peer_prefixes{peer=\"%s\",kind=\"advertised\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_bgp_peer_flaps_total{peer=\"%s\"} %" PRIu64 "\n"
+	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"in\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"out\"} "
+	    "%" PRIu64 "\n",
+	    a, st->asn, st->state == BGP_ST_ESTABLISHED, a, st->rib.received, a,
+	    st->rib.accepted, a, st->rib.advertised, a, st->flaps, a,
+	    st->msgs_in[2], a, st->msgs_out[2]);
+}
+
+static void
+bgpd_metrics(void *arg, FILE *f)
+{
+	struct bgpd *b = arg;
+
+	if (b->sessions == NULL)
+		return;
+	metrics_family(
+	    f, "ferry_bgp_prefixes", "gauge", "Prefixes in the BGP RIB.");
+	fprintf(f, "ferry_bgp_prefixes %zu\n", rib_prefix_count(b->rib));
+	metrics_family(f, "ferry_bgp_peer_up", "gauge",
+	    "1 if the session is established.");
+	metrics_family(f, "ferry_bgp_peer_prefixes", "gauge",
+	    "Prefixes per peer: received, accepted, advertised.");
+	metrics_family(f, "ferry_bgp_peer_flaps_total", "counter",
+	    "Established sessions that went down.");
+	metrics_family(f, "ferry_bgp_peer_updates_total", "counter",
+	    "UPDATE messages by direction.");
+	bgp_sessions_foreach(b->sessions, peer_metrics, f);
+}
+
+static void *
+bgpd_start(struct ferryd *d, const void *conf)
+{
+	struct bgpd *b = xcalloc(1, sizeof(*b));
+	const struct bgp_conf *bc = conf;
+
+	b->d = d;
+	b->conf = bc;
+	control_register(d->control, "show bgp peers", ctl_peers, b);
+	control_register(d->control, "show bgp routes", ctl_routes, b);
+	control_register(d->control, "bgp reset", ctl_reset, b);
+	control_register(d->control, "bgp refresh", ctl_refresh, b);
+	metrics_register(d->metrics, bgpd_metrics, b);
+	if (bc->enabled && bgpd_up(b, bc) == -1) {
+		bgpd_down(b);
+		log_err("bgp: could not start");
+		/* ferryd without BGP is still an overlay: keep running. */
+	}
+	return b;
+}
+
+static void
+bgpd_stop(void *arg)
+{
+	struct bgpd *b = arg;
+
+	control_unregister(b->d->control, "show bgp peers");
+	control_unregister(b->d->control, "show bgp routes");
+	control_unregister(b->d->control, "bgp reset");
+	control_unregister(b->d->control, "bgp refresh");
+	metrics_unregister(b->d->metrics, bgpd_metrics, b);
+	bgpd_down(b);
+	free(b);
+}
+
+const struct ferry_module bgpd_module = {
+	.name = "bgp",
+	.parse_conf = bgp_conf_parse,
+	.free_conf = bgp_conf_free,
+	.dump_conf = bgp_conf_dump,
+	.start = bgpd_start,
+	.reload = bgpd_reload,
+	.stop = bgpd_stop,
+};

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Helpers for BGP integration tests, sourced after lib.sh: real BIRD 2
+# instances in the test's namespaces, each with its own config, control
+# socket and pid file under T_DIR, stopped by pid on exit.
+#
+# Topology of bgp_topo: namespace "gw" (ferryd) and "up" (the upstream
+# router) joined by a veth pair:
+#	gw  192.0.2.1/24    2001:db8::1/64
+#	up  192.0.2.254/24  2001:db8::254/64
+
+GW4=192.0.2.1
+GW6=2001:db8::1
+UP4=192.0.2.254
+UP6=2001:db8::254
+
+bgp_topo() {
+	NS_GW=$(netns_add gw)
+	NS_UP=$(netns_add up)
+	ip -n "$NS_GW" link add eth0 type veth peer name eth0 netns "$NS_UP"
+	ip -n "$NS_GW" addr add "$GW4/24" dev eth0
+	ip -n "$NS_GW" addr add "$GW6/64" dev eth0 nodad
+	ip -n "$NS_UP" addr add "$UP4/24" dev eth0
+	ip -n "$NS_UP" addr add "$UP6/64" dev eth0 nodad
+	ip -n "$NS_GW" link set eth0 up
+	ip -n "$NS_UP" link set eth0 up
+}
+
+# bird_start NS NAME: start BIRD in NS with $T_DIR/NAME.bird.conf.
+bird_start() {
+	local ns=$1 name=$2
+	ip netns exec "$ns" bird -f -c "$T_DIR/$name.bird.conf" \
+		-s "$T_DIR/$name.bird.sock" -P "$T_DIR/$name.bird.pid" \
+		>>"$T_DIR/$name.bird.log" 2>&1 &
+	track_pid $!
+	wait_for 10 test -S "$T_DIR/$name.bird.sock" ||
+		fail "BIRD $name did not start: $(cat "$T_DIR/$name.bird.log")"
+}
+
+# birdc NAME CMD...: query BIRD NAME.
+birdc_q() {
+	local name=$1
+	shift
+	birdc -s "$T_DIR/$name.bird.sock" "$@"
+}
+
+# bird_established NAME PROTO: is BIRD's protocol PROTO Established?
+bird_established() {
+	birdc_q "$1" show protocols "$2" | grep -q Established
+}
+
+# ferry_peer_state NAME ADDR: state of peer ADDR in ferryd NAME.
+ferry_peer_state() {
+	jget "$(ctl "$1" --json show bgp peers)" \
+		".result.peers[] | select(.address == \"$2\") | .state"
+}
+
+ferry_established() {
+	test "$(ferry_peer_state "$1" "$2")" = Established
+}
+
+# ferry_peer NAME ADDR FIELD: a field of peer ADDR in ferryd NAME.
+ferry_peer() {
+	jget "$(ctl "$1" --json show bgp peers)" \
+		".result.peers[] | select(.address == \"$2\") | .[\"$3\"]"
+}
