@@ -4,7 +4,8 @@ dist_ferrysysconf_DATA = conf/ferryd.conf
 
 systemdsystemunitdir = $(prefix)/lib/systemd/system
 systemdsystemunit_DATA = conf/ferryd.service
-EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf
+EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf \
+	conf/lab/upstream-bird.conf
 CLEANFILES += conf/ferryd.service
 
 conf/ferryd.service: conf/ferryd.service.in Makefile

@@ -511,14 +511,14 @@ static void
 render_routes(struct json_object *r)
 {
 	struct json_object *list, *t, *v;
-	char comm[256], large[256], lp[16], med[16];
+	char comm[256], large[256], lp[16], med[16], path[256];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(r, "routes", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("  %-20s %-18s %6s %6s %-4s %s\n", "PREFIX", "NEXT HOP", "LPREF",
-	    "MED", "ORIG", "AS PATH / COMMUNITIES");
+	printf("  %-20s %-16s %6s %6s %-10s %-14s %s\n", "PREFIX", "NEXT HOP",
+	    "LPREF", "MED", "ORIGIN", "AS PATH", "COMMUNITIES");
 	for (i = 0; i < n; i++) {
 		t = json_object_array_get_idx(list, i);
 		snprintf(lp, sizeof(lp), "%s",
@@ -529,21 +529,26 @@ render_routes(struct json_object *r)
 		    json_object_object_get_ex(t, "med", &v)
 			? json_object_get_string(v)
 			: "-");
+		/* An empty AS path: one of our own pools. */
+		snprintf(path, sizeof(path), "%s",
+		    jstr(t, "as-path")[0] != '\0' ? jstr(t, "as-path")
+						  : "(local)");
 		join_list(t, "communities", comm, sizeof(comm));
 		join_list(t, "large-communities", large, sizeof(large));
-		printf("%c %-20s %-18s %6s %6s %-4.4s %s%s%s%s%s\n",
+		printf("%c %-20s %-16s %6s %6s %-10s %-14s %s%s%s\n",
 		    json_object_object_get_ex(t, "rejected", &v) ? 'x'
 			: json_object_object_get_ex(t, "best", &v) &&
 			    json_object_get_boolean(v)
 			? '*'
 			: ' ',
 		    jstr(t, "prefix"), jstr(t, "next-hop"), lp, med,
-		    jstr(t, "origin"), jstr(t, "as-path"),
-		    comm[0] != '\0' ? "  [" : "", comm,
-		    comm[0] != '\0' ? "]" : "", large);
+		    jstr(t, "origin"), path, comm,
+		    comm[0] != '\0' && large[0] != '\0' ? " " : "", large);
 	}
 	if (n == 0)
 		printf("(no routes)\n");
+	else
+		printf("\n* best, x rejected by import policy\n");
 }
 
 int

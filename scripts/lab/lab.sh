@@ -12,6 +12,9 @@
 #               FDB entry toward the gateway) bridged to its host;
 #               underlay 192.0.2.11
 #   ferry-h1    a host behind the switch, 10.100.1.10, MAC 02:00:00:00:01:10
+#   ferry-up    the upstream router: BIRD 2, AS 65100, 203.0.113.254/24,
+#               eBGP with the gateway (203.0.113.1, AS 65000); it learns
+#               the cluster's pools and sends a default route
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BUILD=${LAB_BUILD:-$LAB_TOP/build/demo}
@@ -21,11 +24,15 @@ LAB_NS_GW=ferry-gw
 LAB_NS_POD=ferry-pod
 LAB_NS_SW1=ferry-sw1
 LAB_NS_H1=ferry-h1
+LAB_NS_UP=ferry-up
+LAB_BIRD_CONF=$LAB_TOP/conf/lab/upstream-bird.conf
 LAB_GW_MAC=02:fe:00:00:00:01
 LAB_POD_IP=10.244.1.10
 LAB_H1_IP=10.100.1.10
 FERRYD=$LAB_BUILD/agent/ferryd
 FERRYCTL=$LAB_BUILD/tools/ferryctl
+
+lab_birdc() { birdc -s "$LAB_STATE/bird.sock" "$@"; }
 
 lab_netns_add() {
 	ip netns add "$1"
