@@ -242,3 +242,17 @@ ferryd_stop(struct ferryd *d)
 	d->metrics = NULL;
 	d->control = NULL;
 }
+
+void
+ferryd_overlay_subscribe(struct ferryd *d, ferry_overlay_fn fn, void *arg)
+{
+	d->overlay_fn = fn;
+	d->overlay_arg = arg;
+}
+
+void
+ferryd_overlay_publish(struct ferryd *d, const struct ferry_overlay_route *r)
+{
+	if (d->overlay_fn != NULL)
+		d->overlay_fn(d->overlay_arg, r);
+}

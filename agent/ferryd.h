@@ -14,6 +14,7 @@
 #include <ev.h>
 
 #include "conf.h"
+#include "prefix.h"
 
 struct control;
 struct metrics;
@@ -25,8 +26,24 @@ struct metrics;
  * Overlay prefixes pointing at the vxlan device, and routes learned over
  * BGP, are told apart so neither module ever touches the other's.
  */
-#define FERRY_RTPROT		201	/* overlay (vtep/) */
-#define FERRY_RTPROT_BGP	202	/* BGP-learned (bgpd/) */
+#define FERRY_RTPROT	 201 /* overlay (vtep/) */
+#define FERRY_RTPROT_BGP 202 /* BGP-learned (bgpd/) */
+
+/*
+ * An overlay route: a prefix reachable through a VXLAN endpoint.  BGP
+ * publishes one for each best path learned from a cluster peer (its next
+ * hop is the peer's tunnel endpoint); the overlay consumes them.  The agent
+ * only relays, so neither module knows the other.
+ */
+struct ferry_overlay_route {
+	struct prefix prefix;
+	struct addr endpoint; /* family 0: the prefix is gone */
+	uint32_t vni;
+	uint8_t mac[6];	   /* inner destination MAC */
+	const char *owner; /* who announced it, for display */
+};
+
+typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);
 
 struct ferryd {
 	struct ev_loop *loop;
@@ -38,6 +55,8 @@ struct ferryd {
 	struct control *control;
 	struct metrics *metrics;
 	void *mod_state[FERRY_MODULES_MAX];
+	ferry_overlay_fn overlay_fn; /* the overlay's, if running */
+	void *overlay_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -48,5 +67,13 @@ struct ferryd {
 
 /* Reload the config file; on error the running config stays. 0 or -1. */
 int ferryd_reload(struct ferryd *, struct conf_errs *);
+
+/*
+ * One consumer of overlay routes (NULL fn: none).  Publishing without a
+ * consumer drops the route: there is no overlay to put it in.
+ */
+void ferryd_overlay_subscribe(struct ferryd *, ferry_overlay_fn, void *);
+void ferryd_overlay_publish(
+    struct ferryd *, const struct ferry_overlay_route *);
 
 #endif

@@ -325,7 +325,30 @@ parse_export(
 /* Neighbor keys shared by neighbors and listen-range templates. */
 static const char *const session_keys[] = { "port", "password", "local-address",
 	"hold-time", "keepalive", "connect-retry", "multihop", "gtsm",
-	"families", "passive", "rr-client", "next-hop", "export", "import" };
+	"families", "passive", "rr-client", "next-hop", "export", "import",
+	"overlay" };
+
+/* overlay = { vni = 1; mac = "02:fe:00:00:00:01"; }: a cluster peer. */
+static void
+parse_overlay(
+    struct conf_errs *e, const config_setting_t *g, struct bgp_neighbor *nb)
+{
+	static const char *const keys[] = { "vni", "mac", NULL };
+	const char *str;
+	uint64_t v;
+	int rc;
+
+	conf_check_keys(e, g, keys);
+	nb->overlay = true;
+	nb->overlay_vni = 1;
+	if (conf_get_uint(e, g, "vni", 0, 0xffffff, &v) == 1)
+		nb->overlay_vni = (uint32_t)v;
+	if ((rc = conf_get_string(e, g, "mac", &str)) == 0)
+		conf_err_missing(e, g, "mac");
+	else if (rc == 1 && mac_parse(str, nb->overlay_mac) == -1)
+		conf_err(e, config_setting_get_member(g, "mac"),
+		    "\"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", str);
+}
 
 static void
 parse_families(
@@ -425,6 +448,9 @@ parse_session(struct conf_errs *e, const config_setting_t *g,
 	    conf_get_enum(e, g, "next-hop", nh_modes, &mode) == 1)
 		nb->next_hop = (enum bgp_nexthop_mode)mode;
 
+	if ((s = config_setting_get_member(g, "overlay")) != NULL &&
+	    conf_want_group(e, s))
+		parse_overlay(e, s, nb);
 	if ((s = config_setting_get_member(g, "import")) != NULL &&
 	    conf_want_group(e, s)) {
 		nb->has_import = true;
@@ -776,6 +802,14 @@ dump_session(config_setting_t *g, const struct bgp_neighbor *nb)
 		    config_setting_add(list, NULL, CONFIG_TYPE_STRING), "ipv6");
 	conf_dump_bool(g, "passive", nb->passive);
 	conf_dump_bool(g, "rr-client", nb->rr_client);
+	if (nb->overlay) {
+		char mac[MAC_STRLEN];
+
+		s = conf_dump_group(g, "overlay");
+		conf_dump_uint(s, "vni", nb->overlay_vni);
+		conf_dump_string(
+		    s, "mac", mac_fmt(nb->overlay_mac, mac, sizeof(mac)));
+	}
 	if (nb->next_hop_addr.family != 0)
 		conf_dump_addr(g, "next-hop", &nb->next_hop_addr);
 	else
@@ -890,5 +924,7 @@ bgp_neighbor_session_differs(
 	    a->hold_time != b->hold_time || a->keepalive != b->keepalive ||
 	    a->multihop != b->multihop || a->gtsm != b->gtsm ||
 	    a->families != b->families || a->passive != b->passive ||
-	    a->rr_client != b->rr_client;
+	    a->rr_client != b->rr_client || a->overlay != b->overlay ||
+	    a->overlay_vni != b->overlay_vni ||
+	    memcmp(a->overlay_mac, b->overlay_mac, 6) != 0;
 }

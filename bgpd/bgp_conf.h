@@ -122,6 +122,13 @@ struct bgp_neighbor {
 	bool			 rr_client;	/* RFC 4456 */
 	enum bgp_nexthop_mode	 next_hop;
 	struct addr		 next_hop_addr;	/* third-party NH, if set */
+	/*
+	 * A cluster peer: its routes are overlay routes (their next hop is
+	 * its VXLAN endpoint), handed to the overlay instead of the FIB.
+	 */
+	bool			 overlay;
+	uint32_t		 overlay_vni;
+	uint8_t			 overlay_mac[6];	/* its device's MAC */
 	struct bgp_import	 import;
 	struct bgp_export	 export;
 	/*

@@ -55,12 +55,50 @@ hook_output_ready(void *ctx, struct rib_peer *rp)
 		bgp_sessions_output_ready(b->sessions, rp);
 }
 
+/* The config of the neighbor at addr: configured, or its listen range. */
+static const struct bgp_neighbor *
+bgpd_neighbor(const struct bgp_conf *bc, const struct addr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < bc->nneighbors; i++)
+		if (addr_cmp(&bc->neighbors[i].addr, addr) == 0)
+			return &bc->neighbors[i];
+	for (i = 0; i < bc->nranges; i++)
+		if (prefix_contains_addr(&bc->ranges[i].prefix, addr))
+			return &bc->ranges[i].tmpl;
+	return NULL;
+}
+
+/*
+ * A best path changed.  Routes from cluster peers (neighbor.overlay) are
+ * overlay routes: their next hop is the peer's VXLAN endpoint, so they go
+ * to the overlay as tunnel entries and never into the FIB as gateway
+ * routes.  Everything else goes to the FIB.  Both sides are told every
+ * time (one of them "gone"), so a prefix whose best path moves from one
+ * kind of peer to the other ends up in exactly one place.
+ */
 static void
 hook_best_changed(
     void *ctx, const struct prefix *p, const struct rib_nexthop *nh, size_t n)
 {
 	struct bgpd *b = ctx;
+	const struct bgp_neighbor *nb = NULL;
+	struct ferry_overlay_route r;
+	char owner[ADDR_STRLEN];
 
+	if (n > 0)
+		nb = bgpd_neighbor(b->conf, &nh[0].peer);
+	memset(&r, 0, sizeof(r));
+	r.prefix = *p;
+	if (nb != NULL && nb->overlay) {
+		r.endpoint = nh[0].gw;
+		r.vni = nb->overlay_vni;
+		memcpy(r.mac, nb->overlay_mac, 6);
+		r.owner = addr_fmt(&nh[0].peer, owner, sizeof(owner));
+		n = 0; /* not for the FIB */
+	}
+	ferryd_overlay_publish(b->d, &r);
 	if (b->fib != NULL)
 		bgp_fib_set(b->fib, p, nh, n);
 }

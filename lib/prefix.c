@@ -204,3 +204,27 @@ hostport_parse(const char *s, struct addr *a, uint16_t *port)
 	*port = (uint16_t)v;
 	return 0;
 }
+
+int
+mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+		&v[4], &v[5], &tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+const char *
+mac_fmt(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * IPv4/IPv6 addresses and prefixes.
+ * IPv4/IPv6 addresses and prefixes, and MAC addresses.
  *
  * One struct for both families keeps the RIB, the tunnel map and the
  * config code family-agnostic.  A prefix is always stored normalized (host
@@ -52,6 +52,11 @@ bool prefix_contains_addr(const struct prefix *, const struct addr *);
 /* Does outer contain inner (outer no longer than inner)? */
 bool prefix_contains(const struct prefix *, const struct prefix *);
 bool prefix_overlaps(const struct prefix *, const struct prefix *);
+
+/* MAC addresses, "02:00:5e:00:53:01". */
+#define MAC_STRLEN 18
+int mac_parse(const char *, uint8_t mac[6]);
+const char *mac_fmt(const uint8_t mac[6], char *, size_t);
 
 /* "127.0.0.1:9582", "[::1]:9582"; port is required. */
 int hostport_parse(const char *, struct addr *, uint16_t *);

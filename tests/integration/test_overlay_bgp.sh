@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Two ferryd node agents, each with its own PodCIDR, join a gateway
+# ferryd through its listen range (iBGP, route reflection with next hop
+# self).  Routes learned from cluster peers are overlay routes: each node
+# gets a tunnel entry toward the gateway for the other's PodCIDR, the
+# gateway one toward each node, and the pods reach each other through the
+# gateway's tunnels.  A node going away withdraws its tunnels everywhere.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd jq
+
+GW=192.0.2.1
+GW_MAC=02:fe:00:00:00:01
+NODE_MAC=02:fe:00:00:00:02
+PIN=/sys/fs/bpf/ferry-test-$T_ID
+T_PINDIRS="$PIN-gw $PIN-n1 $PIN-n2"
+t_cleanup_extra() { rm -rf $T_PINDIRS; }
+
+NS_GW=$(netns_add gw)
+ip -n "$NS_GW" link add under type bridge
+ip -n "$NS_GW" addr add "$GW/24" dev under
+ip -n "$NS_GW" link set under up
+ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+
+node_setup() { # N: node N at 192.0.2.2N with PodCIDR 10.244.N.0/24
+	local n=$1 node pod
+	node=$(netns_add "n$n")
+	pod=$(netns_add "p$n")
+	eval "NS_N$n=$node NS_P$n=$pod"
+	ip -n "$NS_GW" link add "n$n" type veth peer name eth0 netns "$node"
+	ip -n "$NS_GW" link set "n$n" master under up
+	ip -n "$node" addr add "192.0.2.2$n/24" dev eth0
+	ip -n "$node" link set eth0 up
+	ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$node" link add pod0 type veth peer name eth0 netns "$pod"
+	ip -n "$node" addr add "10.244.$n.1/24" dev pod0
+	ip -n "$node" link set pod0 up
+	ip -n "$pod" addr add "10.244.$n.10/24" dev eth0
+	ip -n "$pod" link set eth0 up
+	ip -n "$pod" route add default via "10.244.$n.1"
+	cat >"$T_DIR/n$n.conf" <<CONF
+router-id = "192.0.2.2$n";
+pid-file = "$T_DIR/n$n.pid";
+control = { socket = "$T_DIR/n$n.sock"; };
+bgp = {
+	asn = 65000;
+	listen = ();
+	pools = ( { prefix = "10.244.$n.0/24"; kind = "pod"; } );
+	neighbors = ( { address = "$GW"; asn = 65000; connect-retry = 1;
+			overlay = { vni = 7; mac = "$GW_MAC"; }; } );
+};
+overlay = { local = "192.0.2.2$n"; mac = "$NODE_MAC"; pin-dir = "$PIN-n$n"; };
+CONF
+}
+node_setup 1
+node_setup 2
+
+cat >"$T_DIR/gw.conf" <<CONF
+router-id = "$GW";
+pid-file = "$T_DIR/gw.pid";
+control = { socket = "$T_DIR/gw.sock"; };
+bgp = {
+	asn = 65000;
+	listen = ("$GW");
+	listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
+			    next-hop = "self"; max = 8;
+			    overlay = { vni = 7; mac = "$NODE_MAC"; }; } );
+};
+overlay = { local = "$GW"; mac = "$GW_MAC"; pin-dir = "$PIN-gw"; };
+CONF
+ferryd_start "$NS_GW" gw
+ferryd_start "$NS_N1" n1
+N1_PID=$FERRYD_PID
+ferryd_start "$NS_N2" n2
+N2_PID=$FERRYD_PID
+
+tunnel() { # FERRYD PREFIX FIELD
+	jget "$(ctl "$1" --json show tunnels)" \
+		".result.tunnels[] | select(.prefix == \"$2\") | .[\"$3\"]"
+}
+wait_for 20 test "$(tunnel n1 10.244.2.0/24 endpoint)" = "$GW" ||
+	fail "node 1 has no tunnel to 10.244.2.0/24: $(ctl n1 show tunnels; ctl n1 show bgp routes)"
+wait_for 10 test "$(tunnel n2 10.244.1.0/24 endpoint)" = "$GW" ||
+	fail "node 2 has no tunnel to 10.244.1.0/24: $(ctl n2 show tunnels)"
+expect_eq "source" "$(tunnel n1 10.244.2.0/24 source)" bgp
+expect_eq "vni" "$(tunnel n1 10.244.2.0/24 vni)" 7
+expect_eq "mac" "$(tunnel n1 10.244.2.0/24 mac)" "$GW_MAC"
+expect_eq "gateway -> node 1" "$(tunnel gw 10.244.1.0/24 endpoint)" 192.0.2.21
+expect_eq "gateway -> node 2" "$(tunnel gw 10.244.2.0/24 endpoint)" 192.0.2.22
+expect_eq "gateway mac" "$(tunnel gw 10.244.2.0/24 mac)" "$NODE_MAC"
+# Overlay routes go to the vxlan device (201), not the FIB as gateways.
+ip -n "$NS_N1" route show proto 201 | grep -q "^10.244.2.0/24 dev ferry0" ||
+	fail "node 1 route: $(ip -n "$NS_N1" route)"
+ip -n "$NS_N1" route show proto 202 | grep -q 10.244.2.0 &&
+	fail "node 1 installed an overlay route as a gateway route"
+
+ip netns exec "$NS_P1" ping -c 3 -i 0.2 -W 2 10.244.2.10 >/dev/null ||
+	fail "pod 1 cannot reach pod 2 through the gateway"
+ip netns exec "$NS_P2" ping -c 3 -i 0.2 -W 2 10.244.1.10 >/dev/null ||
+	fail "pod 2 cannot reach pod 1 through the gateway"
+[ "$(tunnel gw 10.244.2.0/24 tx-packets)" -ge 3 ] ||
+	fail "traffic did not cross the gateway's tunnel: $(ctl gw show tunnels)"
+
+# Node 2 leaves: its PodCIDR is withdrawn from the gateway and node 1.
+kill -TERM "$N2_PID"
+wait_for 10 test -z "$(tunnel gw 10.244.2.0/24 endpoint)" ||
+	fail "gateway kept node 2's tunnel"
+wait_for 10 test -z "$(tunnel n1 10.244.2.0/24 endpoint)" ||
+	fail "node 1 kept the tunnel to node 2's pods"
+ip -n "$NS_N1" route show proto 201 | grep -q 10.244.2.0 &&
+	fail "node 1 kept the route to node 2's pods"
+kill -0 "$N1_PID" || fail "node 1 died"
+exit 0
