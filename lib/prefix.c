@@ -3,6 +3,7 @@
  * Address and prefix parsing, formatting and comparison (see prefix.h).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,16 +206,21 @@ hostport_parse(const char *s, struct addr *a, uint16_t *port)
 	return 0;
 }
 
+/* Exactly xx:xx:xx:xx:xx:xx, hex digits of either case. */
 int
 mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
-	char tail;
 	int i;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-		&v[4], &v[5], &tail) != 6)
+	/* sscanf's %x alone would take a sign, a blank or "0x" too. */
+	if (strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -1;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3],
+		&v[4], &v[5]) != 6)
 		return -1;
 	for (i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];
