@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -1114,9 +1115,11 @@ static void
 peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
 {
 	struct bgp_attr_opts opts = { .as4 = p->as4, .ebgp = !p->ibgp };
+	struct rib_peer_stats st;
 	struct bgp_update u;
 	struct bgp_err err;
 	enum bgp_action a;
+	bool was_hit;
 
 	if (p->fsm.state != BGP_ST_ESTABLISHED) {
 		peer_event(p, BGP_EV_UPDATE, NULL);
@@ -1148,13 +1151,29 @@ peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
 	default:
 		break;
 	}
+	rib_peer_stats(p->rp, &st);
+	was_hit = st.max_prefix_hit;
 	if (rib_peer_input(p->rp, &u) == RIB_INPUT_MAX_PREFIX) {
 		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
 			 "max=%u",
 		    p->name, peer_asn(p), p->nb->import.max_prefix);
 		peer_error_code(p, BGP_ERR_CEASE, BGP_ERR_CEASE_MAX_PREFIX,
 		    "maximum prefix count exceeded");
+		return;
 	}
+	/*
+	 * max-prefix-action "warn" (docs/config.md: log once): the RIB
+	 * keeps the routes and returns RIB_INPUT_OK, so nothing was ever
+	 * logged.  Log when the limit is first crossed in this session
+	 * (the RIB clears max_prefix_hit on session up and on a policy
+	 * change).
+	 */
+	rib_peer_stats(p->rp, &st);
+	if (!was_hit && st.max_prefix_hit)
+		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
+			 "max=%u action=warn accepted=%" PRIu64,
+		    p->name, peer_asn(p), p->nb->import.max_prefix,
+		    st.accepted);
 }
 
 static void
