@@ -4,6 +4,8 @@
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_config tests/unit/test_ctl_proto
 TESTS += tests/unit/test_config tests/unit/test_ctl_proto
+check_PROGRAMS += tests/unit/test_vtep_conf
+TESTS += tests/unit/test_vtep_conf
 endif
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
@@ -11,6 +13,9 @@ tests_unit_test_config_LDADD = $(TEST_LIBS)
 tests_unit_test_ctl_proto_SOURCES = tests/unit/test_ctl_proto.c
 tests_unit_test_ctl_proto_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ctl_proto_LDADD = $(TEST_LIBS)
+tests_unit_test_vtep_conf_SOURCES = tests/unit/test_vtep_conf.c
+tests_unit_test_vtep_conf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_vtep_conf_LDADD = $(TEST_LIBS)
 
 # Golden tests: each tests/config/NAME.conf is a test; golden.sh runs
 # `ferryd -nv` on it and compares with NAME.out.
@@ -19,7 +24,9 @@ GOLDEN_CONFS = \
 	tests/config/full.conf \
 	tests/config/example.conf \
 	tests/config/many-errors.conf \
-	tests/config/syntax-error.conf
+	tests/config/syntax-error.conf \
+	tests/config/overlay.conf \
+	tests/config/overlay-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh

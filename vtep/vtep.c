@@ -88,16 +88,24 @@ vtep_find(const struct vtep *v, const struct prefix *p, bool *found)
 }
 
 /*
- * The MTU of a route.  The device MTU leaves room for an IPv4 underlay
- * when there is one; prefixes behind IPv6 endpoints need 20 bytes more.
+ * The MTU of a route, 0 for the device's.  A derived device MTU is what
+ * the roomier underlay allows; routes to endpoints behind the other one
+ * carry its smaller MTU (20 bytes less for IPv6 endpoints when both
+ * underlays share an interface).  The endpoint's family alone does not
+ * tell which underlay is the smaller one: with a larger IPv6 underlay,
+ * IPv4 endpoints need the lower MTU, or full-size packets to them leave
+ * with their outer IPv4 header fragmented.  An MTU set in the config is
+ * the operator's word and applies to every route.
  */
 static unsigned
 vtep_route_mtu(const struct vtep *v, const struct vtep_tunnel *t)
 {
-	if (t->endpoint.family == AF_INET6 && v->conf->mtu == 0 &&
-	    v->conf->local4.family != 0)
-		return v->dev.mtu - (VTEP_OVERHEAD6 - VTEP_OVERHEAD4);
-	return 0;
+	unsigned m;
+
+	if (v->conf->mtu != 0)
+		return 0;
+	m = t->endpoint.family == AF_INET6 ? v->dev.mtu6 : v->dev.mtu4;
+	return m != 0 && m < v->dev.mtu ? m : 0;
 }
 
 static bool
@@ -551,6 +559,29 @@ vtep_metrics(void *arg, FILE *f)
 	}
 }
 
+/* Overlay routes from the agent (BGP-learned from cluster peers). */
+static void
+vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
+{
+	struct vtep *v = arg;
+	struct vtep_tunnel t;
+
+	if (!v->active)
+		return;
+	if (r->endpoint.family == 0) {
+		vtep_tunnel_unset(v, &r->prefix, VTEP_SRC_BGP);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.prefix = r->prefix;
+	t.endpoint = r->endpoint;
+	t.vni = r->vni;
+	memcpy(t.mac, r->mac, 6);
+	t.source = VTEP_SRC_BGP;
+	t.owner = r->owner;
+	vtep_tunnel_set(v, &t);
+}
+
 static void *
 vtep_start(struct ferryd *d, const void *conf)
 {
@@ -562,6 +593,7 @@ vtep_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show overlay", ctl_show_overlay, v);
 	control_register(d->control, "show tunnels", ctl_show_tunnels, v);
 	metrics_register(d->metrics, vtep_metrics, v);
+	ferryd_overlay_subscribe(d, vtep_overlay_route, v);
 	if (vc->enabled && vtep_activate(v, vc) == -1) {
 		log_err("overlay: could not be set up");
 		vtep_release(v);
@@ -578,6 +610,7 @@ vtep_stop(void *arg)
 {
 	struct vtep *v = arg;
 
+	ferryd_overlay_subscribe(v->d, NULL, NULL);
 	control_unregister(v->d->control, "show overlay");
 	control_unregister(v->d->control, "show tunnels");
 	metrics_unregister(v->d->metrics, vtep_metrics, v);

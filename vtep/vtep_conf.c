@@ -24,6 +24,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "vtep_int.h"
 #include "xalloc.h"
 
+/* Exactly xx:xx:xx:xx:xx:xx, hex digits of either case. */
 int
 vtep_mac_parse(const char *s, uint8_t mac[6])
 {
@@ -42,8 +44,20 @@ vtep_mac_parse(const char *s, uint8_t mac[6])
 	char tail;
 	int i;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+	/*
+	 * sscanf's %x alone would also take a sign, a blank or "0x" in a
+	 * field ("-1:00:00:00:00:01" was accepted as ff:00:...), so every
+	 * character is checked first.
+	 */
+	if (strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 && s[i] != ':')
+			return -1;
+		if (i % 3 != 2 && !isxdigit((unsigned char)s[i]))
+			return -1;
+	}
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
 		&v[4], &v[5], &tail) != 6)
 		return -1;
 	for (i = 0; i < 6; i++)
@@ -117,6 +131,11 @@ parse_local(struct conf_errs *e, const config_setting_t *sec, const char *key,
 	}
 }
 
+/*
+ * prefixes[i] is always list element i: a bad one stays zeroed (family
+ * 0), so that check_overlaps names the right element.  A config with an
+ * error is never used, so nothing else sees those.
+ */
 static void
 parse_prefixes(
     struct conf_errs *e, const config_setting_t *list, struct vtep_switch *sw)
@@ -127,6 +146,7 @@ parse_prefixes(
 	const char *str;
 
 	sw->prefixes = xcalloc(n, sizeof(*sw->prefixes));
+	sw->nprefixes = n;
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(list, (unsigned)i);
 		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
@@ -141,7 +161,7 @@ parse_prefixes(
 			    str);
 			continue;
 		}
-		sw->prefixes[sw->nprefixes++] = p;
+		sw->prefixes[i] = p;
 	}
 	if (n == 0)
 		conf_err(e, list, "needs at least one prefix");
@@ -153,7 +173,7 @@ parse_switch(struct conf_errs *e, const config_setting_t *g,
 {
 	static const char *const keys[] = { "name", "endpoint", "vni", "mac",
 		"prefixes", NULL };
-	const config_setting_t *list;
+	const config_setting_t *list, *sec;
 	const char *name;
 	uint64_t v;
 	int rc;
@@ -165,11 +185,17 @@ parse_switch(struct conf_errs *e, const config_setting_t *g,
 		conf_err(e, config_setting_get_member(g, "name"),
 		    "must not be empty");
 	sw->name = xstrdup(rc == 1 ? name : "");
+	/*
+	 * The family needs its local key to be there.  Not to be valid: a
+	 * bad one has its own error, and blaming every endpoint for it too
+	 * ("needs overlay.local" right below a local = ...) misleads.
+	 */
+	sec = config_setting_parent(config_setting_parent(g));
 	if ((rc = conf_get_addr(e, g, "endpoint", 0, &sw->endpoint)) == 0)
 		conf_err_missing(e, g, "endpoint");
 	else if (rc == 1 &&
-	    ((sw->endpoint.family == AF_INET && vc->local4.family == 0) ||
-		(sw->endpoint.family == AF_INET6 && vc->local6.family == 0)))
+	    config_setting_get_member(sec,
+		sw->endpoint.family == AF_INET ? "local" : "local6") == NULL)
 		conf_err(e, config_setting_get_member(g, "endpoint"),
 		    "an %s endpoint needs overlay.%s",
 		    sw->endpoint.family == AF_INET ? "IPv4" : "IPv6",
@@ -199,7 +225,13 @@ claim_cmp(const void *a, const void *b)
 
 	if ((c = prefix_cmp(x->p, y->p)) != 0)
 		return c;
-	return x->sw < y->sw ? -1 : x->sw > y->sw;
+	if (x->sw != y->sw)
+		return x->sw < y->sw ? -1 : 1;
+	/*
+	 * qsort is not stable: without this, "listed twice" could name the
+	 * first listing instead of the second.
+	 */
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 /*
@@ -222,8 +254,10 @@ check_overlaps(struct conf_errs *e, const config_setting_t *vteps,
 	stack = xcalloc(total, sizeof(*stack));
 	for (i = 0; i < vc->nswitches; i++)
 		for (j = 0; j < vc->switches[i].nprefixes; j++)
-			c[n++] = (struct claim){ &vc->switches[i].prefixes[j],
-				i, j };
+			if (vc->switches[i].prefixes[j].addr.family != 0)
+				c[n++] = (struct claim){
+					&vc->switches[i].prefixes[j], i, j
+				};
 	qsort(c, n, sizeof(*c), claim_cmp);
 	for (i = 0; i < n; i++) {
 		while (top > 0 && !prefix_contains(stack[top - 1]->p, c[i].p))
@@ -361,16 +395,22 @@ vtep_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 	    conf_want_list(e, vteps)) {
 		n = (size_t)config_setting_length(vteps);
 		vc->switches = xcalloc(n, sizeof(*vc->switches));
+		/*
+		 * switches[i] is always element i, an entry that is not a
+		 * group staying empty (no name, no prefixes), so that names
+		 * and overlaps are still checked, and reported at the right
+		 * element, when some entry is broken.
+		 */
 		for (i = 0; i < n; i++) {
 			g = config_setting_get_elem(vteps, (unsigned)i);
-			if (!conf_want_group(e, g))
-				continue;
-			parse_switch(e, g, vc, &vc->switches[vc->nswitches++]);
+			if (conf_want_group(e, g))
+				parse_switch(e, g, vc, &vc->switches[i]);
+			else
+				vc->switches[i].name = xstrdup("");
 		}
-		if (vc->nswitches == n) {
-			check_names(e, vteps, vc);
-			check_overlaps(e, vteps, vc);
-		}
+		vc->nswitches = n;
+		check_names(e, vteps, vc);
+		check_overlaps(e, vteps, vc);
 	}
 	return vc;
 }

@@ -73,17 +73,20 @@ underlay_mtu(struct nl_sock *sk, const struct addr *a)
 	return mtu;
 }
 
+/* The device MTU; also what each underlay allows, into dev. */
 static unsigned
-dev_mtu(struct nl_sock *sk, const struct vtep_conf *vc)
+dev_mtu(struct nl_sock *sk, const struct vtep_conf *vc, struct vtep_dev *dev)
 {
 	unsigned m4, m6;
 
-	if (vc->mtu != 0)
-		return vc->mtu;
 	m4 = underlay_mtu(sk, &vc->local4);
 	m6 = underlay_mtu(sk, &vc->local6);
 	m4 = m4 > VTEP_OVERHEAD4 ? m4 - VTEP_OVERHEAD4 : 0;
 	m6 = m6 > VTEP_OVERHEAD6 ? m6 - VTEP_OVERHEAD6 : 0;
+	dev->mtu4 = m4;
+	dev->mtu6 = m6;
+	if (vc->mtu != 0)
+		return vc->mtu;
 	if (m4 == 0 && m6 == 0)
 		return 1500 - VTEP_OVERHEAD4;
 	return m4 > m6 ? m4 : m6;
@@ -134,7 +137,7 @@ vtep_dev_ensure(
 {
 	struct rtnl_link *link = NULL, *change;
 	struct nl_addr *lladdr;
-	unsigned mtu = dev_mtu(sk, vc);
+	unsigned mtu = dev_mtu(sk, vc, dev);
 	int err;
 
 	if (rtnl_link_get_kernel(sk, 0, vc->device, &link) == 0) {

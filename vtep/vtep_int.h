@@ -62,6 +62,12 @@ struct nl_sock;
 struct vtep_dev {
 	int ifindex;
 	unsigned mtu;
+	/*
+	 * The inner MTU each underlay allows (its interface's MTU less the
+	 * overhead), 0 if unknown; routes to endpoints of a family whose
+	 * underlay allows less than the device MTU carry that as their MTU.
+	 */
+	unsigned mtu4, mtu6;
 	uint8_t mac[6];
 };
 struct nl_sock *vtep_nl_open(void);

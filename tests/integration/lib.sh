@@ -16,7 +16,6 @@ FERRYD=$FERRY_BUILDDIR/agent/ferryd
 FERRYCTL=$FERRY_BUILDDIR/tools/ferryctl
 T_NAME=$(basename "$0" .sh)
 T_DIR=$(mktemp -d "/tmp/ferry-$T_NAME.XXXXXX")
-T_NETNS=""
 T_PIDS=""
 # Short unique prefix for namespace and link names (IFNAMSIZ is 16).
 T_ID=$(printf '%04x' $(($$ % 65536)))
@@ -38,9 +37,13 @@ t_cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	done
-	for ns in $T_NETNS; do
-		ip netns del "$ns" 2>/dev/null
-	done
+	# Namespaces are listed in a file, not a variable: netns_add runs in
+	# $(...) subshells, whose variables never reach this trap.
+	if [ -f "$T_DIR/netns" ]; then
+		while read -r ns; do
+			ip netns del "$ns" 2>/dev/null
+		done <"$T_DIR/netns"
+	fi
 	if declare -F t_cleanup_extra >/dev/null; then
 		t_cleanup_extra
 	fi
@@ -71,11 +74,13 @@ need_cmd() {
 	done
 }
 
-# netns_add NAME: create namespace fy-$T_ID-NAME with lo up; prints its name.
+# netns_add NAME: create namespace fy-$T_ID-NAME with lo up; prints its
+# name.  Usually called as NS=$(netns_add NAME), i.e. in a subshell: the
+# namespace is recorded in a file so that the EXIT trap deletes it.
 netns_add() {
 	local ns="fy-$T_ID-$1"
+	echo "$ns" >>"$T_DIR/netns"
 	ip netns add "$ns" || fail "cannot create namespace $ns"
-	T_NETNS="$T_NETNS $ns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
