@@ -345,8 +345,27 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 		if (self) {
 			if (rib_policy_nh_self(rp, family, nh) == -1)
 				return -1;
-		} else
+		} else {
+			const struct rib_peer *src =
+			    rib_path_peer(rp->rib, path);
+
 			*nh = s->nh;
+			/* RFC 2545 3: a link-local next hop is only
+			 * meaningful on the link it was learned on.  Passed
+			 * on unchanged to a peer on another link (say, from
+			 * an eBGP upstream to an iBGP peer), it pointed that
+			 * peer at an address it cannot reach (found by the
+			 * FRR interop test): keep it only when both sessions
+			 * run over the same interface (same local
+			 * link-local address). */
+			if (nh->link_local.family == AF_INET6 &&
+			    (src == NULL ||
+				src->info.local6_ll.family != AF_INET6 ||
+				addr_cmp(&src->info.local6_ll,
+				    &rp->info.local6_ll) != 0))
+				memset(
+				    &nh->link_local, 0, sizeof(nh->link_local));
+		}
 	}
 	if (family == AF_INET) {
 		a->present |= BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);

@@ -26,6 +26,21 @@ bird_since() {
 		awk -v p="$2" '$1 == p { print $5, $6; exit }'
 }
 
+# bird_since_stable NAME PROTO: bird_since once it has stopped moving
+# (BIRD updates it several times within a few ms while a session settles;
+# a baseline read in between would make the next comparison flaky).
+bird_since_stable() {
+	local a b i
+	a=$(bird_since "$1" "$2")
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.3
+		b=$(bird_since "$1" "$2")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
+
 # bird_proto_all NAME PROTO: `show protocols all PROTO`.
 bird_proto_all() { birdc_q "$1" show protocols all "$2"; }
 

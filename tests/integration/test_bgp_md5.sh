@@ -149,7 +149,7 @@ expect_eq "dynamic peers" "$(jget "$(ctl gw --json show bgp peers)" \
 log "after $(($(date +%s) - start)) s: c=$(ferry_peer_state gw $C) d=$(ferry_peer_state gw $D)"
 
 # Correcting c's password by reload brings it up; a is not reset.
-since_a=$(bird_since up a)
+since_a=$(bird_since_stable up a)
 flaps_a=$(ferry_flaps gw $A)
 gw_conf "$PW"
 ctl gw reload >/dev/null || fail "reload"

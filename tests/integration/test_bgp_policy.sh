@@ -215,7 +215,7 @@ wait_for 10 test "$(ferry_peer gw $MW prefixes-accepted)" = 5 ||
 	fail "mw: accepted $(ferry_peer gw $MW prefixes-accepted)"
 wait_for 5 grep -q "maximum prefix.*peer=$MW" "$T_DIR/gw.log" ||
 	fail "max-prefix warn not logged"
-since=$(bird_since up mw)
+since=$(bird_since_stable up mw)
 sleep 1
 bird_established up mw || fail "mw session dropped on warn"
 expect_eq "mw since" "$(bird_since up mw)" "$since"

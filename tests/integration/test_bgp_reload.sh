@@ -71,7 +71,7 @@ wait_for 10 bird_has up t1 10.244.0.0/16 || fail "p1 lacks the pod pool"
 wait_for 10 bird_has up t2 10.244.0.0/16 || fail "p2 lacks the pod pool"
 expect_eq "p1 hold time" "$(ferry_peer gw $P1 hold-time)" 9
 
-since1=$(bird_since up p1) since2=$(bird_since up p2)
+since1=$(bird_since_stable up p1) since2=$(bird_since_stable up p2)
 flaps1=$(ferry_flaps gw $P1) flaps2=$(ferry_flaps gw $P2)
 log "BIRD since: p1 $since1, p2 $since2"
 for s in "$since1" "$since2"; do
