@@ -36,22 +36,7 @@ struct bgp_fib {
 static size_t
 pfx_find(const struct prefix *v, size_t n, const struct prefix *p, bool *found)
 {
-	size_t lo = 0, hi = n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((c = prefix_cmp(&v[mid], p)) == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return prefix_bsearch(v, n, sizeof(*v), p, found);
 }
 
 static void

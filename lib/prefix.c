@@ -162,6 +162,31 @@ prefix_contains(const struct prefix *outer, const struct prefix *inner)
 	    bits_equal(outer->addr.bytes, inner->addr.bytes, outer->len);
 }
 
+size_t
+prefix_bsearch(const void *base, size_t n, size_t stride,
+    const struct prefix *p, bool *found)
+{
+	const uint8_t *b = base;
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = prefix_cmp(
+		    (const struct prefix *)(const void *)(b + mid * stride), p);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
 bool
 prefix_overlaps(const struct prefix *a, const struct prefix *b)
 {

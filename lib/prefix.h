@@ -52,6 +52,13 @@ bool prefix_contains_addr(const struct prefix *, const struct addr *);
 /* Does outer contain inner (outer no longer than inner)? */
 bool prefix_contains(const struct prefix *, const struct prefix *);
 bool prefix_overlaps(const struct prefix *, const struct prefix *);
+/*
+ * Binary search in n elements of size stride, each starting with a struct
+ * prefix, sorted by prefix_cmp.  Returns p's index, or where it would be
+ * inserted; *found says which.
+ */
+size_t prefix_bsearch(const void *base, size_t n, size_t stride,
+    const struct prefix *p, bool *found);
 
 /* MAC addresses, "02:00:5e:00:53:01". */
 #define MAC_STRLEN 18

@@ -69,22 +69,8 @@ vtep_entry_cmp(const void *a, const void *b)
 static size_t
 vtep_find(const struct vtep *v, const struct prefix *p, bool *found)
 {
-	size_t lo = 0, hi = v->n, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((c = prefix_cmp(&v->ents[mid].t.prefix, p)) == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	/* An entry starts with its tunnel, a tunnel with its prefix. */
+	return prefix_bsearch(v->ents, v->n, sizeof(*v->ents), p, found);
 }
 
 /*
@@ -429,7 +415,7 @@ ctl_show_overlay(void *arg, json_object *args, char *err, size_t errlen)
 	    o, "ifindex", json_object_new_int(v->dev.ifindex));
 	json_object_object_add(o, "port", json_object_new_int(vc->port));
 	json_object_object_add(o, "mtu", json_object_new_int((int)v->dev.mtu));
-	vtep_mac_fmt(v->dev.mac, mac, sizeof(mac));
+	mac_fmt(v->dev.mac, mac, sizeof(mac));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	if (vc->local4.family != 0)
 		json_object_object_add(o, "local", jaddr(&vc->local4));
@@ -493,7 +479,7 @@ ctl_show_tunnels(void *arg, json_object *args, char *err, size_t errlen)
 		json_object_object_add(o, "endpoint", jaddr(&e->t.endpoint));
 		json_object_object_add(
 		    o, "vni", json_object_new_int64(e->t.vni));
-		vtep_mac_fmt(e->t.mac, mac, sizeof(mac));
+		mac_fmt(e->t.mac, mac, sizeof(mac));
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "source",
 		    json_object_new_string(vtep_source_name(e->t.source)));

@@ -24,7 +24,6 @@
  */
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -35,42 +34,6 @@
 #include "module.h"
 #include "vtep_int.h"
 #include "xalloc.h"
-
-/* Exactly xx:xx:xx:xx:xx:xx, hex digits of either case. */
-int
-vtep_mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-	int i;
-
-	/*
-	 * sscanf's %x alone would also take a sign, a blank or "0x" in a
-	 * field ("-1:00:00:00:00:01" was accepted as ff:00:...), so every
-	 * character is checked first.
-	 */
-	if (strlen(s) != 17)
-		return -1;
-	for (i = 0; i < 17; i++) {
-		if (i % 3 == 2 && s[i] != ':')
-			return -1;
-		if (i % 3 != 2 && !isxdigit((unsigned char)s[i]))
-			return -1;
-	}
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-		&v[4], &v[5], &tail) != 6)
-		return -1;
-	for (i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
-void
-vtep_mac_fmt(const uint8_t mac[6], char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-	    mac[2], mac[3], mac[4], mac[5]);
-}
 
 static bool
 addr_on_host(const struct addr *a)
@@ -107,7 +70,7 @@ conf_get_mac(struct conf_errs *e, const config_setting_t *g, const char *key,
 
 	if ((rc = conf_get_string(e, g, key, &s)) != 1)
 		return rc;
-	if (vtep_mac_parse(s, mac) == -1) {
+	if (mac_parse(s, mac) == -1) {
 		conf_err(e, config_setting_get_member(g, key),
 		    "\"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
 		return -1;
@@ -451,7 +414,7 @@ vtep_conf_dump(const void *arg, config_setting_t *root)
 	if (vc->mtu != 0)
 		conf_dump_uint(out, "mtu", vc->mtu);
 	if (vc->mac_set) {
-		vtep_mac_fmt(vc->mac, buf, sizeof(buf));
+		mac_fmt(vc->mac, buf, sizeof(buf));
 		conf_dump_string(out, "mac", buf);
 	}
 	conf_dump_uint(out, "vni", vc->vni);
@@ -464,7 +427,7 @@ vtep_conf_dump(const void *arg, config_setting_t *root)
 		conf_dump_string(g, "name", sw->name);
 		conf_dump_addr(g, "endpoint", &sw->endpoint);
 		conf_dump_uint(g, "vni", sw->vni);
-		vtep_mac_fmt(sw->mac, buf, sizeof(buf));
+		mac_fmt(sw->mac, buf, sizeof(buf));
 		conf_dump_string(g, "mac", buf);
 		pl = conf_dump_list(g, "prefixes");
 		for (j = 0; j < sw->nprefixes; j++) {

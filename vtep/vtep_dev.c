@@ -299,20 +299,11 @@ struct sync_ctx {
 static bool
 route_wanted(const struct sync_ctx *c, const struct prefix *p)
 {
-	size_t lo = 0, hi = c->n, mid;
-	int cmp;
+	bool found;
 
 	/* want is sorted by prefix (vtep.c keeps it so). */
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if ((cmp = prefix_cmp(&c->want[mid].prefix, p)) == 0)
-			return true;
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	prefix_bsearch(c->want, c->n, sizeof(*c->want), p, &found);
+	return found;
 }
 
 static void

@@ -12,6 +12,7 @@
 
 #include <libconfig.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -54,8 +55,6 @@ void *vtep_conf_parse(
     const config_setting_t *, const struct ferry_config *, struct conf_errs *);
 void vtep_conf_free(void *);
 void vtep_conf_dump(const void *, config_setting_t *);
-int vtep_mac_parse(const char *, uint8_t mac[6]);
-void vtep_mac_fmt(const uint8_t mac[6], char *, size_t);
 
 /* The device. */
 struct nl_sock;
@@ -110,5 +109,11 @@ int vtep_bpf_stats(struct vtep_bpf *, struct ovl_stat out[OVL_STATS_ENTRIES]);
 const char *vtep_reason_name(enum ovl_reason);
 
 int vtep_entry_cmp(const void *, const void *);
+
+/* prefix_bsearch() finds entries and routes by their leading prefix. */
+_Static_assert(offsetof(struct vtep_entry, t.prefix) == 0,
+    "a vtep_entry must start with its prefix");
+_Static_assert(offsetof(struct vtep_route, prefix) == 0,
+    "a vtep_route must start with its prefix");
 
 #endif

@@ -185,7 +185,7 @@ test_full(void **state)
 	assert_int_equal(vc->port, 8472);
 	assert_int_equal(vc->mtu, 1280);
 	assert_true(vc->mac_set);
-	vtep_mac_fmt(vc->mac, buf, sizeof(buf));
+	mac_fmt(vc->mac, buf, sizeof(buf));
 	assert_string_equal(buf, "02:fe:00:0a:bb:01");
 	assert_int_equal(vc->vni, 16777215);
 	assert_string_equal(vc->pin_dir, "/sys/fs/bpf/x");
@@ -322,12 +322,12 @@ test_mac_parse(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (vtep_mac_parse(bad[i], mac) != -1) {
+		if (mac_parse(bad[i], mac) != -1) {
 			print_error("accepted as a MAC: \"%s\"\n", bad[i]);
 			fail();
 		}
 	}
-	assert_int_equal(vtep_mac_parse("aA:0b:C0:00:ff:10", mac), 0);
+	assert_int_equal(mac_parse("aA:0b:C0:00:ff:10", mac), 0);
 	assert_memory_equal(mac, "\xaa\x0b\xc0\x00\xff\x10", 6);
 }
 
