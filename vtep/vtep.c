@@ -135,17 +135,21 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 			return -1;
 		}
 		entry_fill(&e, t, cur->id);
+		/*
+		 * Unchanged: touch nothing, not even the route (replacing it
+		 * would drop the kernel's path MTU exceptions).  Adopted
+		 * routes are reconciled once by vtep_activate, and MTU
+		 * changes by vtep_routes_refresh.
+		 */
 		if (!tunnel_same(&cur->t, t)) {
-			if (vtep_bpf_set(v->bpf, &e, cur) == -1)
+			if (vtep_bpf_set(v->bpf, &e, cur) == -1 ||
+			    vtep_route_set(v->nl, v->dev.ifindex, &r) == -1)
 				return -1;
 			log_info("overlay: tunnel changed: prefix=%s "
 				 "source=%s owner=%s",
 			    prefix_fmt(&t->prefix, buf, sizeof(buf)),
 			    vtep_source_name(t->source), e.owner);
 		}
-		/* Adopted routes may predate an MTU change: always set. */
-		if (vtep_route_set(v->nl, v->dev.ifindex, &r) == -1)
-			return -1;
 		*cur = e;
 		return 0;
 	}
@@ -349,6 +353,20 @@ vtep_link_changed(const struct vtep_conf *a, const struct vtep_conf *b)
 	    addr_cmp(&a->local6, &b->local6) != 0;
 }
 
+/* The device MTU may have changed: every route's MTU with it. */
+static void
+vtep_routes_refresh(struct vtep *v)
+{
+	struct vtep_route r;
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		r.prefix = v->ents[i].t.prefix;
+		r.mtu = vtep_route_mtu(v, &v->ents[i].t);
+		vtep_route_set(v->nl, v->dev.ifindex, &r);
+	}
+}
+
 static int
 vtep_reload(void *arg, const void *old_arg, const void *new_arg)
 {
@@ -379,6 +397,7 @@ vtep_reload(void *arg, const void *old_arg, const void *new_arg)
 			v->active = false;
 			return -1;
 		}
+		vtep_routes_refresh(v);
 	}
 	return vtep_static_sync(v, new);
 }
