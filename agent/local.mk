@@ -6,7 +6,8 @@ lib_libferry_a_SOURCES += \
 	agent/ctl_proto.c agent/ctl_proto.h \
 	agent/ferryd.c agent/ferryd.h agent/ferryd_int.h \
 	agent/metrics.c agent/metrics.h \
-	agent/module.h agent/modules.c
+	agent/module.h agent/modules.c \
+	agent/netlink.c agent/netlink.h
 
 sbin_PROGRAMS += agent/ferryd
 agent_ferryd_SOURCES = agent/main.c

@@ -19,6 +19,7 @@
 #include "bgp_fib.h"
 #include "ferryd.h"
 #include "log.h"
+#include "netlink.h"
 #include "xalloc.h"
 
 struct bgp_fib {
@@ -50,11 +51,8 @@ static struct rtnl_route *
 route_new(const struct bgp_fib *f, const struct prefix *p)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
-	struct nl_addr *dst;
+	struct nl_addr *dst = netlink_addr(p);
 
-	dst = nl_addr_build(
-	    p->addr.family, p->addr.bytes, addr_len(p->addr.family));
-	nl_addr_set_prefixlen(dst, p->len);
 	rtnl_route_set_family(r, p->addr.family);
 	rtnl_route_set_dst(r, dst);
 	rtnl_route_set_table(r, f->table);
@@ -166,20 +164,13 @@ scan_one(struct nl_object *obj, void *arg)
 	struct rtnl_route *r = (struct rtnl_route *)obj;
 	struct scan *s = arg;
 	struct bgp_fib *f = s->f;
-	struct nl_addr *dst;
 	struct prefix p;
 
 	if (rtnl_route_get_protocol(r) != FERRY_RTPROT_BGP ||
 	    rtnl_route_get_table(r) != f->table)
 		return;
-	dst = rtnl_route_get_dst(r);
-	memset(&p, 0, sizeof(p));
-	p.addr.family = (uint8_t)nl_addr_get_family(dst);
-	if (nl_addr_get_len(dst) != addr_len(p.addr.family))
+	if (netlink_prefix(rtnl_route_get_dst(r), &p) == -1)
 		return;
-	memcpy(
-	    p.addr.bytes, nl_addr_get_binary_addr(dst), nl_addr_get_len(dst));
-	p.len = (uint8_t)nl_addr_get_prefixlen(dst);
 	if (f->nstale == s->cap) {
 		s->cap = s->cap == 0 ? 256 : s->cap * 2;
 		f->stale = xreallocarray(f->stale, s->cap, sizeof(*f->stale));
@@ -210,15 +201,10 @@ bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 	struct bgp_fib *f = xcalloc(1, sizeof(*f));
 	struct scan s = { f, 0 };
 	struct nl_cache *cache;
-	int err;
 
 	f->loop = loop;
 	f->table = table;
-	if ((f->nl = nl_socket_alloc()) == NULL)
-		fatal("out of memory: netlink socket");
-	if ((err = nl_connect(f->nl, NETLINK_ROUTE)) < 0) {
-		log_err("bgp: netlink connect: %s", nl_geterror(err));
-		nl_socket_free(f->nl);
+	if ((f->nl = netlink_open("bgp")) == NULL) {
 		free(f);
 		return NULL;
 	}

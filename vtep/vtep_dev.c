@@ -24,22 +24,13 @@
 
 #include "ferryd.h"
 #include "log.h"
+#include "netlink.h"
 #include "vtep_int.h"
 
 struct nl_sock *
 vtep_nl_open(void)
 {
-	struct nl_sock *sk;
-	int err;
-
-	if ((sk = nl_socket_alloc()) == NULL)
-		fatal("out of memory: netlink socket");
-	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		log_err("overlay: netlink connect: %s", nl_geterror(err));
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
+	return netlink_open("overlay");
 }
 
 /* MTU of the interface that holds address a; 0 if not found. */
@@ -234,11 +225,8 @@ route_build(int ifindex, const struct prefix *p)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst;
+	struct nl_addr *dst = netlink_addr(p);
 
-	dst = nl_addr_build(
-	    p->addr.family, p->addr.bytes, addr_len(p->addr.family));
-	nl_addr_set_prefixlen(dst, p->len);
 	rtnl_route_set_family(r, p->addr.family);
 	rtnl_route_set_dst(r, dst);
 	rtnl_route_set_table(r, RT_TABLE_MAIN);
@@ -312,7 +300,6 @@ sync_one(struct nl_object *obj, void *arg)
 	struct rtnl_route *r = (struct rtnl_route *)obj;
 	struct sync_ctx *c = arg;
 	struct rtnl_nexthop *nh;
-	struct nl_addr *dst;
 	struct prefix p;
 
 	if (rtnl_route_get_protocol(r) != FERRY_RTPROT ||
@@ -322,14 +309,8 @@ sync_one(struct nl_object *obj, void *arg)
 	nh = rtnl_route_nexthop_n(r, 0);
 	if (rtnl_route_nh_get_ifindex(nh) != c->ifindex)
 		return;
-	dst = rtnl_route_get_dst(r);
-	memset(&p, 0, sizeof(p));
-	p.addr.family = (uint8_t)nl_addr_get_family(dst);
-	if (nl_addr_get_len(dst) != addr_len(p.addr.family))
+	if (netlink_prefix(rtnl_route_get_dst(r), &p) == -1)
 		return;
-	memcpy(
-	    p.addr.bytes, nl_addr_get_binary_addr(dst), nl_addr_get_len(dst));
-	p.len = (uint8_t)nl_addr_get_prefixlen(dst);
 	if (!route_wanted(c, &p) && vtep_route_del(c->sk, c->ifindex, &p))
 		c->rc = -1;
 }
