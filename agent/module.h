@@ -32,7 +32,7 @@ struct ferry_module {
 	 * Add the normalized section to root (a group named after the
 	 * module), or nothing when the module is not configured.
 	 */
-	void	 (*dump_conf)(const void *conf, config_setting_t *root);
+	void (*dump_conf)(const void *conf, config_setting_t *root);
 
 	/* Runtime.  start returns the module's state or NULL on error. */
 	void *(*start)(struct ferryd *, const void *conf);

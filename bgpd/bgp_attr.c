@@ -19,18 +19,18 @@
 
 /* The attribute being decoded: header fields, value, whole attribute. */
 struct bgp_attr_cur {
-	uint8_t		 flags;
-	uint8_t		 type;
-	struct rbuf	 v;
-	const uint8_t	*whole;
-	size_t		 wlen;
+	uint8_t flags;
+	uint8_t type;
+	struct rbuf v;
+	const uint8_t *whole;
+	size_t wlen;
 };
 
-#define BGP_ATTRF_OT	(BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE)
-#define BGP_WK		BGP_ATTRF_TRANSITIVE
-#define BGP_OPT_T	(BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE)
-#define BGP_OPT_NT	BGP_ATTRF_OPTIONAL
-#define BGP_UNKNOWN	0xff
+#define BGP_ATTRF_OT (BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE)
+#define BGP_WK	     BGP_ATTRF_TRANSITIVE
+#define BGP_OPT_T    (BGP_ATTRF_OPTIONAL | BGP_ATTRF_TRANSITIVE)
+#define BGP_OPT_NT   BGP_ATTRF_OPTIONAL
+#define BGP_UNKNOWN  0xff
 
 /* Optional and Transitive bits each known attribute must carry
  * (RFC 4271 5, RFC 4760 3-4, RFC 6793 3, ...); BGP_UNKNOWN otherwise. */
@@ -103,8 +103,8 @@ bgp_attr_get_u32(struct bgp_attr_cur *c, uint32_t *v)
 
 /* A list of fixed-size values: non-empty and a whole number of units. */
 static int
-bgp_attr_get_list(struct bgp_attr_cur *c, size_t unit, const uint8_t **p,
-    uint16_t *len)
+bgp_attr_get_list(
+    struct bgp_attr_cur *c, size_t unit, const uint8_t **p, uint16_t *len)
 {
 	size_t n = rbuf_left(&c->v);
 
@@ -131,17 +131,17 @@ bgp_attr_decode_basic(struct bgp_attr_cur *c, const struct bgp_attr_opts *o,
 	switch (c->type) {
 	case BGP_ATTR_ORIGIN:
 		if (rbuf_left(&c->v) != 1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "ORIGIN length");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "ORIGIN length");
 		rbuf_get_u8(&c->v, &a->origin);
 		if (a->origin > BGP_ORIGIN_INCOMPLETE)
-			return bgp_attr_taw(err, BGP_ERR_UPD_ORIGIN, c,
-			    "ORIGIN value");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_ORIGIN, c, "ORIGIN value");
 		break;
 	case BGP_ATTR_NEXT_HOP:
 		if (rbuf_left(&c->v) != 4)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "NEXT_HOP length");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "NEXT_HOP length");
 		rbuf_get_bytes(&c->v, &a->next_hop, 4);
 		top = ((const uint8_t *)&a->next_hop)[0];
 		if (top == 0 || top == 127 || top >= 224)
@@ -155,11 +155,11 @@ bgp_attr_decode_basic(struct bgp_attr_cur *c, const struct bgp_attr_opts *o,
 		break;
 	case BGP_ATTR_LOCAL_PREF:
 		if (o->ebgp)
-			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL,
-			    c, "LOCAL_PREF from external peer");
+			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL, c,
+			    "LOCAL_PREF from external peer");
 		if (bgp_attr_get_u32(c, &v) == -1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "LOCAL_PREF length");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "LOCAL_PREF length");
 		a->local_pref = v;
 		break;
 	}
@@ -187,8 +187,8 @@ bgp_attr_decode_aggr(struct bgp_attr_cur *c, const struct bgp_attr_opts *o,
 		break;
 	case BGP_ATTR_AGGREGATOR:
 		if (rbuf_left(&c->v) != (o->as4 ? 8u : 6u))
-			return bgp_attr_discard(a, err, BGP_ERR_UPD_LENGTH, c,
-			    "AGGREGATOR length");
+			return bgp_attr_discard(
+			    a, err, BGP_ERR_UPD_LENGTH, c, "AGGREGATOR length");
 		if (o->as4)
 			rbuf_get_u32(&c->v, &a->agg_as);
 		else {
@@ -230,39 +230,39 @@ bgp_attr_decode_lists(struct bgp_attr_cur *c, const struct bgp_attr_opts *o,
 {
 	switch (c->type) {
 	case BGP_ATTR_COMMUNITIES:
-		if (bgp_attr_get_list(c, 4, &a->communities,
-		    &a->communities_len) == -1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "COMMUNITIES length");
+		if (bgp_attr_get_list(
+			c, 4, &a->communities, &a->communities_len) == -1)
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "COMMUNITIES length");
 		break;
 	case BGP_ATTR_EXT_COMMUNITIES:
 		if (bgp_attr_get_list(c, 8, &a->ext_communities,
-		    &a->ext_communities_len) == -1)
+			&a->ext_communities_len) == -1)
 			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
 			    "EXTENDED_COMMUNITIES length");
 		break;
 	case BGP_ATTR_LARGE_COMMUNITY:
 		if (bgp_attr_get_list(c, 12, &a->large_communities,
-		    &a->large_communities_len) == -1)
+			&a->large_communities_len) == -1)
 			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
 			    "LARGE_COMMUNITY length");
 		break;
 	case BGP_ATTR_ORIGINATOR_ID:
 		if (o->ebgp)
-			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL,
-			    c, "ORIGINATOR_ID from external peer");
+			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL, c,
+			    "ORIGINATOR_ID from external peer");
 		if (bgp_attr_get_u32(c, &a->originator_id) == -1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "ORIGINATOR_ID length");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "ORIGINATOR_ID length");
 		break;
 	case BGP_ATTR_CLUSTER_LIST:
 		if (o->ebgp)
-			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL,
-			    c, "CLUSTER_LIST from external peer");
-		if (bgp_attr_get_list(c, 4, &a->cluster_list,
-		    &a->cluster_list_len) == -1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_LENGTH, c,
-			    "CLUSTER_LIST length");
+			return bgp_attr_discard(a, err, BGP_ERR_UPD_OPTIONAL, c,
+			    "CLUSTER_LIST from external peer");
+		if (bgp_attr_get_list(
+			c, 4, &a->cluster_list, &a->cluster_list_len) == -1)
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_LENGTH, c, "CLUSTER_LIST length");
 		break;
 	}
 	a->present |= BGP_ATTR_BIT(c->type);
@@ -286,8 +286,8 @@ bgp_attr_decode_paths(struct bgp_attr_cur *c, const struct bgp_attr_opts *o,
 
 	if (c->type == BGP_ATTR_AS_PATH) {
 		if (bgp_attr_aspath_check(p, n, o->as4, !o->ebgp) == -1)
-			return bgp_attr_taw(err, BGP_ERR_UPD_AS_PATH, c,
-			    "malformed AS_PATH");
+			return bgp_attr_taw(
+			    err, BGP_ERR_UPD_AS_PATH, c, "malformed AS_PATH");
 		a->aspath = p;
 		a->aspath_len = (uint16_t)n;
 	} else {
@@ -445,8 +445,8 @@ bgp_attr_decode(const uint8_t *blk, size_t len, const struct bgp_attr_opts *o,
 }
 
 void
-bgp_attr_unknown_iter_init(struct bgp_attr_unknown_iter *it,
-    const struct bgp_attrs *a)
+bgp_attr_unknown_iter_init(
+    struct bgp_attr_unknown_iter *it, const struct bgp_attrs *a)
 {
 	rbuf_init(&it->b, a->block, a->block_len);
 	memset(it->seen, 0, sizeof(it->seen));
@@ -486,7 +486,7 @@ bgp_attr_has_community(const struct bgp_attrs *a, uint32_t comm)
 		return false;
 	for (i = 0; i + 4 <= a->communities_len; i += 4)
 		if (((uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 |
-		    (uint32_t)p[i + 2] << 8 | p[i + 3]) == comm)
+			(uint32_t)p[i + 2] << 8 | p[i + 3]) == comm)
 			return true;
 	return false;
 }
@@ -510,8 +510,7 @@ bgp_attr_aspath_check(const uint8_t *p, size_t len, bool as4, bool confed_ok)
 			return -1;
 		if (!confed_ok && type >= BGP_ASPATH_CONFED_SEQUENCE)
 			return -1;
-		if (count == 0 ||
-		    rbuf_left(&b) < (size_t)count * (as4 ? 4 : 2))
+		if (count == 0 || rbuf_left(&b) < (size_t)count * (as4 ? 4 : 2))
 			return -1;
 		/* RFC 7607 2: AS 0 in a path makes it malformed. */
 		for (i = 0; i < count; i++) {
@@ -529,8 +528,8 @@ bgp_attr_aspath_check(const uint8_t *p, size_t len, bool as4, bool confed_ok)
 }
 
 void
-bgp_attr_aspath_iter_init(struct bgp_aspath_iter *it, const uint8_t *p,
-    size_t len, bool as4)
+bgp_attr_aspath_iter_init(
+    struct bgp_aspath_iter *it, const uint8_t *p, size_t len, bool as4)
 {
 	rbuf_init(&it->b, p, len);
 	it->as4 = as4;
@@ -609,11 +608,11 @@ bgp_attr_aspath_contains(const uint8_t *p, size_t len, bool as4, uint32_t as)
 /* Segment writer: sequences continue the open sequence of the same type
  * up to 255 numbers, so joined pieces come out as one segment. */
 struct bgp_attr_aspw {
-	struct wbuf	*out;
-	size_t		 seg_at;
-	uint8_t		 type;		/* 0: no segment open */
-	uint8_t		 count;
-	bool		 as4;
+	struct wbuf *out;
+	size_t seg_at;
+	uint8_t type; /* 0: no segment open */
+	uint8_t count;
+	bool as4;
 };
 
 static void
@@ -628,8 +627,7 @@ static void
 bgp_attr_aspw_seg(struct bgp_attr_aspw *w, uint8_t type)
 {
 	if (w->type == type && w->count < 255 &&
-	    (type == BGP_ASPATH_SEQUENCE ||
-	    type == BGP_ASPATH_CONFED_SEQUENCE))
+	    (type == BGP_ASPATH_SEQUENCE || type == BGP_ASPATH_CONFED_SEQUENCE))
 		return;
 	w->seg_at = w->out->len;
 	wbuf_put_u8(w->out, type);
@@ -704,8 +702,8 @@ bgp_attr_aspath_copy(struct wbuf *out, const uint8_t *p, size_t len)
 /* RFC 6793 4.2.2: towards an OLD speaker, non-mappable numbers become
  * AS_TRANS and *needs_as4 tells the caller to add AS4_PATH. */
 void
-bgp_attr_aspath_to2(struct wbuf *out, const uint8_t *p, size_t len,
-    bool *needs_as4)
+bgp_attr_aspath_to2(
+    struct wbuf *out, const uint8_t *p, size_t len, bool *needs_as4)
 {
 	struct bgp_attr_aspw w;
 
@@ -725,8 +723,8 @@ bgp_attr_aspath_as4_path(struct wbuf *out, const uint8_t *p, size_t len)
 }
 
 void
-bgp_attr_aspath_prepend(struct wbuf *out, const uint8_t *p, size_t len,
-    uint32_t as, unsigned times)
+bgp_attr_aspath_prepend(
+    struct wbuf *out, const uint8_t *p, size_t len, uint32_t as, unsigned times)
 {
 	struct bgp_attr_aspw w;
 
@@ -779,8 +777,8 @@ bgp_attr_aspath_merge(struct wbuf *out, const uint8_t *p2, size_t len2,
 		}
 		bgp_attr_aspw_seg(&w, s.type);
 		for (i = 0; i < take; i++)
-			bgp_attr_aspw_put(&w, bgp_attr_aspath_seg_as(&s, i,
-			    false));
+			bgp_attr_aspw_put(
+			    &w, bgp_attr_aspath_seg_as(&s, i, false));
 	}
 	bgp_attr_aspw_copy(&w, p4, len4, true, true, 0, NULL);
 }
@@ -817,11 +815,11 @@ bgp_attr_normalize(struct bgp_attrs *a, struct wbuf *scratch)
 			bgp_attr_aspath_merge(scratch, a->aspath, a->aspath_len,
 			    a->as4_path, a->as4_path_len);
 		else
-			bgp_attr_aspath_widen(scratch, a->aspath,
-			    a->aspath_len);
+			bgp_attr_aspath_widen(
+			    scratch, a->aspath, a->aspath_len);
 		a->aspath_len = (uint16_t)(scratch->len - off);
-		a->aspath = a->aspath_len > 0 ? scratch->data + off :
-		    bgp_attr_empty;
+		a->aspath =
+		    a->aspath_len > 0 ? scratch->data + off : bgp_attr_empty;
 	}
 	a->aspath_as4 = true;
 	a->present &= ~as4bits;
@@ -832,8 +830,8 @@ bgp_attr_normalize(struct bgp_attrs *a, struct wbuf *scratch)
 /* Canonical encoding. */
 
 static void
-bgp_attr_put(struct wbuf *out, uint8_t flags, uint8_t type, const void *v,
-    size_t len)
+bgp_attr_put(
+    struct wbuf *out, uint8_t flags, uint8_t type, const void *v, size_t len)
 {
 	if (len > 255) {
 		wbuf_put_u8(out, flags | BGP_ATTRF_EXTLEN);
@@ -893,8 +891,8 @@ bgp_attr_close(struct wbuf *out, size_t at)
 static uint8_t
 bgp_attr_ot_flags(const struct bgp_attrs *a, uint8_t type)
 {
-	return (uint8_t)(BGP_OPT_T | ((a->partial & BGP_ATTR_BIT(type)) ?
-	    BGP_ATTRF_PARTIAL : 0));
+	return (uint8_t)(BGP_OPT_T |
+	    ((a->partial & BGP_ATTR_BIT(type)) ? BGP_ATTRF_PARTIAL : 0));
 }
 
 static void
@@ -929,11 +927,12 @@ bgp_attr_encode_unknown(const struct bgp_attrs *a, struct wbuf *out)
 	/* RFC 4271 5: passed on with the Partial bit set. */
 	bgp_attr_unknown_iter_init(&it, a);
 	while (bgp_attr_unknown_next(&it, &r))
-		bgp_attr_put(out, (uint8_t)((r.flags & 0xe0) |
-		    BGP_ATTRF_PARTIAL), r.type, r.value, r.len);
+		bgp_attr_put(out,
+		    (uint8_t)((r.flags & 0xe0) | BGP_ATTRF_PARTIAL), r.type,
+		    r.value, r.len);
 }
 
-#define HAS(a, t)	(((a)->present & BGP_ATTR_BIT(t)) != 0)
+#define HAS(a, t) (((a)->present & BGP_ATTR_BIT(t)) != 0)
 
 int
 bgp_attr_encode(const struct bgp_attrs *a, bool as4, struct wbuf *out)
@@ -950,8 +949,8 @@ bgp_attr_encode(const struct bgp_attrs *a, bool as4, struct wbuf *out)
 		if (as4)
 			bgp_attr_aspath_copy(out, a->aspath, a->aspath_len);
 		else
-			bgp_attr_aspath_to2(out, a->aspath, a->aspath_len,
-			    &need_as4);
+			bgp_attr_aspath_to2(
+			    out, a->aspath, a->aspath_len, &need_as4);
 		bgp_attr_close(out, at);
 	}
 	if (HAS(a, BGP_ATTR_NEXT_HOP))
@@ -959,8 +958,8 @@ bgp_attr_encode(const struct bgp_attrs *a, bool as4, struct wbuf *out)
 	if (HAS(a, BGP_ATTR_MED))
 		bgp_attr_put_u32(out, BGP_OPT_NT, BGP_ATTR_MED, a->med);
 	if (HAS(a, BGP_ATTR_LOCAL_PREF))
-		bgp_attr_put_u32(out, BGP_WK, BGP_ATTR_LOCAL_PREF,
-		    a->local_pref);
+		bgp_attr_put_u32(
+		    out, BGP_WK, BGP_ATTR_LOCAL_PREF, a->local_pref);
 	if (HAS(a, BGP_ATTR_ATOMIC_AGGREGATE))
 		bgp_attr_put(out, BGP_WK, BGP_ATTR_ATOMIC_AGGREGATE, NULL, 0);
 	if (HAS(a, BGP_ATTR_AGGREGATOR))
@@ -969,15 +968,16 @@ bgp_attr_encode(const struct bgp_attrs *a, bool as4, struct wbuf *out)
 		bgp_attr_put(out, bgp_attr_ot_flags(a, BGP_ATTR_COMMUNITIES),
 		    BGP_ATTR_COMMUNITIES, a->communities, a->communities_len);
 	if (HAS(a, BGP_ATTR_ORIGINATOR_ID))
-		bgp_attr_put_u32(out, BGP_OPT_NT, BGP_ATTR_ORIGINATOR_ID,
-		    a->originator_id);
+		bgp_attr_put_u32(
+		    out, BGP_OPT_NT, BGP_ATTR_ORIGINATOR_ID, a->originator_id);
 	if (HAS(a, BGP_ATTR_CLUSTER_LIST))
 		bgp_attr_put(out, BGP_OPT_NT, BGP_ATTR_CLUSTER_LIST,
 		    a->cluster_list, a->cluster_list_len);
 	if (HAS(a, BGP_ATTR_EXT_COMMUNITIES))
-		bgp_attr_put(out, bgp_attr_ot_flags(a,
-		    BGP_ATTR_EXT_COMMUNITIES), BGP_ATTR_EXT_COMMUNITIES,
-		    a->ext_communities, a->ext_communities_len);
+		bgp_attr_put(out,
+		    bgp_attr_ot_flags(a, BGP_ATTR_EXT_COMMUNITIES),
+		    BGP_ATTR_EXT_COMMUNITIES, a->ext_communities,
+		    a->ext_communities_len);
 	if (need_as4) {
 		at = bgp_attr_open(out, BGP_OPT_T, BGP_ATTR_AS4_PATH);
 		bgp_attr_aspath_as4_path(out, a->aspath, a->aspath_len);
@@ -990,9 +990,10 @@ bgp_attr_encode(const struct bgp_attrs *a, bool as4, struct wbuf *out)
 		bgp_attr_close(out, at);
 	}
 	if (HAS(a, BGP_ATTR_LARGE_COMMUNITY))
-		bgp_attr_put(out, bgp_attr_ot_flags(a,
-		    BGP_ATTR_LARGE_COMMUNITY), BGP_ATTR_LARGE_COMMUNITY,
-		    a->large_communities, a->large_communities_len);
+		bgp_attr_put(out,
+		    bgp_attr_ot_flags(a, BGP_ATTR_LARGE_COMMUNITY),
+		    BGP_ATTR_LARGE_COMMUNITY, a->large_communities,
+		    a->large_communities_len);
 	bgp_attr_encode_unknown(a, out);
 	if (wbuf_overflow(out)) {
 		wbuf_truncate(out, start);

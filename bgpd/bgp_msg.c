@@ -51,21 +51,21 @@ bgp_msg_err_data(const struct bgp_err *e)
 }
 
 static enum bgp_action
-bgp_msg_err_u16(struct bgp_err *e, uint8_t code, uint8_t subcode,
-    uint16_t v, const char *reason)
+bgp_msg_err_u16(struct bgp_err *e, uint8_t code, uint8_t subcode, uint16_t v,
+    const char *reason)
 {
 	uint8_t d[2] = { v >> 8, v & 0xff };
 
-	return bgp_msg_err_set(e, BGP_ACT_SESSION_RESET, code, subcode, d,
-	    sizeof(d), reason);
+	return bgp_msg_err_set(
+	    e, BGP_ACT_SESSION_RESET, code, subcode, d, sizeof(d), reason);
 }
 
 static enum bgp_action
-bgp_msg_err_reset(struct bgp_err *e, uint8_t code, uint8_t subcode,
-    const char *reason)
+bgp_msg_err_reset(
+    struct bgp_err *e, uint8_t code, uint8_t subcode, const char *reason)
 {
-	return bgp_msg_err_set(e, BGP_ACT_SESSION_RESET, code, subcode, NULL,
-	    0, reason);
+	return bgp_msg_err_set(
+	    e, BGP_ACT_SESSION_RESET, code, subcode, NULL, 0, reason);
 }
 
 const char *
@@ -87,33 +87,54 @@ bgp_msg_action_name(enum bgp_action a)
 }
 
 static const char *const bgp_msg_hdr_names[] = {
-	NULL, "connection not synchronized", "bad message length",
+	NULL,
+	"connection not synchronized",
+	"bad message length",
 	"bad message type",
 };
 static const char *const bgp_msg_open_names[] = {
-	"unspecific", "unsupported version number", "bad peer AS",
-	"bad BGP identifier", "unsupported optional parameter",
-	"authentication failure", "unacceptable hold time",
-	"unsupported capability", "role mismatch",
+	"unspecific",
+	"unsupported version number",
+	"bad peer AS",
+	"bad BGP identifier",
+	"unsupported optional parameter",
+	"authentication failure",
+	"unacceptable hold time",
+	"unsupported capability",
+	"role mismatch",
 };
 static const char *const bgp_msg_update_names[] = {
-	"unspecific", "malformed attribute list",
-	"unrecognized well-known attribute", "missing well-known attribute",
-	"attribute flags error", "attribute length error",
-	"invalid ORIGIN attribute", "AS routing loop",
-	"invalid NEXT_HOP attribute", "optional attribute error",
-	"invalid network field", "malformed AS_PATH",
+	"unspecific",
+	"malformed attribute list",
+	"unrecognized well-known attribute",
+	"missing well-known attribute",
+	"attribute flags error",
+	"attribute length error",
+	"invalid ORIGIN attribute",
+	"AS routing loop",
+	"invalid NEXT_HOP attribute",
+	"optional attribute error",
+	"invalid network field",
+	"malformed AS_PATH",
 };
 static const char *const bgp_msg_cease_names[] = {
-	"unspecific", "maximum number of prefixes reached",
-	"administrative shutdown", "peer de-configured",
-	"administrative reset", "connection rejected",
-	"other configuration change", "connection collision resolution",
-	"out of resources", "hard reset", "BFD down",
+	"unspecific",
+	"maximum number of prefixes reached",
+	"administrative shutdown",
+	"peer de-configured",
+	"administrative reset",
+	"connection rejected",
+	"other configuration change",
+	"connection collision resolution",
+	"out of resources",
+	"hard reset",
+	"BFD down",
 };
 
-#define NAME_AT(t, i)	((i) < sizeof(t) / sizeof((t)[0]) && (t)[i] != NULL \
-	    ? (t)[i] : "unknown subcode")
+#define NAME_AT(t, i)                                       \
+	((i) < sizeof(t) / sizeof((t)[0]) && (t)[i] != NULL \
+		? (t)[i]                                    \
+		: "unknown subcode")
 
 const char *
 bgp_msg_err_name(uint8_t code, uint8_t subcode)
@@ -132,8 +153,9 @@ bgp_msg_err_name(uint8_t code, uint8_t subcode)
 	case BGP_ERR_CEASE:
 		return NAME_AT(bgp_msg_cease_names, subcode);
 	case BGP_ERR_REFRESH:
-		return subcode == BGP_ERR_REFRESH_LENGTH ?
-		    "invalid ROUTE-REFRESH length" : "route refresh error";
+		return subcode == BGP_ERR_REFRESH_LENGTH
+		    ? "invalid ROUTE-REFRESH length"
+		    : "route refresh error";
 	}
 	return "unknown error code";
 }
@@ -166,8 +188,8 @@ bgp_msg_af_afi_safi(enum bgp_af af, uint16_t *afi, uint8_t *safi)
  * 7313 5 gives them their own error code.
  */
 enum bgp_action
-bgp_msg_hdr_decode(const uint8_t *buf, size_t len, struct bgp_hdr *hdr,
-    struct bgp_err *err)
+bgp_msg_hdr_decode(
+    const uint8_t *buf, size_t len, struct bgp_hdr *hdr, struct bgp_err *err)
 {
 	struct rbuf b;
 	uint16_t mlen, min;
@@ -224,8 +246,22 @@ size_t
 bgp_msg_hdr_begin(struct wbuf *out, enum bgp_msg_type type)
 {
 	static const uint8_t marker[BGP_MARKER_LEN] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
 	};
 	size_t start = out->len;
 
@@ -270,8 +306,8 @@ bgp_msg_body(const uint8_t *buf, size_t len, size_t min, struct rbuf *b,
 static enum bgp_action
 bgp_msg_cap_malformed(struct bgp_err *err, const char *reason)
 {
-	return bgp_msg_err_reset(err, BGP_ERR_OPEN, BGP_ERR_OPEN_UNSPEC,
-	    reason);
+	return bgp_msg_err_reset(
+	    err, BGP_ERR_OPEN, BGP_ERR_OPEN_UNSPEC, reason);
 }
 
 static enum bgp_action
@@ -302,7 +338,8 @@ bgp_msg_cap_gr(struct rbuf *v, struct bgp_caps *caps, struct bgp_err *err)
 	int af;
 
 	if (rbuf_get_u16(v, &ft) == -1 || rbuf_left(v) % 4 != 0)
-		return bgp_msg_cap_malformed(err, "graceful restart capability");
+		return bgp_msg_cap_malformed(
+		    err, "graceful restart capability");
 	caps->gr_flags = (uint8_t)(ft >> 12);
 	caps->gr_time = ft & 0x0fff;
 	caps->gr_af = 0;
@@ -328,7 +365,8 @@ bgp_msg_cap_ext_nh(struct rbuf *v, struct bgp_caps *caps, struct bgp_err *err)
 	int af;
 
 	if (rbuf_left(v) % 6 != 0)
-		return bgp_msg_cap_malformed(err, "extended next hop capability");
+		return bgp_msg_cap_malformed(
+		    err, "extended next hop capability");
 	while (rbuf_left(v) > 0) {
 		rbuf_get_u16(v, &afi);
 		rbuf_get_u16(v, &safi);
@@ -352,7 +390,8 @@ bgp_msg_caps_decode(struct rbuf *p, struct bgp_caps *caps, struct bgp_err *err)
 	while (rbuf_left(p) > 0) {
 		if (rbuf_get_u8(p, &code) == -1 || rbuf_get_u8(p, &len) == -1 ||
 		    rbuf_sub(p, len, &v) == -1)
-			return bgp_msg_cap_malformed(err, "capability overruns");
+			return bgp_msg_cap_malformed(
+			    err, "capability overruns");
 		switch (code) {
 		case BGP_CAP_MP:
 			if (bgp_msg_cap_mp(&v, caps, err) != BGP_ACT_OK)
@@ -375,8 +414,8 @@ bgp_msg_caps_decode(struct rbuf *p, struct bgp_caps *caps, struct bgp_err *err)
 			break;
 		case BGP_CAP_AS4:
 			if (len != 4)
-				return bgp_msg_cap_malformed(err,
-				    "four-octet AS capability");
+				return bgp_msg_cap_malformed(
+				    err, "four-octet AS capability");
 			rbuf_get_u32(&v, &caps->as4);
 			caps->seen |= BGP_CAPF_AS4;
 			break;
@@ -396,8 +435,8 @@ bgp_msg_caps_decode(struct rbuf *p, struct bgp_caps *caps, struct bgp_err *err)
  * for each parameter.
  */
 static enum bgp_action
-bgp_msg_open_params(struct rbuf *b, uint8_t optlen, struct bgp_caps *caps,
-    struct bgp_err *err)
+bgp_msg_open_params(
+    struct rbuf *b, uint8_t optlen, struct bgp_caps *caps, struct bgp_err *err)
 {
 	struct rbuf blk, p;
 	uint16_t extlen, plen;
@@ -454,8 +493,8 @@ malformed:
  * identifier collision need configuration and are bgp_msg_open_check's.
  */
 enum bgp_action
-bgp_msg_open_decode(const uint8_t *buf, size_t len, struct bgp_open *o,
-    struct bgp_err *err)
+bgp_msg_open_decode(
+    const uint8_t *buf, size_t len, struct bgp_open *o, struct bgp_err *err)
 {
 	struct rbuf b;
 	uint8_t optlen;
@@ -507,8 +546,8 @@ bgp_msg_open_check(const struct bgp_open *o, const struct bgp_open_expect *x,
     struct bgp_err *err)
 {
 	static const struct {
-		uint32_t	flag;
-		uint8_t		code;
+		uint32_t flag;
+		uint8_t code;
 	} need[] = {
 		{ BGP_CAPF_MP, BGP_CAP_MP },
 		{ BGP_CAPF_ROUTE_REFRESH, BGP_CAP_ROUTE_REFRESH },
@@ -523,8 +562,8 @@ bgp_msg_open_check(const struct bgp_open *o, const struct bgp_open_expect *x,
 
 	bgp_msg_err_clear(err);
 	if (as == 0 || (x->peer_as != 0 && as != x->peer_as))
-		return bgp_msg_err_reset(err, BGP_ERR_OPEN, BGP_ERR_OPEN_PEER_AS,
-		    "peer AS mismatch");
+		return bgp_msg_err_reset(err, BGP_ERR_OPEN,
+		    BGP_ERR_OPEN_PEER_AS, "peer AS mismatch");
 	if (x->ibgp && o->bgp_id == x->local_id)
 		return bgp_msg_err_reset(err, BGP_ERR_OPEN, BGP_ERR_OPEN_BGP_ID,
 		    "BGP identifier equals ours");
@@ -586,8 +625,9 @@ bgp_msg_caps_encode(struct wbuf *out, const struct bgp_caps *c)
 	if (c->seen & BGP_CAPF_GR) {
 		bgp_msg_cap_put(out, BGP_CAP_GRACEFUL_RESTART,
 		    (uint8_t)(2 + 4 * __builtin_popcount(c->gr_af)));
-		wbuf_put_u16(out, (uint16_t)((c->gr_flags & 0xf) << 12 |
-		    (c->gr_time & 0x0fff)));
+		wbuf_put_u16(out,
+		    (uint16_t)((c->gr_flags & 0xf) << 12 |
+			(c->gr_time & 0x0fff)));
 		for (af = 0; af < BGP_AF_COUNT; af++) {
 			if ((c->gr_af & (1 << af)) == 0)
 				continue;
@@ -651,8 +691,8 @@ bgp_msg_keepalive_decode(const uint8_t *buf, size_t len, struct bgp_err *err)
 int
 bgp_msg_keepalive_encode(struct wbuf *out)
 {
-	return bgp_msg_hdr_finish(out, bgp_msg_hdr_begin(out,
-	    BGP_MSG_KEEPALIVE));
+	return bgp_msg_hdr_finish(
+	    out, bgp_msg_hdr_begin(out, BGP_MSG_KEEPALIVE));
 }
 
 /* Any code and subcode is accepted: a NOTIFICATION closes the session
@@ -691,8 +731,8 @@ bgp_msg_notification_encode(struct wbuf *out, uint8_t code, uint8_t subcode,
 int
 bgp_msg_notification_encode_err(struct wbuf *out, const struct bgp_err *e)
 {
-	return bgp_msg_notification_encode(out, e->code, e->subcode,
-	    bgp_msg_err_data(e), e->datalen);
+	return bgp_msg_notification_encode(
+	    out, e->code, e->subcode, bgp_msg_err_data(e), e->datalen);
 }
 
 /*
@@ -701,8 +741,8 @@ bgp_msg_notification_encode_err(struct wbuf *out, const struct bgp_err *e)
  * characters become '?'; the rest of UTF-8 passes through.
  */
 int
-bgp_msg_notification_shutdown_text(const struct bgp_notification *n,
-    char *buf, size_t size)
+bgp_msg_notification_shutdown_text(
+    const struct bgp_notification *n, char *buf, size_t size)
 {
 	size_t len, i;
 
@@ -711,7 +751,8 @@ bgp_msg_notification_shutdown_text(const struct bgp_notification *n,
 	buf[0] = '\0';
 	if (n->code != BGP_ERR_CEASE ||
 	    (n->subcode != BGP_ERR_CEASE_ADMIN_SHUTDOWN &&
-	    n->subcode != BGP_ERR_CEASE_ADMIN_RESET) || n->datalen < 1)
+		n->subcode != BGP_ERR_CEASE_ADMIN_RESET) ||
+	    n->datalen < 1)
 		return -1;
 	len = n->data[0];
 	if (len + 1u > n->datalen)
@@ -728,8 +769,8 @@ bgp_msg_notification_shutdown_text(const struct bgp_notification *n,
 }
 
 int
-bgp_msg_notification_encode_shutdown(struct wbuf *out, uint8_t subcode,
-    const char *text)
+bgp_msg_notification_encode_shutdown(
+    struct wbuf *out, uint8_t subcode, const char *text)
 {
 	uint8_t data[256];
 	size_t len = strlen(text);
@@ -742,8 +783,8 @@ bgp_msg_notification_encode_shutdown(struct wbuf *out, uint8_t subcode,
 	}
 	data[0] = (uint8_t)len;
 	memcpy(data + 1, text, len);
-	return bgp_msg_notification_encode(out, BGP_ERR_CEASE, subcode, data,
-	    len + 1);
+	return bgp_msg_notification_encode(
+	    out, BGP_ERR_CEASE, subcode, data, len + 1);
 }
 
 /*
@@ -754,8 +795,8 @@ bgp_msg_notification_encode_shutdown(struct wbuf *out, uint8_t subcode,
  * ignored; a family we did not announce is for the caller to ignore.
  */
 enum bgp_action
-bgp_msg_refresh_decode(const uint8_t *buf, size_t len, struct bgp_refresh *r,
-    struct bgp_err *err)
+bgp_msg_refresh_decode(
+    const uint8_t *buf, size_t len, struct bgp_refresh *r, struct bgp_err *err)
 {
 	struct rbuf b;
 
@@ -763,8 +804,9 @@ bgp_msg_refresh_decode(const uint8_t *buf, size_t len, struct bgp_refresh *r,
 	if (bgp_msg_body(buf, len, BGP_HDR_LEN, &b, err) != BGP_ACT_OK)
 		return err->action;
 	if (len != BGP_REFRESH_LEN) {
-		if (len >= BGP_HDR_LEN + 3 && (buf[BGP_HDR_LEN + 2] ==
-		    BGP_REFRESH_BORR || buf[BGP_HDR_LEN + 2] == BGP_REFRESH_EORR))
+		if (len >= BGP_HDR_LEN + 3 &&
+		    (buf[BGP_HDR_LEN + 2] == BGP_REFRESH_BORR ||
+			buf[BGP_HDR_LEN + 2] == BGP_REFRESH_EORR))
 			return bgp_msg_err_set(err, BGP_ACT_SESSION_RESET,
 			    BGP_ERR_REFRESH, BGP_ERR_REFRESH_LENGTH, buf, len,
 			    "BoRR/EoRR length");

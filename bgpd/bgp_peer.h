@@ -24,47 +24,44 @@ struct ev_loop;
 struct bgp_peer;
 struct bgp_sessions;
 
-struct bgp_sessions *bgp_sessions_new(struct ev_loop *, struct rib *,
-		    const struct bgp_conf *);
+struct bgp_sessions *bgp_sessions_new(
+    struct ev_loop *, struct rib *, const struct bgp_conf *);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed
  * (Cease 6/3 "peer de-configured"), changed in a way that needs a new
  * session (Cease 6/6 "other configuration change", then restarted), or
  * changed in policy only (rib_peer_reconf, session kept).  0 or -1.
  */
-int		 bgp_sessions_configure(struct bgp_sessions *,
-		    const struct bgp_conf *);
+int bgp_sessions_configure(struct bgp_sessions *, const struct bgp_conf *);
 /* Orderly shutdown: Cease 6/2 to every established peer, sockets closed. */
-void		 bgp_sessions_free(struct bgp_sessions *);
+void bgp_sessions_free(struct bgp_sessions *);
 /* For the RIB hook: the peer owning rp has output to send. */
-void		 bgp_sessions_output_ready(struct bgp_sessions *,
-		    struct rib_peer *);
+void bgp_sessions_output_ready(struct bgp_sessions *, struct rib_peer *);
 
-struct bgp_peer	*bgp_sessions_find(struct bgp_sessions *, const struct addr *);
+struct bgp_peer *bgp_sessions_find(struct bgp_sessions *, const struct addr *);
 /* ferryctl bgp reset: Cease 6/4 "administrative reset", then restart. */
-int		 bgp_peer_reset(struct bgp_peer *);
+int bgp_peer_reset(struct bgp_peer *);
 /* ferryctl bgp refresh: send ROUTE-REFRESH (inbound soft reset). */
-int		 bgp_peer_refresh(struct bgp_peer *);
+int bgp_peer_refresh(struct bgp_peer *);
 
 struct bgp_peer_status {
-	const char		*name;
-	struct addr		 addr;
-	uint32_t		 asn;		/* configured, or learned (dynamic) */
-	bool			 dynamic;	/* from a listen range */
-	enum bgp_state		 state;
-	time_t			 since;		/* in this state since */
-	uint64_t		 flaps;		/* Established -> down */
-	uint64_t		 msgs_in[6];	/* by type: OPEN .. ROUTE-REFRESH */
-	uint64_t		 msgs_out[6];
-	char			 last_error[128];	/* "" if none */
-	uint16_t		 hold_time;	/* negotiated */
-	struct rib_peer_stats	 rib;
-	const struct rib_peer	*rib_peer;	/* for rib_walk views */
+	const char *name;
+	struct addr addr;
+	uint32_t asn; /* configured, or learned (dynamic) */
+	bool dynamic; /* from a listen range */
+	enum bgp_state state;
+	time_t since;	     /* in this state since */
+	uint64_t flaps;	     /* Established -> down */
+	uint64_t msgs_in[6]; /* by type: OPEN .. ROUTE-REFRESH */
+	uint64_t msgs_out[6];
+	char last_error[128]; /* "" if none */
+	uint16_t hold_time;   /* negotiated */
+	struct rib_peer_stats rib;
+	const struct rib_peer *rib_peer; /* for rib_walk views */
 };
 
 /* Call fn for every peer, configured ones first, in config order. */
-void		 bgp_sessions_foreach(struct bgp_sessions *,
-		    void (*fn)(void *arg, const struct bgp_peer_status *),
-		    void *arg);
+void bgp_sessions_foreach(struct bgp_sessions *,
+    void (*fn)(void *arg, const struct bgp_peer_status *), void *arg);
 
 #endif

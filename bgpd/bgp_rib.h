@@ -38,123 +38,120 @@ struct rib_peer;
 
 /* What a session negotiated; given to the RIB when the peer comes up. */
 struct rib_peer_info {
-	uint32_t	 asn;		/* remote AS (4-octet) */
-	uint32_t	 bgp_id;	/* remote BGP identifier, host order */
-	struct addr	 addr;		/* remote address */
-	bool		 ibgp;
-	bool		 as4;		/* 4-octet AS capability both ways */
-	uint8_t		 families;	/* BGP_FAM_* negotiated */
-	bool		 refresh;	/* route refresh (RFC 2918) */
-	bool		 enhanced_refresh; /* RFC 7313 */
+	uint32_t asn;	  /* remote AS (4-octet) */
+	uint32_t bgp_id;  /* remote BGP identifier, host order */
+	struct addr addr; /* remote address */
+	bool ibgp;
+	bool as4;	       /* 4-octet AS capability both ways */
+	uint8_t families;      /* BGP_FAM_* negotiated */
+	bool refresh;	       /* route refresh (RFC 2918) */
+	bool enhanced_refresh; /* RFC 7313 */
 	/* Our addresses on this session, for next-hop-self (RFC 2545:
 	 * IPv6 global plus link-local when directly connected). */
-	struct addr	 local4;
-	struct addr	 local6;
-	struct addr	 local6_ll;
+	struct addr local4;
+	struct addr local6;
+	struct addr local6_ll;
 };
 
 /* A next hop of a best path, for the FIB and the overlay. */
 struct rib_nexthop {
-	struct addr	 gw;		/* BGP next hop */
-	struct addr	 peer;		/* learned from */
-	uint32_t	 peer_asn;
-	bool		 ibgp;
+	struct addr gw;	  /* BGP next hop */
+	struct addr peer; /* learned from */
+	uint32_t peer_asn;
+	bool ibgp;
 };
 
 struct rib_hooks {
 	/* A peer has output pending: the session should poll for write. */
-	void	(*output_ready)(void *ctx, struct rib_peer *);
+	void (*output_ready)(void *ctx, struct rib_peer *);
 	/*
 	 * The best path(s) of a learned prefix changed: n next hops (more
 	 * than one with ECMP), or n == 0 when the prefix is gone.  Locally
 	 * originated prefixes (pools) are not reported.
 	 */
-	void	(*best_changed)(void *ctx, const struct prefix *,
-		    const struct rib_nexthop *, size_t n);
+	void (*best_changed)(void *ctx, const struct prefix *,
+	    const struct rib_nexthop *, size_t n);
 };
 
 struct rib_peer_stats {
-	uint64_t	 received;	/* prefixes held from the peer */
-	uint64_t	 accepted;	/* of those, passed import policy */
-	uint64_t	 advertised;	/* prefixes in its Adj-RIB-Out */
-	bool		 max_prefix_hit;
+	uint64_t received;   /* prefixes held from the peer */
+	uint64_t accepted;   /* of those, passed import policy */
+	uint64_t advertised; /* prefixes in its Adj-RIB-Out */
+	bool max_prefix_hit;
 };
 
 enum rib_input_result {
 	RIB_INPUT_OK = 0,
-	RIB_INPUT_MAX_PREFIX,	/* limit crossed, action reset: send 6/1 */
+	RIB_INPUT_MAX_PREFIX, /* limit crossed, action reset: send 6/1 */
 };
 
-struct rib	*rib_new(const struct bgp_conf *, const struct rib_hooks *,
-		    void *ctx);
-void		 rib_free(struct rib *);
+struct rib *rib_new(
+    const struct bgp_conf *, const struct rib_hooks *, void *ctx);
+void rib_free(struct rib *);
 /*
  * A new config: pools announced, withdrawn or changed, ECMP, router id.
  * The conf must stay valid until the next rib_configure or rib_free.
  */
-void		 rib_configure(struct rib *, const struct bgp_conf *);
+void rib_configure(struct rib *, const struct bgp_conf *);
 
 /* owner is returned by rib_peer_owner (the session's peer object). */
-struct rib_peer	*rib_peer_new(struct rib *, const struct bgp_neighbor *,
-		    void *owner);
-void		*rib_peer_owner(const struct rib_peer *);
+struct rib_peer *rib_peer_new(
+    struct rib *, const struct bgp_neighbor *, void *owner);
+void *rib_peer_owner(const struct rib_peer *);
 /* New policy for a peer: re-evaluates imports and exports in place. */
-void		 rib_peer_reconf(struct rib_peer *, const struct bgp_neighbor *);
+void rib_peer_reconf(struct rib_peer *, const struct bgp_neighbor *);
 /* The session reached Established: the whole table is queued, then EoR. */
-void		 rib_peer_up(struct rib_peer *, const struct rib_peer_info *);
+void rib_peer_up(struct rib_peer *, const struct rib_peer_info *);
 /* The session went down: its paths are withdrawn, its output dropped. */
-void		 rib_peer_down(struct rib_peer *);
-void		 rib_peer_free(struct rib_peer *);
+void rib_peer_down(struct rib_peer *);
+void rib_peer_free(struct rib_peer *);
 
-enum rib_input_result rib_peer_input(struct rib_peer *,
-		    const struct bgp_update *);
+enum rib_input_result rib_peer_input(
+    struct rib_peer *, const struct bgp_update *);
 /*
  * For an UPDATE decoded with BGP_ACT_TREAT_AS_WITHDRAW (RFC 7606 2):
  * every prefix it carries, announced or not, is withdrawn.
  */
-enum rib_input_result rib_peer_input_withdraw(struct rib_peer *,
-		    const struct bgp_update *);
+enum rib_input_result rib_peer_input_withdraw(
+    struct rib_peer *, const struct bgp_update *);
 /* The peer asked for a route refresh of afi/safi: queue everything again
  * (framed by BoRR/EoRR when enhanced refresh was negotiated). */
-void		 rib_peer_refresh(struct rib_peer *, uint16_t afi, uint8_t safi);
+void rib_peer_refresh(struct rib_peer *, uint16_t afi, uint8_t safi);
 /*
  * Append UPDATE messages for pending changes to out until it holds at
  * least budget bytes or nothing is pending.  Returns true while more
  * output is pending.
  */
-bool		 rib_peer_output(struct rib_peer *, struct wbuf *out,
-		    size_t budget);
-void		 rib_peer_stats(const struct rib_peer *,
-		    struct rib_peer_stats *);
+bool rib_peer_output(struct rib_peer *, struct wbuf *out, size_t budget);
+void rib_peer_stats(const struct rib_peer *, struct rib_peer_stats *);
 
 /* Read-only views for ferryctl and tests. */
 enum rib_view {
-	RIB_VIEW_BEST,		/* Loc-RIB: best paths (all, with ECMP) */
-	RIB_VIEW_RECEIVED,	/* Adj-RIB-In of one peer, rejected too */
-	RIB_VIEW_ADVERTISED,	/* Adj-RIB-Out of one peer */
+	RIB_VIEW_BEST,	     /* Loc-RIB: best paths (all, with ECMP) */
+	RIB_VIEW_RECEIVED,   /* Adj-RIB-In of one peer, rejected too */
+	RIB_VIEW_ADVERTISED, /* Adj-RIB-Out of one peer */
 };
 
 struct rib_route {
-	struct prefix		 prefix;
-	const struct rib_peer	*from;		/* NULL: originated here */
-	bool			 best;
-	bool			 rejected;	/* by import policy */
+	struct prefix prefix;
+	const struct rib_peer *from; /* NULL: originated here */
+	bool best;
+	bool rejected; /* by import policy */
 	/* Canonical attribute bytes (bgp_attr_encode form). */
-	const uint8_t		*attrs;
-	size_t			 attrs_len;
-	bool			 attrs_as4;
-	struct addr		 nexthop;
+	const uint8_t *attrs;
+	size_t attrs_len;
+	bool attrs_as4;
+	struct addr nexthop;
 };
 
 /*
  * Call fn for each route of view (peer: for RECEIVED/ADVERTISED), only
  * those inside filter if it is not NULL.  fn returns false to stop.
  */
-void		 rib_walk(struct rib *, enum rib_view,
-		    const struct rib_peer *, const struct prefix *filter,
-		    bool (*fn)(void *arg, const struct rib_route *),
-		    void *arg);
-size_t		 rib_prefix_count(const struct rib *);
-size_t		 rib_aset_count(const struct rib *);
+void rib_walk(struct rib *, enum rib_view, const struct rib_peer *,
+    const struct prefix *filter,
+    bool (*fn)(void *arg, const struct rib_route *), void *arg);
+size_t rib_prefix_count(const struct rib *);
+size_t rib_aset_count(const struct rib *);
 
 #endif

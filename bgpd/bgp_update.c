@@ -96,8 +96,8 @@ bgp_update_reset(struct bgp_err *err, uint8_t subcode, const char *reason)
 /* RFC 2545 3 (IPv6: 16 octets, or 32 with a link-local) and RFC 8950 3
  * (IPv4 NLRI with an IPv6 next hop of 16 or 32 octets). */
 static int
-bgp_update_mp_nexthop(struct bgp_mp_nexthop *nh, struct rbuf *b, uint8_t len,
-    uint8_t family)
+bgp_update_mp_nexthop(
+    struct bgp_mp_nexthop *nh, struct rbuf *b, uint8_t len, uint8_t family)
 {
 	memset(nh, 0, sizeof(*nh));
 	if (family == 0)
@@ -138,17 +138,17 @@ bgp_update_mp_reach(struct bgp_update *u, struct bgp_err *err)
 	rbuf_init(&b, u->attrs.mp_reach, u->attrs.mp_reach_len);
 	if (rbuf_get_u16(&b, &afi) == -1 || rbuf_get_u8(&b, &safi) == -1 ||
 	    rbuf_get_u8(&b, &nhlen) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
-		    "MP_REACH_NLRI too short");
-	if (bgp_update_mp_nexthop(&u->mp_nh, &b, nhlen,
-	    bgp_update_family(afi, safi)) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
-		    "MP_REACH_NLRI next hop length");
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_OPTIONAL, "MP_REACH_NLRI too short");
+	if (bgp_update_mp_nexthop(
+		&u->mp_nh, &b, nhlen, bgp_update_family(afi, safi)) == -1)
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_OPTIONAL, "MP_REACH_NLRI next hop length");
 	if (rbuf_get_u8(&b, &res) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
-		    "MP_REACH_NLRI too short");
-	if (bgp_update_nlri_init(&u->mp_reach, rbuf_ptr(&b), rbuf_left(&b),
-	    afi, safi) == -1)
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_OPTIONAL, "MP_REACH_NLRI too short");
+	if (bgp_update_nlri_init(
+		&u->mp_reach, rbuf_ptr(&b), rbuf_left(&b), afi, safi) == -1)
 		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
 		    "MP_REACH_NLRI prefix malformed");
 	return BGP_ACT_OK;
@@ -163,10 +163,10 @@ bgp_update_mp_unreach(struct bgp_update *u, struct bgp_err *err)
 
 	rbuf_init(&b, u->attrs.mp_unreach, u->attrs.mp_unreach_len);
 	if (rbuf_get_u16(&b, &afi) == -1 || rbuf_get_u8(&b, &safi) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
-		    "MP_UNREACH_NLRI too short");
-	if (bgp_update_nlri_init(&u->mp_unreach, rbuf_ptr(&b), rbuf_left(&b),
-	    afi, safi) == -1)
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_OPTIONAL, "MP_UNREACH_NLRI too short");
+	if (bgp_update_nlri_init(
+		&u->mp_unreach, rbuf_ptr(&b), rbuf_left(&b), afi, safi) == -1)
 		return bgp_update_reset(err, BGP_ERR_UPD_OPTIONAL,
 		    "MP_UNREACH_NLRI prefix malformed");
 	return BGP_ACT_OK;
@@ -182,7 +182,9 @@ static void
 bgp_update_check_mandatory(struct bgp_update *u, struct bgp_err *err)
 {
 	static const uint8_t mandatory[] = {
-		BGP_ATTR_ORIGIN, BGP_ATTR_AS_PATH, BGP_ATTR_NEXT_HOP,
+		BGP_ATTR_ORIGIN,
+		BGP_ATTR_AS_PATH,
+		BGP_ATTR_NEXT_HOP,
 	};
 	const struct bgp_attrs *a = &u->attrs;
 	uint64_t have;
@@ -230,15 +232,15 @@ bgp_update_check_eor(struct bgp_update *u, size_t len)
 		return;
 	hdr = (size_t)a->block_len - a->mp_unreach_len;
 	if (hdr != 3 && hdr != 4)
-		return;		/* something else rode along */
+		return; /* something else rode along */
 	u->eor = true;
 	u->eor_afi = u->mp_unreach.afi;
 	u->eor_safi = u->mp_unreach.safi;
 }
 
 enum bgp_action
-bgp_update_decode(const uint8_t *msg, size_t len,
-    const struct bgp_attr_opts *o, struct bgp_update *u, struct bgp_err *err)
+bgp_update_decode(const uint8_t *msg, size_t len, const struct bgp_attr_opts *o,
+    struct bgp_update *u, struct bgp_err *err)
 {
 	struct rbuf b, wr, ab;
 	uint16_t wlen, alen;
@@ -261,13 +263,13 @@ bgp_update_decode(const uint8_t *msg, size_t len,
 		    "withdrawn or attribute length exceeds message");
 	/* RFC 4271 6.3 Invalid Network Field; RFC 7606 5.3 resets. */
 	if (bgp_update_nlri_init(&u->withdrawn, rbuf_ptr(&wr), wlen,
-	    BGP_AFI_IPV4, BGP_SAFI_UNICAST) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_NETWORK,
-		    "withdrawn routes malformed");
+		BGP_AFI_IPV4, BGP_SAFI_UNICAST) == -1)
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_NETWORK, "withdrawn routes malformed");
 	if (bgp_update_nlri_init(&u->nlri, rbuf_ptr(&b), rbuf_left(&b),
-	    BGP_AFI_IPV4, BGP_SAFI_UNICAST) == -1)
-		return bgp_update_reset(err, BGP_ERR_UPD_NETWORK,
-		    "NLRI malformed");
+		BGP_AFI_IPV4, BGP_SAFI_UNICAST) == -1)
+		return bgp_update_reset(
+		    err, BGP_ERR_UPD_NETWORK, "NLRI malformed");
 	if (bgp_attr_decode(rbuf_ptr(&ab), alen, o, &u->attrs, err) ==
 	    BGP_ACT_SESSION_RESET)
 		return err->action;
@@ -284,7 +286,7 @@ bgp_update_decode(const uint8_t *msg, size_t len,
 
 /* Packer. */
 
-#define BGP_UPD_FIXED	(BGP_HDR_LEN + 4)	/* header, two lengths */
+#define BGP_UPD_FIXED (BGP_HDR_LEN + 4) /* header, two lengths */
 
 static size_t
 bgp_update_nh_len(const struct bgp_mp_nexthop *nh)
@@ -304,8 +306,8 @@ bgp_update_begin_mp(struct bgp_update_writer *w, struct wbuf *out,
 	/* RFC 7606 5.1: MP_REACH_NLRI/MP_UNREACH_NLRI go first.  Always
 	 * the extended length, since the prefixes come after. */
 	wbuf_put_u8(out, BGP_ATTRF_OPTIONAL | BGP_ATTRF_EXTLEN);
-	wbuf_put_u8(out, reach ? BGP_ATTR_MP_REACH_NLRI :
-	    BGP_ATTR_MP_UNREACH_NLRI);
+	wbuf_put_u8(
+	    out, reach ? BGP_ATTR_MP_REACH_NLRI : BGP_ATTR_MP_UNREACH_NLRI);
 	w->len_at = wbuf_reserve(out, 2);
 	wbuf_put_u16(out, s->afi);
 	wbuf_put_u8(out, s->safi);
@@ -317,7 +319,7 @@ bgp_update_begin_mp(struct bgp_update_writer *w, struct wbuf *out,
 	wbuf_put_bytes(out, s->nh.global.bytes, nhlen > 16 ? 16 : nhlen);
 	if (nhlen == 32)
 		wbuf_put_bytes(out, s->nh.link_local.bytes, 16);
-	wbuf_put_u8(out, 0);		/* reserved (RFC 4760 3) */
+	wbuf_put_u8(out, 0); /* reserved (RFC 4760 3) */
 	*fixed += 2 + nhlen + s->attrs_len;
 }
 
@@ -337,9 +339,9 @@ bgp_update_begin(struct bgp_update_writer *w, struct wbuf *out,
 		safi = s->safi;
 	}
 	w->family = bgp_update_family(afi, safi);
-	if (w->family == 0 || (s->kind == BGP_UPD_MP_REACH &&
-	    s->nh.global.family != AF_INET6 &&
-	    (s->nh.global.family != AF_INET || w->family != AF_INET)))
+	if (w->family == 0 ||
+	    (s->kind == BGP_UPD_MP_REACH && s->nh.global.family != AF_INET6 &&
+		(s->nh.global.family != AF_INET || w->family != AF_INET)))
 		return -1;
 	w->maxbits = w->family == AF_INET ? 32 : 128;
 	/* Grow once to a full message so adding never reallocates. */
@@ -367,8 +369,8 @@ bgp_update_begin(struct bgp_update_writer *w, struct wbuf *out,
 		break;
 	}
 	/* Room for at least one prefix, the longest of the family. */
-	if (wbuf_overflow(out) || fixed + 1 + w->maxbits / 8 >
-	    BGP_MAX_MSG_LEN) {
+	if (wbuf_overflow(out) ||
+	    fixed + 1 + w->maxbits / 8 > BGP_MAX_MSG_LEN) {
 		wbuf_truncate(out, w->start);
 		return -1;
 	}
@@ -406,18 +408,18 @@ bgp_update_finish(struct bgp_update_writer *w)
 	case BGP_UPD_IPV4_REACH:
 		break;
 	case BGP_UPD_IPV4_UNREACH:
-		wbuf_set_u16_at(out, w->len_at,
-		    (uint16_t)(out->len - w->len_at - 2));
+		wbuf_set_u16_at(
+		    out, w->len_at, (uint16_t)(out->len - w->len_at - 2));
 		wbuf_put_u16(out, 0);
 		break;
 	case BGP_UPD_MP_REACH:
 	case BGP_UPD_MP_UNREACH:
-		wbuf_set_u16_at(out, w->len_at,
-		    (uint16_t)(out->len - w->len_at - 2));
+		wbuf_set_u16_at(
+		    out, w->len_at, (uint16_t)(out->len - w->len_at - 2));
 		if (s->kind == BGP_UPD_MP_REACH)
 			wbuf_put_bytes(out, s->attrs, s->attrs_len);
-		wbuf_set_u16_at(out, attrs_at,
-		    (uint16_t)(out->len - attrs_at - 2));
+		wbuf_set_u16_at(
+		    out, attrs_at, (uint16_t)(out->len - attrs_at - 2));
 		break;
 	}
 	return bgp_msg_hdr_finish(out, w->start);

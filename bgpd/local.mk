@@ -40,7 +40,7 @@ endif
 tests_unit_test_bgp_rib_SOURCES = tests/unit/test_bgp_rib.c
 tests_unit_test_bgp_rib_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_rib_LDADD = $(TEST_LIBS)
-EXTRA_DIST += bench/bgp/rib_bench.c bench/bgp/build-rib-bench
+EXTRA_DIST += bench/bgp
 
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
 lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h
@@ -53,5 +53,5 @@ tests_unit_test_bgp_fsm_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
 
 # The module: config section, kernel FIB, and the glue (bgpd.c).
-lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c \
+lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c bgpd/bgp_conf.h \
 	bgpd/bgp_fib.c bgpd/bgp_fib.h

@@ -17,8 +17,13 @@ FERRYCTL=$FERRY_BUILDDIR/tools/ferryctl
 T_NAME=$(basename "$0" .sh)
 T_DIR=$(mktemp -d "/tmp/ferry-$T_NAME.XXXXXX")
 T_PIDS=""
-# Short unique prefix for namespace and link names (IFNAMSIZ is 16).
+# Short prefix for namespace and link names (IFNAMSIZ is 16), unique
+# among the namespaces that exist now, so that a test never trips over
+# another run's namespaces.
 T_ID=$(printf '%04x' $(($$ % 65536)))
+while ls /run/netns 2>/dev/null | grep -q "^fy-$T_ID-"; do
+	T_ID=$(printf '%04x' $((RANDOM % 65536)))
+done
 
 log() { printf '[%s] %s\n' "$T_NAME" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }

@@ -15,10 +15,11 @@
 
 #include "bgp_msg.h"
 
-#define B(...)	(const uint8_t[]){ __VA_ARGS__ }, \
-	sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define B(...)                            \
+	(const uint8_t[]){ __VA_ARGS__ }, \
+	    sizeof((const uint8_t[]){ __VA_ARGS__ })
 
-static uint8_t	msg[BGP_MAX_MSG_LEN + 64];
+static uint8_t msg[BGP_MAX_MSG_LEN + 64];
 
 /* A message of the given type around body; returns its length. */
 static size_t
@@ -71,8 +72,8 @@ test_hdr_bad_marker(void **state)
 
 	(void)state;
 	msg[7] = 0xfe;
-	assert_int_equal(bgp_msg_hdr_decode(msg, n, &h, &e),
-	    BGP_ACT_SESSION_RESET);
+	assert_int_equal(
+	    bgp_msg_hdr_decode(msg, n, &h, &e), BGP_ACT_SESSION_RESET);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 1, 1, NULL, 0);
 }
 
@@ -130,8 +131,8 @@ test_hdr_short(void **state)
 
 	(void)state;
 	mk(BGP_MSG_KEEPALIVE, NULL, 0);
-	assert_int_equal(bgp_msg_hdr_decode(msg, 18, &h, &e),
-	    BGP_ACT_SESSION_RESET);
+	assert_int_equal(
+	    bgp_msg_hdr_decode(msg, 18, &h, &e), BGP_ACT_SESSION_RESET);
 	assert_int_equal(e.code, 1);
 	assert_int_equal(e.subcode, 2);
 }
@@ -171,11 +172,10 @@ test_open_roundtrip(void **state)
 	(void)state;
 	wbuf_init(&w, 0);
 	assert_int_equal(bgp_msg_open_encode(&w, &o), 0);
-	assert_int_equal(bgp_msg_hdr_decode(w.data, w.len, &h, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(bgp_msg_hdr_decode(w.data, w.len, &h, &e), BGP_ACT_OK);
 	assert_int_equal(h.len, w.len);
-	assert_int_equal(bgp_msg_open_decode(w.data, w.len, &d, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(
+	    bgp_msg_open_decode(w.data, w.len, &d, &e), BGP_ACT_OK);
 	assert_int_equal(d.my_as, BGP_AS_TRANS);
 	assert_int_equal(bgp_msg_open_peer_as(&d), 4200000001u);
 	assert_int_equal(d.hold_time, 90);
@@ -190,8 +190,8 @@ test_open_roundtrip(void **state)
 	wbuf_reset(&w);
 	assert_int_equal(bgp_msg_open_encode(&w, &o), 0);
 	assert_int_equal(w.len, 29);
-	assert_int_equal(bgp_msg_open_decode(w.data, w.len, &d, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(
+	    bgp_msg_open_decode(w.data, w.len, &d, &e), BGP_ACT_OK);
 	assert_int_equal(bgp_msg_open_peer_as(&d), 65001);
 	wbuf_free(&w);
 }
@@ -205,21 +205,22 @@ test_open_caps_parse(void **state)
 	size_t n;
 
 	(void)state;
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 240, 10, 0, 0, 1, 40,
-	    2, 38,
-	    1, 4, 0, 1, 0, 1,			/* MP IPv4 unicast */
-	    1, 4, 0, 2, 0, 1,			/* MP IPv6 unicast */
-	    1, 4, 0, 1, 0, 128,			/* MP IPv4 VPN: other */
-	    2, 0, 70, 0,			/* RR, ERR */
-	    64, 6, 0x80, 0x78, 0, 1, 1, 0x80,	/* GR R=1 120s v4 F */
-	    65, 4, 0, 0, 0xfd, 0xe9,		/* AS4 65001 */
-	    73, 0));				/* hostname-ish: unknown */
+	n = mk(BGP_MSG_OPEN,
+	    B(4, 0xfd, 0xe9, 0, 240, 10, 0, 0, 1, 40, 2, 38, 1, 4, 0, 1, 0,
+		1,				  /* MP IPv4 unicast */
+		1, 4, 0, 2, 0, 1,		  /* MP IPv6 unicast */
+		1, 4, 0, 1, 0, 128,		  /* MP IPv4 VPN: other */
+		2, 0, 70, 0,			  /* RR, ERR */
+		64, 6, 0x80, 0x78, 0, 1, 1, 0x80, /* GR R=1 120s v4 F */
+		65, 4, 0, 0, 0xfd, 0xe9,	  /* AS4 65001 */
+		73, 0));			  /* hostname-ish: unknown */
 	assert_int_equal(bgp_msg_open_decode(msg, n, &o, &e), BGP_ACT_OK);
 	assert_int_equal(o.caps.mp, 3);
 	assert_int_equal(o.caps.mp_other, 1);
 	assert_int_equal(o.caps.unknown, 1);
-	assert_int_equal(o.caps.seen, BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH |
-	    BGP_CAPF_ENHANCED_RR | BGP_CAPF_GR | BGP_CAPF_AS4);
+	assert_int_equal(o.caps.seen,
+	    BGP_CAPF_MP | BGP_CAPF_ROUTE_REFRESH | BGP_CAPF_ENHANCED_RR |
+		BGP_CAPF_GR | BGP_CAPF_AS4);
 	assert_int_equal(o.caps.gr_flags, BGP_GR_RESTARTING);
 	assert_int_equal(o.caps.gr_time, 120);
 	assert_int_equal(o.caps.gr_af, 1);
@@ -228,8 +229,9 @@ test_open_caps_parse(void **state)
 	assert_int_equal(o.hold_time, 240);
 
 	/* RFC 8950 extended next hop, in its own parameter. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 0, 10, 0, 0, 1, 16,
-	    2, 14, 5, 12, 0, 1, 0, 1, 0, 2, 0, 1, 0, 128, 0, 2));
+	n = mk(BGP_MSG_OPEN,
+	    B(4, 0xfd, 0xe9, 0, 0, 10, 0, 0, 1, 16, 2, 14, 5, 12, 0, 1, 0, 1, 0,
+		2, 0, 1, 0, 128, 0, 2));
 	assert_int_equal(bgp_msg_open_decode(msg, n, &o, &e), BGP_ACT_OK);
 	assert_int_equal(o.caps.ext_nh, 1 << BGP_AF_IPV4_UNICAST);
 	assert_true(o.caps.seen & BGP_CAPF_EXT_NEXTHOP);
@@ -244,13 +246,15 @@ test_open_extended_params(void **state)
 
 	(void)state;
 	/* RFC 9072: 255, 255, 2-octet length, 2-octet parameter length. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 255,
-	    255, 0, 9, 2, 0, 6, 65, 4, 0, 1, 0x11, 0x70));
+	n = mk(BGP_MSG_OPEN,
+	    B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 255, 255, 0, 9, 2, 0, 6, 65, 4,
+		0, 1, 0x11, 0x70));
 	assert_int_equal(bgp_msg_open_decode(msg, n, &o, &e), BGP_ACT_OK);
 	assert_int_equal(bgp_msg_open_peer_as(&o), 70000);
 	/* Extended length disagreeing with the message. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 255,
-	    255, 0, 10, 2, 0, 6, 65, 4, 0, 1, 0x11, 0x70));
+	n = mk(BGP_MSG_OPEN,
+	    B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 255, 255, 0, 10, 2, 0, 6, 65,
+		4, 0, 1, 0x11, 0x70));
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_int_equal(e.code, 1);
 	assert_int_equal(e.subcode, 2);
@@ -284,23 +288,22 @@ test_open_errors(void **state)
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 2, 3, NULL, 0);
 	/* Optional parameter type 1 (authentication): unsupported. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 3,
-	    1, 1, 0));
+	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 3, 1, 1, 0));
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 2, 4, NULL, 0);
 	/* MP capability of the wrong length: malformed, 2/0. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 7,
-	    2, 5, 1, 3, 0, 1, 0));
+	n = mk(BGP_MSG_OPEN,
+	    B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 7, 2, 5, 1, 3, 0, 1, 0));
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 2, 0, NULL, 0);
 	/* Capability overrunning its parameter. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 4,
-	    2, 2, 65, 4));
+	n = mk(
+	    BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 4, 2, 2, 65, 4));
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 2, 0, NULL, 0);
 	/* Opt Parm Len beyond the message: Bad Message Length. */
-	n = mk(BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 8,
-	    2, 2, 2, 0));
+	n = mk(
+	    BGP_MSG_OPEN, B(4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 1, 8, 2, 2, 2, 0));
 	bgp_msg_open_decode(msg, n, &o, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 1, 2, B(0, 33));
 	/* Trailing octets after the parameters. */
@@ -313,8 +316,9 @@ static void
 test_open_check(void **state)
 {
 	struct bgp_open o = full_open();
-	struct bgp_open_expect x = { .peer_as = 4200000001u,
-	    .local_id = 0x01010101, .ibgp = false };
+	struct bgp_open_expect x = {
+		.peer_as = 4200000001u, .local_id = 0x01010101, .ibgp = false
+	};
 	struct bgp_err e;
 
 	(void)state;
@@ -327,7 +331,7 @@ test_open_check(void **state)
 	x.peer_as = 4200000001u;
 	bgp_msg_open_check(&o, &x, &e);
 	assert_err(&e, BGP_ACT_SESSION_RESET, 2, 2, NULL, 0);
-	x.peer_as = 0;			/* any */
+	x.peer_as = 0; /* any */
 	assert_int_equal(bgp_msg_open_check(&o, &x, &e), BGP_ACT_OK);
 	/* RFC 7607: AS 0 is never acceptable. */
 	o.my_as = 0;
@@ -363,8 +367,8 @@ test_keepalive(void **state)
 	wbuf_init(&w, 0);
 	assert_int_equal(bgp_msg_keepalive_encode(&w), 0);
 	assert_int_equal(w.len, 19);
-	assert_int_equal(bgp_msg_keepalive_decode(w.data, w.len, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(
+	    bgp_msg_keepalive_decode(w.data, w.len, &e), BGP_ACT_OK);
 	assert_int_equal(mk(BGP_MSG_KEEPALIVE, msg, 0), 19);
 	assert_memory_equal(w.data, msg, 19);
 	mk(BGP_MSG_KEEPALIVE, B(1));
@@ -384,10 +388,11 @@ test_notification(void **state)
 	(void)state;
 	wbuf_init(&w, 0);
 	assert_int_equal(bgp_msg_notification_encode(&w, 3, 5,
-	    (const uint8_t *)"\x40\x01\x02\x00\x00", 5), 0);
+			     (const uint8_t *)"\x40\x01\x02\x00\x00", 5),
+	    0);
 	assert_int_equal(w.len, 26);
-	assert_int_equal(bgp_msg_notification_decode(w.data, w.len, &n, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(
+	    bgp_msg_notification_decode(w.data, w.len, &n, &e), BGP_ACT_OK);
 	assert_int_equal(n.code, 3);
 	assert_int_equal(n.subcode, 5);
 	assert_int_equal(n.datalen, 5);
@@ -399,8 +404,8 @@ test_notification(void **state)
 	bgp_msg_hdr_decode(msg, 19, &(struct bgp_hdr){ 0 }, &e);
 	wbuf_reset(&w);
 	assert_int_equal(bgp_msg_notification_encode_err(&w, &e), 0);
-	assert_int_equal(bgp_msg_notification_decode(w.data, w.len, &n, &e),
-	    BGP_ACT_OK);
+	assert_int_equal(
+	    bgp_msg_notification_decode(w.data, w.len, &n, &e), BGP_ACT_OK);
 	assert_int_equal(n.code, 1);
 	assert_int_equal(n.subcode, 3);
 	assert_int_equal(n.datalen, 1);
@@ -408,20 +413,20 @@ test_notification(void **state)
 
 	/* RFC 9003 shutdown communication. */
 	wbuf_reset(&w);
-	assert_int_equal(bgp_msg_notification_encode_shutdown(&w, 2,
-	    "going down\n"), 0);
+	assert_int_equal(
+	    bgp_msg_notification_encode_shutdown(&w, 2, "going down\n"), 0);
 	bgp_msg_notification_decode(w.data, w.len, &n, &e);
 	assert_int_equal(n.data[0], 11);
-	assert_int_equal(bgp_msg_notification_shutdown_text(&n, text,
-	    sizeof(text)), 0);
+	assert_int_equal(
+	    bgp_msg_notification_shutdown_text(&n, text, sizeof(text)), 0);
 	assert_string_equal(text, "going down?");
 	n.subcode = 3;
-	assert_int_equal(bgp_msg_notification_shutdown_text(&n, text,
-	    sizeof(text)), -1);
+	assert_int_equal(
+	    bgp_msg_notification_shutdown_text(&n, text, sizeof(text)), -1);
 	n.subcode = 2;
-	n.datalen = 5;			/* claims 11, holds 4 */
-	assert_int_equal(bgp_msg_notification_shutdown_text(&n, text,
-	    sizeof(text)), -1);
+	n.datalen = 5; /* claims 11, holds 4 */
+	assert_int_equal(
+	    bgp_msg_notification_shutdown_text(&n, text, sizeof(text)), -1);
 	wbuf_free(&w);
 }
 
@@ -441,8 +446,8 @@ test_refresh(void **state)
 		wbuf_reset(&w);
 		assert_int_equal(bgp_msg_refresh_encode(&w, &r), 0);
 		assert_int_equal(w.len, 23);
-		assert_int_equal(bgp_msg_refresh_decode(w.data, w.len, &d,
-		    &e), BGP_ACT_OK);
+		assert_int_equal(
+		    bgp_msg_refresh_decode(w.data, w.len, &d, &e), BGP_ACT_OK);
 		assert_memory_equal(&d, &r, sizeof(r));
 	}
 	/* RFC 7313 5: BoRR of the wrong length, data = whole message. */
@@ -455,8 +460,8 @@ test_refresh(void **state)
 	assert_err(&e, BGP_ACT_SESSION_RESET, 1, 2, B(0, 24));
 	/* Unknown subtype: ignored. */
 	n = mk(BGP_MSG_ROUTE_REFRESH, B(0, 1, 3, 1));
-	assert_int_equal(bgp_msg_refresh_decode(msg, n, &d, &e),
-	    BGP_ACT_IGNORE);
+	assert_int_equal(
+	    bgp_msg_refresh_decode(msg, n, &d, &e), BGP_ACT_IGNORE);
 	wbuf_free(&w);
 }
 
@@ -473,8 +478,7 @@ test_err_strongest(void **state)
 	bgp_msg_err_set(&e, BGP_ACT_TREAT_AS_WITHDRAW, 3, 11, NULL, 0, "d");
 	assert_err(&e, BGP_ACT_TREAT_AS_WITHDRAW, 3, 6, B(3));
 	assert_string_equal(e.reason, "b");
-	assert_string_equal(bgp_msg_action_name(e.action),
-	    "treat-as-withdraw");
+	assert_string_equal(bgp_msg_action_name(e.action), "treat-as-withdraw");
 }
 
 int
