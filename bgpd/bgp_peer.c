@@ -58,9 +58,16 @@
 #define IPV6_MINHOPCOUNT 73
 #endif
 
-#define PEER_RBUF_SIZE	  65536
-#define PEER_OUT_LOWAT	  16384
-#define PEER_OUT_BUDGET	  65536
+#define PEER_RBUF_SIZE	65536
+#define PEER_OUT_LOWAT	16384
+#define PEER_OUT_BUDGET 65536
+/*
+ * How long a peer with nothing in flight waits after the RIB first has
+ * output for it, so that the changes of a burst (a table arriving one
+ * prefix per UPDATE) are packed together, many prefixes per message,
+ * instead of being forwarded one by one as fast as they came.
+ */
+#define PEER_OUT_BATCH	  0.2 /* seconds */
 #define PEER_DRAIN_SECS	  3.0
 #define PEER_ACCEPT_BURST 64
 
@@ -115,6 +122,7 @@ struct bgp_peer {
 	struct bgp_conn *conn; /* the session's connection */
 	struct bgp_conn *coll; /* a colliding second one */
 	ev_timer timers[BGP_TIMER_COUNT];
+	ev_timer batch; /* PEER_OUT_BATCH */
 	/* Negotiated in the OPEN exchange. */
 	uint32_t remote_as;
 	uint32_t remote_id;
@@ -489,7 +497,7 @@ conn_update_io(struct bgp_peer *p, struct bgp_conn *c)
 	struct ev_loop *loop = p->s->loop;
 	bool more = c->out.len > 0 ||
 	    (c == p->conn && p->rib_pending &&
-		p->fsm.state == BGP_ST_ESTABLISHED);
+		p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch));
 
 	if (c->fd == -1)
 		return;
@@ -1381,6 +1389,18 @@ peer_fsm_init(struct bgp_peer *p)
 	    nb->connect_retry);
 }
 
+/* The batching window closed: let the write watcher pull the output. */
+static void
+peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_peer *p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
+		conn_update_io(p, p->conn);
+}
+
 static struct bgp_peer *
 peer_alloc(struct bgp_sessions *s)
 {
@@ -1393,6 +1413,8 @@ peer_alloc(struct bgp_sessions *s)
 		ev_init(&p->timers[i], peer_timer_cb);
 		p->timers[i].data = p;
 	}
+	ev_init(&p->batch, peer_batch_cb);
+	p->batch.data = p;
 	p->since = time(NULL);
 	return p;
 }
@@ -1428,6 +1450,7 @@ peer_free(struct bgp_peer *p)
 	conn_close(p, p->coll);
 	for (i = 0; i < BGP_TIMER_COUNT; i++)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
+	ev_timer_stop(p->s->loop, &p->batch);
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		rib_peer_down(p->rp);
 	rib_peer_free(p->rp);
@@ -1905,8 +1928,15 @@ bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
 	if (p == NULL)
 		return;
 	p->rib_pending = true;
-	if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
-		conn_update_io(p, p->conn);
+	if (p->conn == NULL || p->fsm.state != BGP_ST_ESTABLISHED)
+		return;
+	/* Output in flight: the write watcher pulls the rest in time. */
+	if (p->conn->out.len > 0 || ev_is_active(&p->conn->wio))
+		return;
+	if (!ev_is_active(&p->batch)) {
+		ev_timer_set(&p->batch, PEER_OUT_BATCH, 0.);
+		ev_timer_start(p->s->loop, &p->batch);
+	}
 }
 
 struct bgp_peer *
