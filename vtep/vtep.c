@@ -10,9 +10,10 @@
  *
  * On start the maps may hold a previous ferryd's entries (they are
  * pinned).  Those are adopted: an entry that the config still wants keeps
- * its map entry and counters untouched; the rest are removed once every
- * source has spoken.  Today the config is the only source present at
- * start, so that happens right after it is applied.
+ * its map entry and counters untouched.  The others may belong to a
+ * source that has not spoken yet (BGP relearns its routes a few seconds
+ * after start), so they keep forwarding for VTEP_ADOPT_GRACE seconds and
+ * are removed only if nobody has claimed them by then.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@
 
 OBJCOUNT(vtep_tunnel);
 
+/* Seconds an adopted, unclaimed entry waits for its source (see above). */
+#define VTEP_ADOPT_GRACE 120
+
 struct vtep {
 	struct ferryd *d;
 	const struct vtep_conf *conf; /* the running config's section */
@@ -42,6 +46,7 @@ struct vtep {
 	struct vtep_entry *ents; /* sorted by prefix */
 	size_t n, cap;
 	uint32_t next_id;
+	ev_timer adopt_timer; /* VTEP_ADOPT_GRACE */
 };
 
 static const char *const source_names[] = {
@@ -265,6 +270,35 @@ vtep_sweep_adopted(struct vtep *v)
 			vtep_entry_remove(v, i);
 }
 
+static void
+vtep_adopt_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct vtep *v = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (v->active)
+		vtep_sweep_adopted(v);
+}
+
+/* Give unclaimed adopted entries VTEP_ADOPT_GRACE seconds to be claimed. */
+static void
+vtep_adopt_wait(struct vtep *v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->n; i++)
+		if (v->ents[i].t.source == VTEP_SRC_MAX)
+			n++;
+	if (n == 0)
+		return;
+	log_info("overlay: keeping unclaimed adopted entries until a source "
+		 "claims them: count=%zu grace=%u",
+	    n, VTEP_ADOPT_GRACE);
+	ev_timer_set(&v->adopt_timer, VTEP_ADOPT_GRACE, 0.);
+	ev_timer_start(v->d->loop, &v->adopt_timer);
+}
+
 static int
 vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 {
@@ -289,7 +323,7 @@ vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 		log_info("overlay: adopted tunnel entries: count=%zu", v->n);
 	v->active = true;
 	rc = vtep_static_sync(v, vc);
-	vtep_sweep_adopted(v);
+	vtep_adopt_wait(v);
 	vtep_bpf_prune(v->bpf, v->ents, v->n);
 	/* Routes: exactly one per entry, stale ferry routes gone. */
 	routes = xcalloc(v->n + 1, sizeof(*routes));
@@ -309,6 +343,7 @@ vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 static void
 vtep_release(struct vtep *v)
 {
+	ev_timer_stop(v->d->loop, &v->adopt_timer);
 	vtep_bpf_close(v->bpf);
 	if (v->nl != NULL)
 		nl_socket_free(v->nl);
@@ -595,6 +630,8 @@ vtep_start(struct ferryd *d, const void *conf)
 
 	v->d = d;
 	v->conf = vc;
+	ev_init(&v->adopt_timer, vtep_adopt_expired);
+	v->adopt_timer.data = v;
 	control_register(d->control, "show overlay", ctl_show_overlay, v);
 	control_register(d->control, "show tunnels", ctl_show_tunnels, v);
 	metrics_register(d->metrics, vtep_metrics, v);

@@ -105,6 +105,20 @@ wait_for() {
 	return 1
 }
 
+# wait_until SECONDS 'EXPR': poll the shell expression EXPR until it
+# succeeds.  EXPR is evaluated anew on every poll, so a $(...) inside it
+# runs each time.  (wait_for test "$(...)" = x would not poll at all: the
+# shell expands "$(...)" once, before wait_for starts.)
+wait_until() {
+	local limit=$1 i=0
+	while [ "$i" -lt $((limit * 10)) ]; do
+		eval "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # ferryd_conf NAME [extra config text]: write a config with a private
 # socket and pid file under T_DIR; prints its path.
 ferryd_conf() {

@@ -83,7 +83,7 @@ bird_established up f4 || fail "BIRD lost its session"
 # 1000 sessions up and down: counters back to the baseline.
 got=$(craft flap 1000)
 [ "$got" = flapped ] || fail "flapping: $got"
-wait_for 10 test "$(jget "$(ctl gw --json status)" .result.objects.bgp_peer)" = "$peers0" ||
+wait_until 10 'test "$(jget "$(ctl gw --json status)" .result.objects.bgp_peer)" = "$peers0"' ||
 	fail "bgp_peer objects leaked: $(ctl gw --json status)"
 log "objects after 1000 flaps: $(jget "$(ctl gw --json status)" .result.objects)"
 expect_eq "BIRD flaps after the storm" "$(ferry_peer gw "$UP4" flaps)" "$flaps0"

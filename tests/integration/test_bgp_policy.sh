@@ -145,7 +145,7 @@ for p in up e2 ib mw ne; do
 done
 
 # Import prefix list with ge/le.
-wait_for 10 test "$(ferry_peer gw $UP prefixes-received)" = 10 ||
+wait_until 10 'test "$(ferry_peer gw $UP prefixes-received)" = 10' ||
 	fail "from up: received $(ferry_peer gw $UP prefixes-received) of 10"
 expect_eq "accepted from up" "$(ferry_peer gw $UP prefixes-accepted)" 6
 for p in 198.51.100.128/25 198.51.100.64/26 10.10.0.0/16 10.20.0.0/16 \
@@ -197,7 +197,7 @@ bird_has up te2 10.30.0.0/16 && fail "e2 got the no-advertise route"
 
 # RFC 8212: ne announced its route, ferryd took nothing and sent nothing;
 # up (an import-only eBGP peer) was sent nothing either.
-wait_for 10 test "$(ferry_peer gw $NE prefixes-received)" = 1 ||
+wait_until 10 'test "$(ferry_peer gw $NE prefixes-received)" = 1' ||
 	fail "ne: nothing received"
 expect_eq "ne accepted" "$(ferry_peer gw $NE prefixes-accepted)" 0
 expect_eq "ne rejected" "$(ferry_received gw $NE 10.50.0.0/16 rejected)" true
@@ -211,7 +211,7 @@ expect_eq "routes in ne's table (its static one only)" "$n" 1
 bird_has up tup 10.244.0.0/16 && fail "up got a pool without an export section"
 
 # max-prefix warn: all 5 accepted, logged once, session kept.
-wait_for 10 test "$(ferry_peer gw $MW prefixes-accepted)" = 5 ||
+wait_until 10 'test "$(ferry_peer gw $MW prefixes-accepted)" = 5' ||
 	fail "mw: accepted $(ferry_peer gw $MW prefixes-accepted)"
 wait_for 5 grep -q "maximum prefix.*peer=$MW" "$T_DIR/gw.log" ||
 	fail "max-prefix warn not logged"
@@ -225,7 +225,7 @@ expect_eq "mw warnings logged" "$(grep -c "maximum prefix.*peer=$MW" "$T_DIR/gw.
 # max-prefix reset: Cease 6/1 seen by BIRD.
 mr_ceased() { bird_proto_all up mr | grep -q "Received: Maximum number of prefixes reached"; }
 wait_for 20 mr_ceased || fail "mr: no Cease 6/1: $(bird_proto_all up mr)"
-wait_for 10 test "$(ferry_flaps gw $MR)" -ge 1 || fail "mr: no flap counted"
+wait_until 10 'test "$(ferry_flaps gw $MR)" -ge 1' || fail "mr: no flap counted"
 ferry_peer gw $MR last-error | grep -qi "maximum prefix" ||
 	fail "mr last error: $(ferry_peer gw $MR last-error)"
 exit 0

@@ -18,8 +18,8 @@ python3 "$(dirname "$0")/ctl_abuse.py" "$T_DIR/gw.sock" "$FERRYCTL" ||
 	fail "abuse scenario failed"
 
 # Every abusive client is gone once the timeout has passed.
-wait_for 10 test "$(jget "$(ctl gw --json status)" \
-	.result.objects.ctl_client)" = 1 ||
+wait_until 10 'test "$(jget "$(ctl gw --json status)" \
+	.result.objects.ctl_client)" = 1' ||
 	fail "clients leaked: $(ctl gw --json status)"
 kill -0 "$FERRYD_PID" || fail "ferryd died"
 exit 0

@@ -79,9 +79,9 @@ tunnel() { # FERRYD PREFIX FIELD
 	jget "$(ctl "$1" --json show tunnels)" \
 		".result.tunnels[] | select(.prefix == \"$2\") | .[\"$3\"]"
 }
-wait_for 20 test "$(tunnel n1 10.244.2.0/24 endpoint)" = "$GW" ||
+wait_until 20 'test "$(tunnel n1 10.244.2.0/24 endpoint)" = "$GW"' ||
 	fail "node 1 has no tunnel to 10.244.2.0/24: $(ctl n1 show tunnels; ctl n1 show bgp routes)"
-wait_for 10 test "$(tunnel n2 10.244.1.0/24 endpoint)" = "$GW" ||
+wait_until 10 'test "$(tunnel n2 10.244.1.0/24 endpoint)" = "$GW"' ||
 	fail "node 2 has no tunnel to 10.244.1.0/24: $(ctl n2 show tunnels)"
 expect_eq "source" "$(tunnel n1 10.244.2.0/24 source)" bgp
 expect_eq "vni" "$(tunnel n1 10.244.2.0/24 vni)" 7
@@ -101,6 +101,25 @@ ip netns exec "$NS_P2" ping -c 3 -i 0.2 -W 2 10.244.1.10 >/dev/null ||
 	fail "pod 2 cannot reach pod 1 through the gateway"
 [ "$(tunnel gw 10.244.2.0/24 tx-packets)" -ge 3 ] ||
 	fail "traffic did not cross the gateway's tunnel: $(ctl gw show tunnels)"
+
+# The gateway is killed and restarted: it adopts the BGP-fed tunnels it
+# finds and keeps them until BGP claims them again, so it removes none
+# (removing them until the nodes are back would cut pod traffic).
+GW_PID=$(jget "$(ctl gw --json status)" .result.pid)
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+lines=$(wc -l <"$T_DIR/gw.log")
+ferryd_start "$NS_GW" gw
+wait_until 20 'test "$(tunnel gw 10.244.2.0/24 source)" = bgp' ||
+	fail "BGP did not reclaim the adopted tunnel: $(ctl gw show tunnels)"
+wait_until 10 'test "$(tunnel gw 10.244.1.0/24 source)" = bgp' ||
+	fail "BGP did not reclaim node 1's tunnel: $(ctl gw show tunnels)"
+tail -n +"$((lines + 1))" "$T_DIR/gw.log" | grep -q "adopted tunnel entries: count=2" ||
+	fail "restarted gateway did not adopt the tunnels"
+tail -n +"$((lines + 1))" "$T_DIR/gw.log" | grep "tunnel removed" &&
+	fail "restarted gateway removed tunnels it should have kept"
+ip netns exec "$NS_P1" ping -c 3 -i 0.2 -W 2 10.244.2.10 >/dev/null ||
+	fail "pods cannot reach each other after the gateway restart"
 
 # Node 2 leaves: its PodCIDR is withdrawn from the gateway and node 1.
 kill -TERM "$N2_PID"

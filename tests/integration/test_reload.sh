@@ -16,7 +16,7 @@ expect_eq "initial level" "$(level)" info
 # A good change through SIGHUP.
 echo 'log = { level = "debug"; };' >>"$conf"
 kill -HUP "$FERRYD_PID"
-wait_for 5 test "$(level)" = debug || fail "SIGHUP did not apply: $(level)"
+wait_until 5 'test "$(level)" = debug' || fail "SIGHUP did not apply: $(level)"
 expect_eq reloads "$(jget "$(ctl gw --json status)" .result.reloads)" 1
 
 # A broken file through SIGHUP: logged, old config kept, still answering.
@@ -26,8 +26,8 @@ router-id = "not-an-address";
 metrics = { listen = "nowhere"; };
 CONF
 kill -HUP "$FERRYD_PID"
-wait_for 5 test "$(jget "$(ctl gw --json status)" \
-	'.result["reload-failures"]')" = 1 || fail "no failed reload counted"
+wait_until 5 'test "$(jget "$(ctl gw --json status)" \
+	'\''.result["reload-failures"]'\'')" = 1' || fail "no failed reload counted"
 kill -0 "$FERRYD_PID" || fail "ferryd died on a broken reload"
 expect_eq "level kept" "$(level)" debug
 grep -q "gw.conf:5: router-id: \"not-an-address\" is not an IPv4" \
