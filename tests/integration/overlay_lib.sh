@@ -182,6 +182,24 @@ ovl_ping_hosts() {
 	ovl_ping_round ok "-c 2 -i 0.2 -w 5" $bad
 }
 
+# ovl_diagnose N...: what the gateway and switches N... saw, for a failure
+# message: where did the packets stop?
+ovl_diagnose() {
+	local n sw
+	echo "--- gateway: ferryctl show overlay"
+	ctl gw show overlay 2>&1
+	echo "--- gateway: neighbours on the underlay"
+	ip -n "$NS_GW" neigh show dev under 2>&1 | head -60
+	echo "--- gateway: tunnels"
+	ctl gw show tunnels 2>&1 | head -60
+	for n in "$@"; do
+		eval "sw=\$NS_SW$n"
+		echo "--- switch $n: vx0 fdb, up0 neigh"
+		bridge -n "$sw" fdb show dev vx0 2>&1 | head -5
+		ip -n "$sw" neigh show dev up0 2>&1 | head -5
+	done
+}
+
 # ovl_ping_round ok|fail "PING OPTIONS" N...: one round of ovl_ping_hosts.
 ovl_ping_round() {
 	local want=$1 opts=$2 n h jobs="" j rc

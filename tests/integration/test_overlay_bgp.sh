@@ -123,9 +123,9 @@ ip netns exec "$NS_P1" ping -c 3 -i 0.2 -W 2 10.244.2.10 >/dev/null ||
 
 # Node 2 leaves: its PodCIDR is withdrawn from the gateway and node 1.
 kill -TERM "$N2_PID"
-wait_for 10 test -z "$(tunnel gw 10.244.2.0/24 endpoint)" ||
+wait_until 10 'test -z "$(tunnel gw 10.244.2.0/24 endpoint)"' ||
 	fail "gateway kept node 2's tunnel"
-wait_for 10 test -z "$(tunnel n1 10.244.2.0/24 endpoint)" ||
+wait_until 10 'test -z "$(tunnel n1 10.244.2.0/24 endpoint)"' ||
 	fail "node 1 kept the tunnel to node 2's pods"
 ip -n "$NS_N1" route show proto 201 | grep -q 10.244.2.0 &&
 	fail "node 1 kept the route to node 2's pods"

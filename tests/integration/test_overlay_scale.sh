@@ -73,7 +73,9 @@ ovl_gw_conf "$(real_entries $ALL)"
 ferryd_start "$NS_GW" gw
 expect_eq tunnels "$(tunnels)" $N
 bad=$(ovl_ping_hosts ok $ALL)
-[ -z "$bad" ] || fail "hosts behind switches $bad cannot reach the pod"
+# shellcheck disable=SC2086
+[ -z "$bad" ] || fail "hosts behind switches $bad cannot reach the pod
+$(ovl_diagnose $bad)"
 log "$N switches reach the pod after ${SECONDS}s"
 
 # Reload without one: it alone stops, the rest are not touched.
