@@ -95,7 +95,9 @@ kernel_has() {
 # lan_bridge NS ADDR/LEN: a bridge br0 in NS holding ADDR, the shared L2
 # segment that lan_join attaches other namespaces to.
 lan_bridge() {
-	ip -n "$1" link add br0 type bridge
+	# A fixed MAC: a bridge without one takes its lowest port MAC, so it
+	# would change under peers that resolved it while ports were added.
+	ip -n "$1" link add br0 address 02:fe:ff:00:00:03 type bridge
 	ip -n "$1" addr add "$2" dev br0
 	ip -n "$1" link set br0 up
 }

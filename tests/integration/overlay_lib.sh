@@ -44,7 +44,9 @@ ovl_netns() {
 ovl_setup_gw() {
 	ovl_netns NS_GW gw
 	ovl_netns NS_POD pod
-	ip -n "$NS_GW" link add under type bridge
+	# A fixed MAC: a bridge without one takes its lowest port MAC, so it
+	# would change under switches that resolved it while ports were added.
+	ip -n "$NS_GW" link add under address 02:fe:ff:00:00:01 type bridge
 	ip -n "$NS_GW" addr add "$GW_UNDER/24" dev under
 	ip -n "$NS_GW" link set under up
 	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
@@ -230,7 +232,8 @@ ovl_host_net6() { printf '2001:db8:100:%x' "$1"; }
 
 # ovl_setup_gw6: IPv6 on the gateway and the pod (after ovl_setup_gw).
 ovl_setup_gw6() {
-	ip -n "$NS_GW" link add under6 type bridge mcast_snooping 0
+	ip -n "$NS_GW" link add under6 address 02:fe:ff:00:00:06 type bridge \
+		mcast_snooping 0
 	ip -n "$NS_GW" addr add "$GW_UNDER6/64" dev under6 nodad
 	ip -n "$NS_GW" link set under6 up
 	ip netns exec "$NS_GW" sysctl -qw net.ipv6.conf.all.forwarding=1

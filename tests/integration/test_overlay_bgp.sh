@@ -18,7 +18,9 @@ T_PINDIRS="$PIN-gw $PIN-n1 $PIN-n2"
 t_cleanup_extra() { rm -rf $T_PINDIRS; }
 
 NS_GW=$(netns_add gw)
-ip -n "$NS_GW" link add under type bridge
+# A fixed MAC: a bridge without one takes its lowest port MAC, so it would
+# change under nodes that resolved it while ports were added.
+ip -n "$NS_GW" link add under address 02:fe:ff:00:00:02 type bridge
 ip -n "$NS_GW" addr add "$GW/24" dev under
 ip -n "$NS_GW" link set under up
 ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
