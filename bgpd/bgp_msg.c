@@ -245,27 +245,11 @@ bgp_msg_hdr_decode(
 size_t
 bgp_msg_hdr_begin(struct wbuf *out, enum bgp_msg_type type)
 {
-	static const uint8_t marker[BGP_MARKER_LEN] = {
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-	};
-	size_t start = out->len;
+	size_t start = out->len, i;
 
-	wbuf_put_bytes(out, marker, sizeof(marker));
+	/* RFC 4271 4.1: the marker is all ones. */
+	for (i = 0; i < BGP_MARKER_LEN; i++)
+		wbuf_put_u8(out, 0xff);
 	wbuf_put_u16(out, 0);
 	wbuf_put_u8(out, (uint8_t)type);
 	return start;
