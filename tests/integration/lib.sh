@@ -87,6 +87,12 @@ netns_add() {
 	echo "$ns" >>"$T_DIR/netns"
 	ip netns add "$ns" || fail "cannot create namespace $ns"
 	ip -n "$ns" link set lo up
+	# No duplicate address detection: IPv6 addresses, link-local ones
+	# included, are usable the moment a link is up.  With DAD a peer
+	# started right away (FRR) finds no link-local address yet and resets
+	# its session, which a test then counts as a flap.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
 	echo "$ns"
 }
 
