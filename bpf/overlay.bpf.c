@@ -10,8 +10,10 @@
  * reads the tunnel key the device attached on receive and accepts the
  * frame only if its inner source is inside a prefix registered for that
  * (VNI, remote); one LPM lookup in ovl_src4/6 decides.  Everything else is
- * dropped and counted in ovl_stats by reason.  Struct layouts and the map
- * contract are in overlay.h.
+ * dropped and counted in ovl_stats by reason.  Both longest-prefix
+ * lookups go to the exact-match hashes instead of the tries when
+ * ovl_plens lists the prefix lengths in use: one hash lookup per length,
+ * longest first.  Struct layouts and the map contract are in overlay.h.
  *
  * The programs are split into entry point -> tunnel key -> inline decision
  * function, so that tests (tests/bpf/overlay_test.bpf.c includes this
@@ -87,6 +89,51 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ovl_src6 SEC(".maps");
 
+/* Exact-match fronts of the tries; the contract is in overlay.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, OVL_TUN_MAX_ENTRIES);
+	__type(key, struct ovl_tun4_key);
+	__type(value, struct ovl_tun_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_tun4_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, OVL_TUN_MAX_ENTRIES);
+	__type(key, struct ovl_tun6_key);
+	__type(value, struct ovl_tun_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_tun6_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, OVL_TUN_MAX_ENTRIES);
+	__type(key, struct ovl_src4_key);
+	__type(value, struct ovl_src_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_src4_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, OVL_TUN_MAX_ENTRIES);
+	__type(key, struct ovl_src6_key);
+	__type(value, struct ovl_src_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_src6_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ovl_plens);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_plens SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -132,21 +179,143 @@ ovl_drop(struct __sk_buff *skb, enum ovl_dir dir, int reason)
 	return TC_ACT_SHOT;
 }
 
-static __always_inline struct ovl_tun_val *
-ovl_tun_lookup(const struct ovl_pkt *pkt)
+static __always_inline const struct ovl_plens *
+ovl_plens_get(void)
 {
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ovl_plens, &zero);
+}
+
+/*
+ * How many prefix lengths to probe for a family, longest first from
+ * *lens; 0: look the trie up instead.
+ */
+static __always_inline __u32
+ovl_plens_of(const struct ovl_plens *pl, int v6, const __u8 **lens)
+{
+	__u32 n;
+
+	if (!pl)
+		return 0;
+	n = v6 ? pl->n6 : pl->n4;
+	*lens = v6 ? pl->len6 : pl->len4;
+	return n <= OVL_EXACT_LENS ? n : 0;
+}
+
+/* a masked to its first len bits. */
+static __always_inline __be32
+ovl_mask4(__be32 a, __u32 len)
+{
+	if (len == 0)
+		return 0;
+	if (len >= 32)
+		return a;
+	return a & bpf_htonl(0xffffffffU << (32 - len));
+}
+
+/* dst = src masked to its first len bits. */
+static __always_inline void
+ovl_mask6(__be32 *dst, const __be32 *src, __u32 len)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 w = (__u32)i * 32;
+
+		dst[i] = len > w ? ovl_mask4(src[i], len - w) : 0;
+	}
+}
+
+/* The tunnel for pkt's destination: longest prefix match. */
+static __always_inline struct ovl_tun_val *
+ovl_tun_lookup(const struct ovl_pkt *pkt, const struct ovl_plens *pl)
+{
+	int v6 = pkt->proto == ETH_P_IPV6;
+	struct ovl_tun_val *tun;
 	struct ovl_tun6_key k6;
 	struct ovl_tun4_key k4;
+	const __u8 *lens = 0;
+	__u32 i, n;
 
-	if (pkt->proto == ETH_P_IPV6) {
-		k6.prefixlen = 128;
-		__builtin_memcpy(k6.addr, pkt->daddr, sizeof(k6.addr));
-		return bpf_map_lookup_elem(&ovl_tun6, &k6);
+	n = ovl_plens_of(pl, v6, &lens);
+	if (n == 0) {
+		if (v6) {
+			k6.prefixlen = 128;
+			__builtin_memcpy(k6.addr, pkt->daddr, sizeof(k6.addr));
+			return bpf_map_lookup_elem(&ovl_tun6, &k6);
+		}
+		/* IPv4, and ARP by its target protocol address. */
+		k4.prefixlen = 32;
+		k4.addr = pkt->daddr[0];
+		return bpf_map_lookup_elem(&ovl_tun4, &k4);
 	}
-	/* IPv4, and ARP by its target protocol address. */
-	k4.prefixlen = 32;
-	k4.addr = pkt->daddr[0];
-	return bpf_map_lookup_elem(&ovl_tun4, &k4);
+	for (i = 0; i < OVL_EXACT_LENS; i++) {
+		if (i >= n)
+			break;
+		if (v6) {
+			k6.prefixlen = lens[i];
+			ovl_mask6(k6.addr, pkt->daddr, k6.prefixlen);
+			tun = bpf_map_lookup_elem(&ovl_tun6_exact, &k6);
+		} else {
+			k4.prefixlen = lens[i];
+			k4.addr = ovl_mask4(pkt->daddr[0], k4.prefixlen);
+			tun = bpf_map_lookup_elem(&ovl_tun4_exact, &k4);
+		}
+		if (tun)
+			return tun;
+	}
+	return NULL;
+}
+
+/*
+ * The ovl_src entry that vouches for pkt's source arriving from peer:
+ * longest prefix match on (peer, source).
+ */
+static __always_inline struct ovl_src_val *
+ovl_src_lookup(const struct ovl_pkt *pkt, const struct ovl_peer *peer,
+    const struct ovl_plens *pl)
+{
+	int v6 = pkt->proto == ETH_P_IPV6;
+	struct ovl_src_val *src;
+	struct ovl_src6_key k6;
+	struct ovl_src4_key k4;
+	const __u8 *lens = 0;
+	__u32 i, n;
+
+	n = ovl_plens_of(pl, v6, &lens);
+	if (n == 0) {
+		if (v6) {
+			k6.prefixlen = OVL_PEER_BITS + 128;
+			k6.peer = *peer;
+			__builtin_memcpy(k6.src, pkt->saddr, sizeof(k6.src));
+			return bpf_map_lookup_elem(&ovl_src6, &k6);
+		}
+		/* IPv4, and ARP by its sender protocol address. */
+		k4.prefixlen = OVL_PEER_BITS + 32;
+		k4.peer = *peer;
+		k4.src = pkt->saddr[0];
+		return bpf_map_lookup_elem(&ovl_src4, &k4);
+	}
+	k6.peer = *peer;
+	k4.peer = *peer;
+	for (i = 0; i < OVL_EXACT_LENS; i++) {
+		if (i >= n)
+			break;
+		if (v6) {
+			k6.prefixlen = OVL_PEER_BITS + lens[i];
+			ovl_mask6(k6.src, pkt->saddr, lens[i]);
+			src = bpf_map_lookup_elem(&ovl_src6_exact, &k6);
+		} else {
+			k4.prefixlen = OVL_PEER_BITS + lens[i];
+			k4.src = ovl_mask4(pkt->saddr[0], lens[i]);
+			src = bpf_map_lookup_elem(&ovl_src4_exact, &k4);
+		}
+		if (src)
+			return src;
+	}
+	return NULL;
 }
 
 /* Returns 0 or a negative error from bpf_skb_set_tunnel_key(). */
@@ -190,7 +359,7 @@ ovl_egress_handle(struct __sk_buff *skb)
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_EGRESS, r);
-	tun = ovl_tun_lookup(&pkt);
+	tun = ovl_tun_lookup(&pkt, ovl_plens_get());
 	if (!tun)
 		return ovl_drop(skb, OVL_DIR_EGRESS, OVL_REASON_NO_ROUTE);
 	if (tun->vni > OVL_VNI_MAX)
@@ -240,8 +409,6 @@ ovl_ingress_handle(
     struct __sk_buff *skb, const struct bpf_tunnel_key *key, int v6)
 {
 	struct ovl_src_val *src;
-	struct ovl_src6_key k6;
-	struct ovl_src4_key k4;
 	struct ovl_peer peer;
 	struct ovl_pkt pkt;
 	struct ovl_cnt *cnt;
@@ -253,18 +420,7 @@ ovl_ingress_handle(
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_INGRESS, r);
-	if (pkt.proto == ETH_P_IPV6) {
-		k6.prefixlen = OVL_PEER_BITS + 128;
-		k6.peer = peer;
-		__builtin_memcpy(k6.src, pkt.saddr, sizeof(k6.src));
-		src = bpf_map_lookup_elem(&ovl_src6, &k6);
-	} else {
-		/* IPv4, and ARP by its sender protocol address. */
-		k4.prefixlen = OVL_PEER_BITS + 32;
-		k4.peer = peer;
-		k4.src = pkt.saddr[0];
-		src = bpf_map_lookup_elem(&ovl_src4, &k4);
-	}
+	src = ovl_src_lookup(&pkt, &peer, ovl_plens_get());
 	if (!src)
 		return ovl_drop(skb, OVL_DIR_INGRESS, OVL_REASON_SPOOF);
 	cnt = bpf_map_lookup_elem(&ovl_cnt, &src->id);

@@ -19,6 +19,12 @@
  *                        accepted only if its inner source matches a prefix
  *                        registered for the (VNI, remote endpoint) it came
  *                        from.  One lookup decides.
+ *   ovl_tun4_exact, ovl_tun6_exact, ovl_src4_exact, ovl_src6_exact
+ *                        hashes mirroring the four tries entry for entry,
+ *                        keyed by the same structs with the address bits
+ *                        past prefixlen zeroed.  An exact-match front for
+ *                        the tries: see struct ovl_plens.
+ *   ovl_plens            array of one struct ovl_plens.
  *   ovl_cnt              per-CPU hash, counter id -> struct ovl_cnt.
  *   ovl_stats            per-CPU array, OVL_STATS_KEY(dir, reason) ->
  *                        struct ovl_stat.
@@ -45,13 +51,22 @@
 #define OVL_PROG_EGRESS	 "ovl_egress"
 #define OVL_PROG_INGRESS "ovl_ingress"
 
-#define OVL_MAP_TUN4   "ovl_tun4"
-#define OVL_MAP_TUN6   "ovl_tun6"
-#define OVL_MAP_SRC4   "ovl_src4"
-#define OVL_MAP_SRC6   "ovl_src6"
-#define OVL_MAP_CNT    "ovl_cnt"
-#define OVL_MAP_STATS  "ovl_stats"
-#define OVL_MAP_CONFIG "ovl_config"
+#define OVL_MAP_TUN4	   "ovl_tun4"
+#define OVL_MAP_TUN6	   "ovl_tun6"
+#define OVL_MAP_SRC4	   "ovl_src4"
+#define OVL_MAP_SRC6	   "ovl_src6"
+#define OVL_MAP_CNT	   "ovl_cnt"
+#define OVL_MAP_STATS	   "ovl_stats"
+#define OVL_MAP_CONFIG	   "ovl_config"
+#define OVL_MAP_TUN4_EXACT "ovl_tun4_exact"
+#define OVL_MAP_TUN6_EXACT "ovl_tun6_exact"
+#define OVL_MAP_SRC4_EXACT "ovl_src4_exact"
+#define OVL_MAP_SRC6_EXACT "ovl_src6_exact"
+#define OVL_MAP_PLENS	   "ovl_plens"
+
+/* tcx links (Linux 6.6+), pinned next to the maps. */
+#define OVL_LINK_INGRESS "ovl_ingress_link"
+#define OVL_LINK_EGRESS	 "ovl_egress_link"
 
 /*
  * Default capacities.  The tries are BPF_F_NO_PREALLOC, so max_entries is
@@ -122,6 +137,33 @@ struct ovl_cnt {
 	__u64 tx_bytes;
 	__u64 rx_packets; /* ovl_ingress, source accepted */
 	__u64 rx_bytes;
+};
+
+/*
+ * The prefix lengths in use, for the exact-match front of the tries.  A
+ * longest-prefix lookup is, equivalently, one exact lookup per prefix
+ * length in use, longest first: with the handful of lengths a deployment
+ * uses (/24 or /26 per node, /32 or /128 per workload) that is one or two
+ * hash lookups, where a trie walk visits a node per distinguishing bit
+ * (some 14 for 10000 prefixes) and costs more the larger the table.
+ *
+ * n4 (n6) is the number of lengths in len4 (len6), longest first, covering
+ * every IPv4 (IPv6) inner prefix of ovl_tun* and ovl_src*, whose entries
+ * are all also in the *_exact hashes.  0 means: use the tries (no entries,
+ * more lengths than OVL_EXACT_LENS, or a user space that predates the
+ * hashes).  User space adds a length to the list before it inserts the
+ * first entry with it, and falls back to 0 before it would overflow, so a
+ * lookup never misses an entry; listing a length with no entries left
+ * only costs a lookup.
+ */
+#define OVL_EXACT_LENS 4
+
+struct ovl_plens {
+	__u8 n4;
+	__u8 n6;
+	__u8 len4[OVL_EXACT_LENS];
+	__u8 len6[OVL_EXACT_LENS];
+	__u8 pad[6]; /* zero */
 };
 
 /*

@@ -4,11 +4,32 @@
  * skeleton, reuse or pin its maps, attach the programs to the device, and
  * translate tunnel entries to map entries (the layouts are in overlay.h).
  *
- * Restarts.  Maps are pinned by name under the pin directory, so a new
- * ferryd finds the previous one's entries and counters in place.  The tc
- * filters are replaced atomically (BPF_TC_F_REPLACE on the same handle and
- * priority), so at no moment is the device without a program: traffic
- * keeps flowing across kill -9 and restart alike.
+ * Attachment.  Where the kernel has tcx (Linux 6.6+), the programs are
+ * attached with tcx links (BPF_LINK_CREATE, BPF_TCX_INGRESS/EGRESS):
+ * the hook runs them directly, without the clsact qdisc's classifier
+ * around them.  The links are pinned next to the maps, so they outlive
+ * ferryd.  Elsewhere, tc filters on a clsact qdisc, as before tcx.  The
+ * environment variable FERRY_OVERLAY_NO_TCX=1 forces the tc filters where
+ * tcx exists, so that tests and benchmarks reach that path too.
+ *
+ * Restarts.  Maps and links are pinned by name under the pin directory, so
+ * a new ferryd finds the previous one's entries and counters in place.
+ * Programs are replaced atomically: a pinned tcx link is adopted and
+ * pointed at the new program (bpf_link_update), a tc filter is replaced
+ * on the same handle and priority (BPF_TC_F_REPLACE).  At no moment is the
+ * device without a program, so traffic keeps flowing across kill -9 and
+ * restart alike.  Moving a device from clsact to tcx attaches the links
+ * first and removes our filters after, so for a moment both run (which
+ * only counts those packets twice).
+ *
+ * Exact-match fronts.  Every entry written to one of the four LPM tries
+ * is written to its hash mirror too (key masked to its prefix length),
+ * and ovl_plens tells the programs which prefix lengths to probe there,
+ * under the rules in overlay.h.  The lengths listed only grow while we
+ * run (a stale length costs a probe, a missing one would lose entries)
+ * and are recomputed from the tries, with the mirrors, at start and after
+ * a prune.  Small tables stay on the tries: below VTEP_EXACT_MIN entries
+ * of a family a trie walk is as short as a hash lookup, and cheaper.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -37,15 +58,51 @@
 #define VTEP_TC_HANDLE	 1
 #define VTEP_TC_PRIORITY 1
 
+/* tcx (Linux 6.6), newer than the uapi headers we may build against. */
+#define VTEP_TCX_INGRESS   46 /* BPF_TCX_INGRESS */
+#define VTEP_TCX_EGRESS	   47 /* BPF_TCX_EGRESS */
+#define VTEP_LINK_TYPE_TCX 11 /* BPF_LINK_TYPE_TCX */
+
+/*
+ * Tunnels of a family from which on the programs use the exact-match
+ * hashes (bench/overlay/prog_run: the two cost the same at about 16).
+ */
+#define VTEP_EXACT_MIN 16
+
+#define VTEP_LPM_KEY_MAX sizeof(struct ovl_src6_key)
+
+/* An LPM trie and its exact-match mirror. */
+struct vtep_lpm {
+	int trie, hash;
+	size_t ksize;
+	unsigned bias; /* prefixlen of the key's fixed part (the peer) */
+	bool v6;
+};
+
+enum {
+	VTEP_LPM_TUN4,
+	VTEP_LPM_TUN6,
+	VTEP_LPM_SRC4,
+	VTEP_LPM_SRC6,
+	VTEP_LPM_MAX
+};
+
 struct vtep_bpf {
 	struct overlay_bpf *skel;
 	int ncpus;
 	int fd_tun4, fd_tun6, fd_src4, fd_src6, fd_cnt, fd_stats, fd_config;
+	int fd_plens;
+	struct vtep_lpm lpm[VTEP_LPM_MAX];
+	bool seen4[33], seen6[129]; /* inner prefix lengths in use */
+	size_t ntun4, ntun6;	    /* tunnel entries per family */
+	struct ovl_plens plens;	    /* as last written */
+	int link_in, link_eg;	    /* tcx links; -1: tc filters */
 };
 
-static const char *const pinned_maps[] = { OVL_MAP_TUN4, OVL_MAP_TUN6,
-	OVL_MAP_SRC4, OVL_MAP_SRC6, OVL_MAP_CNT, OVL_MAP_STATS,
-	OVL_MAP_CONFIG };
+static const char *const pinned[] = { OVL_MAP_TUN4, OVL_MAP_TUN6, OVL_MAP_SRC4,
+	OVL_MAP_SRC6, OVL_MAP_CNT, OVL_MAP_STATS, OVL_MAP_CONFIG,
+	OVL_MAP_TUN4_EXACT, OVL_MAP_TUN6_EXACT, OVL_MAP_SRC4_EXACT,
+	OVL_MAP_SRC6_EXACT, OVL_MAP_PLENS, OVL_LINK_INGRESS, OVL_LINK_EGRESS };
 
 static const char *const reasons[OVL_REASON_MAX] = {
 	[OVL_REASON_PASS] = "pass",
@@ -71,8 +128,8 @@ vtep_bpf_unpin(const char *pin_dir)
 	char path[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned_maps[i]);
+	for (i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned[i]);
 		unlink(path);
 	}
 	rmdir(pin_dir);
@@ -157,6 +214,341 @@ tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 	return 0;
 }
 
+/* Remove our tc filter, if any, from one direction; the qdisc stays. */
+static void
+tc_detach(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(
+	    bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTEP_TC_HANDLE,
+	    .priority = VTEP_TC_PRIORITY);
+	libbpf_print_fn_t prev;
+	int err;
+
+	/* No qdisc or no filter is the normal case: keep libbpf quiet. */
+	prev = libbpf_set_print(NULL);
+	err = bpf_tc_detach(&hook, &opts);
+	libbpf_set_print(prev);
+	if (err == 0)
+		log_info("overlay: removed tc filter, tcx replaces it: "
+			 "ifindex=%d direction=%s",
+		    ifindex, point == BPF_TC_INGRESS ? "ingress" : "egress");
+}
+
+/* Is the program prog_id attached to ifindex's tcx hook of this type? */
+static bool
+tcx_has_prog(int ifindex, int type, __u32 prog_id)
+{
+	__u32 ids[64], cnt = 64, flags = 0, i;
+
+	if (bpf_prog_query(
+		ifindex, (enum bpf_attach_type)type, 0, &flags, ids, &cnt) != 0)
+		return false;
+	for (i = 0; i < cnt && i < 64; i++)
+		if (ids[i] == prog_id)
+			return true;
+	return false;
+}
+
+/*
+ * The pinned tcx link at path, if it is attached to ifindex in our network
+ * namespace: its fd.  Otherwise (the device was recreated, say) the pin is
+ * removed, which lets the stale link go, and -1.
+ */
+static int
+tcx_link_adopt(const char *path, int ifindex, int type)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	int fd;
+
+	if ((fd = bpf_obj_get(path)) < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	    info.type == VTEP_LINK_TYPE_TCX &&
+	    tcx_has_prog(ifindex, type, info.prog_id))
+		return fd;
+	close(fd);
+	unlink(path);
+	log_info("overlay: removed stale tcx link: path=%s", path);
+	return -1;
+}
+
+/*
+ * Attach prog_fd to one tcx hook of ifindex through the link pinned at
+ * pin_dir/name: adopted and updated in place if there is one, created and
+ * pinned otherwise.  Returns the link's fd, or -1 with errno set.
+ */
+static int
+tcx_attach(
+    const char *pin_dir, const char *name, int ifindex, int type, int prog_fd)
+{
+	char path[256];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	if ((fd = tcx_link_adopt(path, ifindex, type)) >= 0) {
+		if (bpf_link_update(fd, prog_fd, NULL) == 0)
+			return fd;
+		err = errno;
+		log_err("overlay: cannot update tcx link: path=%s error=%s",
+		    path, strerror(err));
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if ((fd = bpf_link_create(
+		 prog_fd, ifindex, (enum bpf_attach_type)type, NULL)) < 0)
+		return -1;
+	if (bpf_obj_pin(fd, path) != 0) {
+		err = errno;
+		log_err("overlay: cannot pin tcx link: path=%s error=%s", path,
+		    strerror(err));
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* Let a pinned tcx link go, if there is one. */
+static void
+tcx_unpin(const char *pin_dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	if (unlink(path) == 0)
+		log_info("overlay: removed tcx link: path=%s", path);
+}
+
+/*
+ * Attach both programs: with tcx links where the kernel has them, with tc
+ * filters on a clsact qdisc where it does not.
+ */
+static int
+vtep_bpf_attach(struct vtep_bpf *vb, const char *pin_dir, int ifindex)
+{
+	int in = bpf_program__fd(vb->skel->progs.ovl_ingress);
+	int eg = bpf_program__fd(vb->skel->progs.ovl_egress);
+	const char *no_tcx = getenv("FERRY_OVERLAY_NO_TCX");
+
+	if (no_tcx != NULL && strcmp(no_tcx, "1") == 0) {
+		vb->link_in = -1;
+		errno = EOPNOTSUPP;
+	} else
+		vb->link_in = tcx_attach(
+		    pin_dir, OVL_LINK_INGRESS, ifindex, VTEP_TCX_INGRESS, in);
+	if (vb->link_in >= 0) {
+		vb->link_eg = tcx_attach(
+		    pin_dir, OVL_LINK_EGRESS, ifindex, VTEP_TCX_EGRESS, eg);
+		if (vb->link_eg < 0) {
+			log_err("overlay: cannot attach tcx egress program: "
+				"ifindex=%d error=%s",
+			    ifindex, strerror(errno));
+			return -1;
+		}
+		/* A ferryd from before tcx left tc filters: now redundant. */
+		tc_detach(ifindex, BPF_TC_INGRESS);
+		tc_detach(ifindex, BPF_TC_EGRESS);
+		log_info(
+		    "overlay: programs attached: ifindex=%d hook=tcx", ifindex);
+		return 0;
+	}
+	log_info("overlay: no tcx, using tc filters: ifindex=%d error=%s",
+	    ifindex, strerror(errno));
+	if (tc_hook(ifindex) == -1 ||
+	    tc_attach(ifindex, BPF_TC_INGRESS, in) == -1 ||
+	    tc_attach(ifindex, BPF_TC_EGRESS, eg) == -1)
+		return -1;
+	/* Links of an earlier run with tcx would run the programs twice. */
+	tcx_unpin(pin_dir, OVL_LINK_INGRESS);
+	tcx_unpin(pin_dir, OVL_LINK_EGRESS);
+	log_info("overlay: programs attached: ifindex=%d hook=tc", ifindex);
+	return 0;
+}
+
+/* --- the exact-match mirrors ------------------------------------------ */
+
+/* Zero the bits of an LPM key's data past its prefixlen. */
+static void
+lpm_key_mask(uint8_t *key, size_t ksize)
+{
+	uint8_t *data = key + sizeof(__u32);
+	size_t nbits = (ksize - sizeof(__u32)) * 8, i;
+	__u32 plen;
+
+	memcpy(&plen, key, sizeof(plen));
+	for (i = plen; i < nbits; i++)
+		data[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+}
+
+/* key -> val into a trie and its mirror. */
+static int
+lpm_put(const struct vtep_lpm *l, const void *key, const void *val)
+{
+	uint8_t k[VTEP_LPM_KEY_MAX];
+
+	if (bpf_map_update_elem(l->trie, key, val, BPF_ANY) != 0)
+		return -1;
+	memcpy(k, key, l->ksize);
+	lpm_key_mask(k, l->ksize);
+	return bpf_map_update_elem(l->hash, k, val, BPF_ANY);
+}
+
+/* Remove key from a trie and its mirror; errno from the trie. */
+static int
+lpm_del(const struct vtep_lpm *l, const void *key)
+{
+	uint8_t k[VTEP_LPM_KEY_MAX];
+	int err, saved;
+
+	err = bpf_map_delete_elem(l->trie, key);
+	saved = errno;
+	memcpy(k, key, l->ksize);
+	lpm_key_mask(k, l->ksize);
+	bpf_map_delete_elem(l->hash, k);
+	errno = saved;
+	return err;
+}
+
+static int
+lpm_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, VTEP_LPM_KEY_MAX);
+}
+
+/*
+ * Make a trie's mirror hold exactly the trie's entries, and note their
+ * prefix lengths.  Returns the number of entries, or -1.
+ */
+static long
+lpm_sync(struct vtep_bpf *vb, const struct vtep_lpm *l)
+{
+	uint8_t key[VTEP_LPM_KEY_MAX], val[sizeof(struct ovl_tun_val)];
+	uint8_t(*keys)[VTEP_LPM_KEY_MAX] = NULL, (*gone)[VTEP_LPM_KEY_MAX];
+	bool *seen = l->v6 ? vb->seen6 : vb->seen4;
+	size_t n = 0, cap = 0, ngone = 0, i;
+	unsigned max = l->v6 ? 128 : 32;
+	bool have = false;
+	long rc = -1;
+	__u32 plen;
+
+	memset(key, 0, sizeof(key));
+	while (bpf_map_get_next_key(l->trie, have ? key : NULL, key) == 0) {
+		have = true;
+		/* An LPM lookup of an entry's own key finds that entry. */
+		if (bpf_map_lookup_elem(l->trie, key, val) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			keys = xreallocarray(keys, cap, sizeof(*keys));
+		}
+		memset(keys[n], 0, sizeof(keys[n]));
+		memcpy(keys[n], key, l->ksize);
+		lpm_key_mask(keys[n], l->ksize);
+		if (bpf_map_update_elem(l->hash, keys[n], val, BPF_ANY) != 0)
+			goto out;
+		n++;
+		memcpy(&plen, key, sizeof(plen));
+		if (plen >= l->bias && plen - l->bias <= max)
+			seen[plen - l->bias] = true;
+	}
+	if (n > 0)
+		qsort(keys, n, sizeof(*keys), lpm_key_cmp);
+	/* Then whatever the mirror holds beyond the trie goes. */
+	gone = xcalloc(1, sizeof(*gone));
+	have = false;
+	memset(key, 0, sizeof(key));
+	while (bpf_map_get_next_key(l->hash, have ? key : NULL, key) == 0) {
+		have = true;
+		if (n > 0 &&
+		    bsearch(key, keys, n, sizeof(*keys), lpm_key_cmp) != NULL)
+			continue;
+		gone = xreallocarray(gone, ngone + 1, sizeof(*gone));
+		memcpy(gone[ngone++], key, sizeof(key));
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(l->hash, gone[i]);
+	free(gone);
+	rc = (long)n;
+out:
+	free(keys);
+	return rc;
+}
+
+/* Up to OVL_EXACT_LENS lengths in use, longest first; 0 if more. */
+static __u8
+plens_list(const bool *seen, int max, __u8 *lens)
+{
+	int l, n = 0;
+
+	for (l = max; l >= 0; l--) {
+		if (!seen[l])
+			continue;
+		if (n == OVL_EXACT_LENS)
+			return 0;
+		lens[n++] = (__u8)l;
+	}
+	return (__u8)n;
+}
+
+/* Tell the programs which lookups to use, if that changed. */
+static int
+plens_write(struct vtep_bpf *vb)
+{
+	struct ovl_plens pl;
+	__u32 key = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	if (vb->ntun4 >= VTEP_EXACT_MIN)
+		pl.n4 = plens_list(vb->seen4, 32, pl.len4);
+	if (vb->ntun6 >= VTEP_EXACT_MIN)
+		pl.n6 = plens_list(vb->seen6, 128, pl.len6);
+	if (memcmp(&pl, &vb->plens, sizeof(pl)) == 0)
+		return 0;
+	if (bpf_map_update_elem(vb->fd_plens, &key, &pl, BPF_ANY) != 0) {
+		log_err("overlay: cannot write prefix lengths: %s",
+		    strerror(errno));
+		return -1;
+	}
+	vb->plens = pl;
+	return 0;
+}
+
+/* Mirrors, lengths and counts from the tries' contents. */
+static int
+exact_sync(struct vtep_bpf *vb)
+{
+	long n[VTEP_LPM_MAX];
+	int i;
+
+	memset(vb->seen4, 0, sizeof(vb->seen4));
+	memset(vb->seen6, 0, sizeof(vb->seen6));
+	for (i = 0; i < VTEP_LPM_MAX; i++) {
+		if ((n[i] = lpm_sync(vb, &vb->lpm[i])) < 0) {
+			log_err("overlay: cannot fill exact-match map: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	vb->ntun4 = (size_t)n[VTEP_LPM_TUN4];
+	vb->ntun6 = (size_t)n[VTEP_LPM_TUN6];
+	return plens_write(vb);
+}
+
+static void
+lpm_init(struct vtep_lpm *l, int trie, struct bpf_map *hash, size_t ksize,
+    unsigned bias, bool v6)
+{
+	l->trie = trie;
+	l->hash = bpf_map__fd(hash);
+	l->ksize = ksize;
+	l->bias = bias;
+	l->v6 = v6;
+}
+
 static void
 addr_to_mapped(const struct addr *a, __be32 out[4])
 {
@@ -229,6 +621,7 @@ vtep_bpf_open(const char *pin_dir, int ifindex, const struct vtep_conf *vc)
 {
 	struct vtep_bpf *vb = xcalloc(1, sizeof(*vb));
 
+	vb->link_in = vb->link_eg = -1;
 	libbpf_set_print(libbpf_log);
 	if (bpffs_ensure(pin_dir) == -1)
 		goto fail;
@@ -252,11 +645,24 @@ vtep_bpf_open(const char *pin_dir, int ifindex, const struct vtep_conf *vc)
 	vb->fd_cnt = bpf_map__fd(vb->skel->maps.ovl_cnt);
 	vb->fd_stats = bpf_map__fd(vb->skel->maps.ovl_stats);
 	vb->fd_config = bpf_map__fd(vb->skel->maps.ovl_config);
-	if (set_local(vb, vc) == -1 || tc_hook(ifindex) == -1 ||
-	    tc_attach(ifindex, BPF_TC_INGRESS,
-		bpf_program__fd(vb->skel->progs.ovl_ingress)) == -1 ||
-	    tc_attach(ifindex, BPF_TC_EGRESS,
-		bpf_program__fd(vb->skel->progs.ovl_egress)) == -1)
+	vb->fd_plens = bpf_map__fd(vb->skel->maps.ovl_plens);
+	lpm_init(&vb->lpm[VTEP_LPM_TUN4], vb->fd_tun4,
+	    vb->skel->maps.ovl_tun4_exact, sizeof(struct ovl_tun4_key), 0,
+	    false);
+	lpm_init(&vb->lpm[VTEP_LPM_TUN6], vb->fd_tun6,
+	    vb->skel->maps.ovl_tun6_exact, sizeof(struct ovl_tun6_key), 0,
+	    true);
+	lpm_init(&vb->lpm[VTEP_LPM_SRC4], vb->fd_src4,
+	    vb->skel->maps.ovl_src4_exact, sizeof(struct ovl_src4_key),
+	    OVL_PEER_BITS, false);
+	lpm_init(&vb->lpm[VTEP_LPM_SRC6], vb->fd_src6,
+	    vb->skel->maps.ovl_src6_exact, sizeof(struct ovl_src6_key),
+	    OVL_PEER_BITS, true);
+	/* Never written: the first plens_write() writes. */
+	memset(&vb->plens, 0xff, sizeof(vb->plens));
+	/* Mirrors before the programs that read them. */
+	if (exact_sync(vb) == -1 || set_local(vb, vc) == -1 ||
+	    vtep_bpf_attach(vb, pin_dir, ifindex) == -1)
 		goto fail;
 	return vb;
 fail:
@@ -270,6 +676,10 @@ vtep_bpf_close(struct vtep_bpf *vb)
 	if (vb == NULL)
 		return;
 	/* Programs stay attached and maps pinned: only our fds go. */
+	if (vb->link_in >= 0)
+		close(vb->link_in);
+	if (vb->link_eg >= 0)
+		close(vb->link_eg);
 	overlay_bpf__destroy(vb->skel);
 	free(vb);
 }
@@ -361,8 +771,8 @@ src_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 
 	src_key(e, &k6, &k4);
 	if (e->t.prefix.addr.family == AF_INET)
-		return bpf_map_delete_elem(vb->fd_src4, &k4);
-	return bpf_map_delete_elem(vb->fd_src6, &k6);
+		return lpm_del(&vb->lpm[VTEP_LPM_SRC4], &k4);
+	return lpm_del(&vb->lpm[VTEP_LPM_SRC6], &k6);
 }
 
 int
@@ -388,6 +798,20 @@ vtep_bpf_set(struct vtep_bpf *vb, const struct vtep_entry *e,
 		if (err != 0 && errno != EEXIST)
 			goto fail;
 	}
+	/* Its prefix length listed before the first entry with it. */
+	if (e->t.prefix.addr.family == AF_INET) {
+		if (e->t.prefix.len <= 32)
+			vb->seen4[e->t.prefix.len] = true;
+		if (old == NULL)
+			vb->ntun4++;
+	} else {
+		if (e->t.prefix.len <= 128)
+			vb->seen6[e->t.prefix.len] = true;
+		if (old == NULL)
+			vb->ntun6++;
+	}
+	if (plens_write(vb) == -1)
+		goto fail;
 	memset(&val, 0, sizeof(val));
 	addr_to_mapped(&e->t.endpoint, val.remote);
 	val.vni = e->t.vni;
@@ -396,19 +820,19 @@ vtep_bpf_set(struct vtep_bpf *vb, const struct vtep_entry *e,
 	if (e->t.prefix.addr.family == AF_INET) {
 		k4.prefixlen = e->t.prefix.len;
 		k4.addr = e->t.prefix.addr.v4.s_addr;
-		err = bpf_map_update_elem(vb->fd_tun4, &k4, &val, BPF_ANY);
+		err = lpm_put(&vb->lpm[VTEP_LPM_TUN4], &k4, &val);
 	} else {
 		k6.prefixlen = e->t.prefix.len;
 		memcpy(k6.addr, e->t.prefix.addr.bytes, 16);
-		err = bpf_map_update_elem(vb->fd_tun6, &k6, &val, BPF_ANY);
+		err = lpm_put(&vb->lpm[VTEP_LPM_TUN6], &k6, &val);
 	}
 	if (err != 0)
 		goto fail;
 	src_key(e, &s6, &s4);
 	if (e->t.prefix.addr.family == AF_INET)
-		err = bpf_map_update_elem(vb->fd_src4, &s4, &sval, BPF_ANY);
+		err = lpm_put(&vb->lpm[VTEP_LPM_SRC4], &s4, &sval);
 	else
-		err = bpf_map_update_elem(vb->fd_src6, &s6, &sval, BPF_ANY);
+		err = lpm_put(&vb->lpm[VTEP_LPM_SRC6], &s6, &sval);
 	if (err != 0)
 		goto fail;
 	/* The old peer no longer owns this source prefix. */
@@ -436,11 +860,15 @@ vtep_bpf_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 	if (e->t.prefix.addr.family == AF_INET) {
 		k4.prefixlen = e->t.prefix.len;
 		k4.addr = e->t.prefix.addr.v4.s_addr;
-		err = bpf_map_delete_elem(vb->fd_tun4, &k4);
+		err = lpm_del(&vb->lpm[VTEP_LPM_TUN4], &k4);
+		if (err == 0 && vb->ntun4 > 0)
+			vb->ntun4--;
 	} else {
 		k6.prefixlen = e->t.prefix.len;
 		memcpy(k6.addr, e->t.prefix.addr.bytes, 16);
-		err = bpf_map_delete_elem(vb->fd_tun6, &k6);
+		err = lpm_del(&vb->lpm[VTEP_LPM_TUN6], &k6);
+		if (err == 0 && vb->ntun6 > 0)
+			vb->ntun6--;
 	}
 	if (err != 0 && errno != ENOENT) {
 		log_err("overlay: cannot remove tunnel entry: prefix=%s "
@@ -451,6 +879,8 @@ vtep_bpf_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 	}
 	src_del(vb, e);
 	bpf_map_delete_elem(vb->fd_cnt, &e->id);
+	/* Maybe back to the tries; the length stays listed (see above). */
+	plens_write(vb);
 	return 0;
 }
 
@@ -543,7 +973,8 @@ vtep_bpf_prune(struct vtep_bpf *vb, const struct vtep_entry *v, size_t n)
 	prune_map(vb->fd_src4, sizeof(struct ovl_src4_key), keep_src4, &c);
 	prune_map(vb->fd_src6, sizeof(struct ovl_src6_key), keep_src6, &c);
 	prune_map(vb->fd_cnt, sizeof(uint32_t), keep_cnt, &c);
-	return 0;
+	/* Mirrors follow the tries; lengths no longer in use go. */
+	return exact_sync(vb);
 }
 
 int

@@ -10,19 +10,25 @@
  *   empty        two instructions, "return TC_ACT_OK": the floor, i.e.
  *                what test_run itself costs per repetition
  *   ovl_egress   the production entry point from BUILDDIR/bpf/overlay.bpf.o:
- *                parse, LPM lookup, inner MAC write, tunnel key, counters
- *   ovl_ingress  the ingress decision (ovl_ingress_handle: parse, one LPM
+ *                parse, tunnel lookup, inner MAC write, tunnel key, counters
+ *   ovl_ingress  the ingress decision (ovl_ingress_handle: parse, one
  *                lookup on (peer, source), counters) through the
  *                ovl_test_ingress wrapper of tests/bpf/overlay_test.bpf.o,
  *                because test_run cannot attach the tunnel metadata the
  *                production entry point reads first
  *
+ * The two overlay programs run twice: as ferryd sets them up, with the
+ * exact-match hashes in front of the tries (ovl_plens lists /24, the one
+ * length in the table), and as ovl_egress_trie / ovl_ingress_trie with
+ * ovl_plens cleared, so that they walk the LPM tries as before the hashes
+ * existed.  ovl_plens is switched between test_runs, outside the timing.
+ *
  * Both objects get their own unpinned maps (never /sys/fs/bpf), each
  * filled with ENTRIES tunnels: 10.A.B.0/24 -> remote 100.64.A.B, VNI
- * 10000+i, plus the matching (peer, source) entry and a counter element,
- * as ferryd would write them.  Every measured frame matches: a verdict
- * other than TC_ACT_OK aborts the run, so a drop path is never timed by
- * mistake.
+ * 10000+i, plus the matching (peer, source) entry, their copies in the
+ * exact-match hashes and a counter element, as ferryd would write them.
+ * Every measured frame matches: a verdict other than TC_ACT_OK aborts the
+ * run, so a drop path is never timed by mistake.
  *
  * The kernel reports the mean time of one repetition over REPEAT
  * repetitions.  Each round runs the three programs back to back, each on
@@ -58,15 +64,18 @@ enum {
 	P_EMPTY,
 	P_EGRESS,
 	P_INGRESS,
+	P_EGRESS_TRIE,
+	P_INGRESS_TRIE,
 	P_MAX
 };
 
 static const char *const prog_names[P_MAX] = { "empty", "ovl_egress",
-	"ovl_ingress" };
+	"ovl_ingress", "ovl_egress_trie", "ovl_ingress_trie" };
 
 struct prog_run_obj {
 	struct bpf_object *obj;
 	int prog;
+	int plens;
 };
 
 static const uint8_t dev_mac[6] = { 0x02, 0xfe, 0, 0, 0, 0x01 };
@@ -153,12 +162,15 @@ prog_run_fill(struct bpf_object *obj, uint32_t entries, int ncpus)
 	int src4 = bpf_object__find_map_fd_by_name(obj, OVL_MAP_SRC4);
 	int cnt = bpf_object__find_map_fd_by_name(obj, OVL_MAP_CNT);
 	int cfg = bpf_object__find_map_fd_by_name(obj, OVL_MAP_CONFIG);
+	int tun4x = bpf_object__find_map_fd_by_name(obj, OVL_MAP_TUN4_EXACT);
+	int src4x = bpf_object__find_map_fd_by_name(obj, OVL_MAP_SRC4_EXACT);
 	struct ovl_cnt *zero = calloc((size_t)ncpus, sizeof(*zero));
 	struct ovl_config config;
 	uint32_t i, key0 = 0;
 	int rc = -1;
 
-	if (tun4 < 0 || src4 < 0 || cnt < 0 || cfg < 0 || zero == NULL)
+	if (tun4 < 0 || src4 < 0 || cnt < 0 || cfg < 0 || tun4x < 0 ||
+	    src4x < 0 || zero == NULL)
 		goto out;
 	memset(&config, 0, sizeof(config));
 	inet_pton(AF_INET, LOCAL4, &config.local4);
@@ -181,7 +193,9 @@ prog_run_fill(struct bpf_object *obj, uint32_t entries, int ncpus)
 		sk.src = tk.addr;
 		if (bpf_map_update_elem(cnt, &tv.id, zero, BPF_ANY) ||
 		    bpf_map_update_elem(tun4, &tk, &tv, BPF_ANY) ||
-		    bpf_map_update_elem(src4, &sk, &sv, BPF_ANY))
+		    bpf_map_update_elem(src4, &sk, &sv, BPF_ANY) ||
+		    bpf_map_update_elem(tun4x, &tk, &tv, BPF_ANY) ||
+		    bpf_map_update_elem(src4x, &sk, &sv, BPF_ANY))
 			goto out;
 	}
 	rc = 0;
@@ -218,6 +232,12 @@ prog_run_open(struct prog_run_obj *o, const char *path, const char *prog)
 		return -1;
 	}
 	o->prog = bpf_program__fd(p);
+	o->plens = bpf_object__find_map_fd_by_name(o->obj, OVL_MAP_PLENS);
+	if (o->plens < 0) {
+		fprintf(
+		    stderr, "prog_run: no map %s in %s\n", OVL_MAP_PLENS, path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -240,6 +260,26 @@ prog_run_empty(void)
 	return fd;
 }
 
+/* Point the programs of o at the hashes (all entries are /24) or tries. */
+static int
+prog_run_plens(const struct prog_run_obj *o, int exact)
+{
+	struct ovl_plens pl;
+	uint32_t key0 = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	if (exact) {
+		pl.n4 = 1;
+		pl.len4[0] = 24;
+	}
+	if (bpf_map_update_elem(o->plens, &key0, &pl, BPF_ANY)) {
+		fprintf(stderr, "prog_run: setting %s: %s\n", OVL_MAP_PLENS,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One timed test_run of program p on entry i.  Returns ns per repetition,
  * or -1.
@@ -254,7 +294,7 @@ prog_run_once(int p, int fd, uint32_t i, uint32_t repeat)
 	    .data_size_out = sizeof(out), .repeat = repeat);
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (p == P_INGRESS) {
+	if (p == P_INGRESS || p == P_INGRESS_TRIE) {
 		/* From a host of entry i, arriving on entry i's tunnel. */
 		frame_build(in, entry_net(i) | 10, ntohl(inet_addr(POD_ADDR)));
 		ctx.cb[0] = 10000 + i;
@@ -278,7 +318,7 @@ prog_run_once(int p, int fd, uint32_t i, uint32_t repeat)
 		return -1;
 	}
 	entry_mac(i, mac);
-	if (p == P_EGRESS && memcmp(out, mac, 6) != 0) {
+	if ((p == P_EGRESS || p == P_EGRESS_TRIE) && memcmp(out, mac, 6) != 0) {
 		fprintf(stderr, "prog_run: ovl_egress wrote the wrong MAC\n");
 		return -1;
 	}
@@ -349,8 +389,8 @@ main(int argc, char **argv)
 	    prog_run_fill(wrap.obj, entries, ncpus))
 		goto out;
 	fds[P_EMPTY] = prog_run_empty();
-	fds[P_EGRESS] = prod.prog;
-	fds[P_INGRESS] = wrap.prog;
+	fds[P_EGRESS] = fds[P_EGRESS_TRIE] = prod.prog;
+	fds[P_INGRESS] = fds[P_INGRESS_TRIE] = wrap.prog;
 	if (fds[P_EMPTY] < 0)
 		goto out;
 
@@ -359,8 +399,16 @@ main(int argc, char **argv)
 		uint32_t i = (r * 7919u + 13u) % entries;
 
 		for (p = 0; p < P_MAX; p++) {
-			double ns = prog_run_once((int)p, fds[p], i, repeat);
+			int trie = p == P_EGRESS_TRIE || p == P_INGRESS_TRIE;
+			double ns;
 
+			if (p != P_EMPTY &&
+			    prog_run_plens(p == P_EGRESS || p == P_EGRESS_TRIE
+				    ? &prod
+				    : &wrap,
+				!trie))
+				goto out;
+			ns = prog_run_once((int)p, fds[p], i, repeat);
 			if (ns < 0)
 				goto out;
 			if (r >= warmup)

@@ -5,12 +5,12 @@
 
 SAMPLES has one sample per line, tab-separated, in the order measured:
 
-    pps|tcp|cpu|loss <TAB> CASE <TAB> ferry|baseline|external <TAB> VALUE
+    pps|tcp|cpu|loss <TAB> CASE <TAB> ferry|baseline|external|ferry-tc <TAB> VALUE
     bpf <TAB> PROGRAM <TAB> MAP_ENTRIES <TAB> NS
 
 pps is received packets/s, tcp Gbit/s, cpu sender CPU ns per packet, loss
 the fraction of UDP packets sent but not received, bpf ns per test_run
-repetition.  The k-th samples of a case for the three
+repetition.  The k-th samples of a case for the
 paths come from one interleaved run (round k), so ratios and differences
 are taken per round first: whatever the machine did during a round then
 moves both sides together.  Every cell is "median (min-max)" over the
@@ -25,8 +25,10 @@ EGRESS_TARGET_NS = 100.0
 BPF_FLOOR = "empty"
 BPF_ROWS = (
     ("empty", "empty tc program (the floor)"),
-    ("ovl_egress", "ovl_egress (the tunnel program)"),
-    ("ovl_ingress", "ovl_ingress decision"),
+    ("ovl_egress", "ovl_egress (the tunnel program), exact-match hashes"),
+    ("ovl_ingress", "ovl_ingress decision, exact-match hashes"),
+    ("ovl_egress_trie", "ovl_egress, LPM tries"),
+    ("ovl_ingress_trie", "ovl_ingress decision, LPM tries"),
 )
 UNITS = {"pps": ("kpps", 1e-3, "{:.0f}"), "tcp": ("Gbit/s", 1, "{:.2f}")}
 
@@ -67,8 +69,9 @@ def read(lines):
 def rate_table(data, order):
     out = [
         "| traffic | ferry | baseline: plain vxlan | ferry / baseline"
-        " | target | external, no BPF / baseline |",
-        "|---|---:|---:|---:|---|---:|",
+        " | target | external, no BPF / baseline"
+        " | ferry on tc filters / baseline |",
+        "|---|---:|---:|---:|---|---:|---:|",
     ]
     for key in order:
         group, case = key
@@ -77,15 +80,18 @@ def rate_table(data, order):
         unit, scale, fmt = UNITS[group]
         v = data[key]
         f, b, x = v.get("ferry"), v.get("baseline"), v.get("external")
+        t = v.get("ferry-tc")
         if not f or not b:
             continue
         ratio = paired(f, b, lambda p, q: p / q)
         med = statistics.median(ratio)
-        out.append("| %s, %s | %s | %s | %s | >= %.1f: %s | %s |" % (
+        out.append("| %s, %s | %s | %s | %s | >= %.1f: %s | %s | %s |" % (
             case, unit, cell([s * scale for s in f], fmt),
             cell([s * scale for s in b], fmt), cell(ratio, "{:.2f}"),
             RATIO_TARGET, "met" if med >= RATIO_TARGET else "below",
             cell(paired(x, b, lambda p, q: p / q), "{:.2f}") if x
+            else "-",
+            cell(paired(t, b, lambda p, q: p / q), "{:.2f}") if t
             else "-"))
     return out
 
@@ -93,8 +99,9 @@ def rate_table(data, order):
 def cost_table(data, order):
     out = [
         "| UDP traffic | ferry | baseline | ferry - baseline"
-        " | of which external mode | of which BPF + tc |",
-        "|---|---:|---:|---:|---:|---:|",
+        " | of which external mode | of which BPF + hook"
+        " | tc filters instead of tcx |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for key in order:
         group, case = key
@@ -102,14 +109,16 @@ def cost_table(data, order):
             continue
         v = data[key]
         f, b, x = v.get("ferry"), v.get("baseline"), v.get("external")
+        t = v.get("ferry-tc")
         if not f or not b:
             continue
         sub = lambda p, q: p - q  # noqa: E731
-        out.append("| %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             case, cell(f, "{:.0f}"), cell(b, "{:.0f}"),
             cell(paired(f, b, sub), "{:+.0f}"),
             cell(paired(x, b, sub), "{:+.0f}") if x else "-",
-            cell(paired(f, x, sub), "{:+.0f}") if x else "-"))
+            cell(paired(f, x, sub), "{:+.0f}") if x else "-",
+            cell(paired(t, f, sub), "{:+.0f}") if t else "-"))
     return out
 
 

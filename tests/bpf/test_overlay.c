@@ -8,6 +8,10 @@
  * decision functions with tunnel metadata passed through skb->cb[] (see
  * that file for why and how).  Both get the same map contents.
  *
+ * The whole suite runs twice: with the programs told to look tunnels and
+ * sources up in the LPM tries, and with them told to use the exact-match
+ * hashes in front (struct ovl_plens); both must give the same answers.
+ *
  * Cases are tables of {frame, (for ingress) the tunnel it arrived on,
  * expected verdict, drop reason, counter id, and for accepted egress frames
  * the inner MAC and tunnel key}.  Every case also checks that exactly one
@@ -58,11 +62,17 @@
 struct ovl_obj {
 	struct bpf_object *obj;
 	int tun4, tun6, src4, src6, cnt, stats, config;
+	int tun4x, tun6x, src4x, src6x, plens; /* the exact-match front */
 	int egress, ingress;
 };
 
 static struct ovl_obj prod, wrap;
 static int ncpus;
+/*
+ * Which lookup the programs are told to use (ovl_plens): the whole suite
+ * runs once with the tries and once with the exact-match hashes.
+ */
+static int exact_mode;
 
 struct frame {
 	uint8_t b[FRAME_MAX];
@@ -278,6 +288,92 @@ cnt_create(const struct ovl_obj *o, uint32_t id)
 	free(zero);
 }
 
+/* Zero the bits of an LPM key's data past its prefixlen. */
+static void
+lpm_key_mask(void *key, size_t ksize)
+{
+	uint8_t *data = (uint8_t *)key + sizeof(uint32_t);
+	uint32_t plen, i;
+
+	memcpy(&plen, key, sizeof(plen));
+	for (i = 0; i < (ksize - sizeof(uint32_t)) * 8; i++)
+		if (i >= plen)
+			data[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+}
+
+/* The trie entry key -> val and its mirror in the exact-match hash. */
+static int
+lpm_put(int trie, int hash, const void *key, size_t ksize, const void *val,
+    uint64_t flags)
+{
+	uint8_t k[64];
+
+	assert_true(ksize <= sizeof(k));
+	if (bpf_map_update_elem(trie, key, val, flags))
+		return -1;
+	memcpy(k, key, ksize);
+	lpm_key_mask(k, ksize);
+	return bpf_map_update_elem(hash, k, val, flags);
+}
+
+/* Collect the inner prefix lengths of a trie into seen[]. */
+static void
+plens_collect(int fd, size_t ksize, uint32_t bias, uint8_t *seen)
+{
+	uint8_t key[64], next[64];
+	int have = 0;
+	uint32_t plen;
+
+	while (!bpf_map_get_next_key(fd, have ? key : NULL, next)) {
+		memcpy(key, next, ksize);
+		have = 1;
+		memcpy(&plen, key, sizeof(plen));
+		seen[plen - bias] = 1;
+	}
+}
+
+static uint8_t
+plens_list(const uint8_t *seen, int max, uint8_t *lens)
+{
+	int l, n = 0;
+
+	for (l = max; l >= 0; l--) {
+		if (!seen[l])
+			continue;
+		if (n == OVL_EXACT_LENS)
+			return 0;
+		lens[n++] = (uint8_t)l;
+	}
+	return (uint8_t)n;
+}
+
+/*
+ * Tell the programs which lookup to use: the tries, or the hashes probed
+ * at the lengths the tries hold (as ferryd would; the test is the same).
+ */
+static void
+plens_set(const struct ovl_obj *o, int exact)
+{
+	uint8_t seen4[33] = { 0 }, seen6[129] = { 0 };
+	struct ovl_plens pl;
+	uint32_t zero = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	if (exact) {
+		plens_collect(o->tun4, sizeof(struct ovl_tun4_key), 0, seen4);
+		plens_collect(
+		    o->src4, sizeof(struct ovl_src4_key), OVL_PEER_BITS, seen4);
+		plens_collect(o->tun6, sizeof(struct ovl_tun6_key), 0, seen6);
+		plens_collect(
+		    o->src6, sizeof(struct ovl_src6_key), OVL_PEER_BITS, seen6);
+		pl.n4 = plens_list(seen4, 32, pl.len4);
+		pl.n6 = plens_list(seen6, 128, pl.len6);
+		/* The fixture fits: make sure the hashes are what runs. */
+		assert_true(pl.n4 > 0 && pl.n6 > 0);
+	}
+	assert_int_equal(bpf_map_update_elem(o->plens, &zero, &pl, BPF_ANY), 0);
+}
+
 static void
 tun_add(const struct ovl_obj *o, const char *prefix, const char *remote,
     uint32_t vni, const uint8_t *mac, uint32_t id)
@@ -296,12 +392,12 @@ tun_add(const struct ovl_obj *o, const char *prefix, const char *remote,
 		struct ovl_tun4_key k = { .prefixlen = plen };
 
 		memcpy(&k.addr, a + 12, 4);
-		err = bpf_map_update_elem(o->tun4, &k, &v, BPF_ANY);
+		err = lpm_put(o->tun4, o->tun4x, &k, sizeof(k), &v, BPF_ANY);
 	} else {
 		struct ovl_tun6_key k = { .prefixlen = plen };
 
 		memcpy(k.addr, a, 16);
-		err = bpf_map_update_elem(o->tun6, &k, &v, BPF_ANY);
+		err = lpm_put(o->tun6, o->tun6x, &k, sizeof(k), &v, BPF_ANY);
 	}
 	assert_int_equal(err, 0);
 	cnt_create(o, id);
@@ -330,7 +426,7 @@ src_add(const struct ovl_obj *o, const char *remote, uint32_t vni,
 		k.prefixlen = OVL_PEER_BITS + plen;
 		peer_set(&k.peer, remote, vni);
 		memcpy(&k.src, a + 12, 4);
-		err = bpf_map_update_elem(o->src4, &k, &v, BPF_ANY);
+		err = lpm_put(o->src4, o->src4x, &k, sizeof(k), &v, BPF_ANY);
 	} else {
 		struct ovl_src6_key k;
 
@@ -338,7 +434,7 @@ src_add(const struct ovl_obj *o, const char *remote, uint32_t vni,
 		k.prefixlen = OVL_PEER_BITS + plen;
 		peer_set(&k.peer, remote, vni);
 		memcpy(k.src, a, 16);
-		err = bpf_map_update_elem(o->src6, &k, &v, BPF_ANY);
+		err = lpm_put(o->src6, o->src6x, &k, sizeof(k), &v, BPF_ANY);
 	}
 	assert_int_equal(err, 0);
 }
@@ -955,8 +1051,9 @@ test_route_update_keeps_counters(void **state)
 		v.id = 50;
 		memcpy(v.mac, mac_b, 6);
 		inet_pton(AF_INET, "10.77.0.0", &k.addr);
-		assert_int_equal(
-		    bpf_map_update_elem(prod.tun4, &k, &v, BPF_EXIST), 0);
+		assert_int_equal(lpm_put(prod.tun4, prod.tun4x, &k, sizeof(k),
+				     &v, BPF_EXIST),
+		    0);
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_OK);
@@ -1081,12 +1178,74 @@ test_scale(void **state)
 			    &wrap, pfx, remote, 10000 + (uint32_t)i, mac_d, 0);
 			src_add(&wrap, remote, 10000 + (uint32_t)i, pfx, 0);
 		}
+		plens_set(&wrap, exact_mode);
 		assert_int_equal(
 		    bpf_map_delete_elem(wrap.cnt, &(uint32_t){ 0 }), 0);
 		scale_check(0, v6);
 		scale_check(n / 2 + 1, v6);
 		scale_check(n - 1, v6);
 	}
+}
+
+/*
+ * With the exact-match front on, the lengths listed are the whole truth:
+ * an entry at a length not listed is not found (so user space must list
+ * a length before it inserts the first entry with it).
+ */
+static void
+test_exact_probes_listed_only(void **state)
+{
+	struct ovl_plens pl = {
+		.n4 = 1, .len4 = { 16 }, .n6 = 1, .len6 = { 64 }
+	};
+	struct frame in, out, want;
+	struct __sk_buff ctx;
+	uint32_t zero = 0;
+
+	(void)state;
+	assert_int_equal(
+	    bpf_map_update_elem(prod.plens, &zero, &pl, BPF_ANY), 0);
+	/* 10.1.2.3 is in 10.1.2.0/24 (mac_b), but only /16 is probed. */
+	frame_ipv4(&in, "192.0.2.10", "10.1.2.3");
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_OK);
+	want = in;
+	memcpy(want.b, mac_a, 6);
+	check_frame("exact /16 only", &out, &want);
+	/* 10.5.5.5/32 is not probed at all. */
+	frame_ipv4(&in, "192.0.2.10", "10.5.5.5");
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_SHOT);
+	plens_set(&prod, exact_mode);
+}
+
+/* More lengths than OVL_EXACT_LENS (or a corrupt count): the tries. */
+static void
+test_exact_overflow_uses_trie(void **state)
+{
+	struct ovl_plens pl = {
+		.n4 = OVL_EXACT_LENS + 1, .len4 = { 1 }, .n6 = 0xff
+	};
+	struct frame in, out, want;
+	struct __sk_buff ctx;
+	uint32_t zero = 0;
+
+	(void)state;
+	assert_int_equal(
+	    bpf_map_update_elem(prod.plens, &zero, &pl, BPF_ANY), 0);
+	frame_ipv4(&in, "192.0.2.10", "10.1.2.3");
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_OK);
+	want = in;
+	memcpy(want.b, mac_b, 6);
+	check_frame("overflow, ipv4", &out, &want);
+	frame_ipv6(&in, "2001:db8:aa::1", "fd00:5::1");
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_OK);
+	want = in;
+	memcpy(want.b, mac_e, 6);
+	check_frame("overflow, ipv6", &out, &want);
+	plens_set(&prod, exact_mode);
 }
 
 /* --- main ------------------------------------------------------------- */
@@ -1097,6 +1256,8 @@ fixture_setup(void **state)
 	(void)state;
 	fixture_fill(&prod);
 	fixture_fill(&wrap);
+	plens_set(&prod, exact_mode);
+	plens_set(&wrap, exact_mode);
 	return 0;
 }
 
@@ -1154,11 +1315,17 @@ ovl_obj_load(struct ovl_obj *o, const char *path, const char *egress,
 	o->cnt = map_fd(o->obj, OVL_MAP_CNT);
 	o->stats = map_fd(o->obj, OVL_MAP_STATS);
 	o->config = map_fd(o->obj, OVL_MAP_CONFIG);
+	o->tun4x = map_fd(o->obj, OVL_MAP_TUN4_EXACT);
+	o->tun6x = map_fd(o->obj, OVL_MAP_TUN6_EXACT);
+	o->src4x = map_fd(o->obj, OVL_MAP_SRC4_EXACT);
+	o->src6x = map_fd(o->obj, OVL_MAP_SRC6_EXACT);
+	o->plens = map_fd(o->obj, OVL_MAP_PLENS);
 	o->egress = prog_fd(o->obj, egress);
 	o->ingress = prog_fd(o->obj, ingress);
 	if (o->tun4 < 0 || o->tun6 < 0 || o->src4 < 0 || o->src6 < 0 ||
-	    o->cnt < 0 || o->stats < 0 || o->config < 0 || o->egress < 0 ||
-	    o->ingress < 0) {
+	    o->cnt < 0 || o->stats < 0 || o->config < 0 || o->tun4x < 0 ||
+	    o->tun6x < 0 || o->src4x < 0 || o->src6x < 0 || o->plens < 0 ||
+	    o->egress < 0 || o->ingress < 0) {
 		fprintf(
 		    stderr, "test_overlay: %s lacks a map or program\n", path);
 		return -ENOENT;
@@ -1209,7 +1376,7 @@ main(int argc, char **argv)
 	}
 
 	tests = calloc(
-	    NELEM(egress_cases) + NELEM(ingress_cases) + 4, sizeof(*tests));
+	    NELEM(egress_cases) + NELEM(ingress_cases) + 6, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < NELEM(egress_cases); i++) {
@@ -1230,9 +1397,17 @@ main(int argc, char **argv)
 	    (struct CMUnitTest)cmocka_unit_test(test_missing_counter_forwards);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_local_unset);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scale);
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_exact_probes_listed_only);
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_exact_overflow_uses_trie);
 
-	failed =
-	    _cmocka_run_group_tests("overlay", tests, n, fixture_setup, NULL);
+	exact_mode = 0;
+	failed = _cmocka_run_group_tests(
+	    "overlay, tries", tests, n, fixture_setup, NULL);
+	exact_mode = 1;
+	failed += _cmocka_run_group_tests(
+	    "overlay, exact-match hashes", tests, n, fixture_setup, NULL);
 	free(tests);
 	bpf_object__close(wrap.obj);
 	bpf_object__close(prod.obj);
