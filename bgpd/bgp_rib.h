@@ -46,6 +46,7 @@ struct rib_peer_info {
 	uint8_t families;      /* BGP_FAM_* negotiated */
 	bool refresh;	       /* route refresh (RFC 2918) */
 	bool enhanced_refresh; /* RFC 7313 */
+	bool ext_nh;	       /* RFC 8950: IPv6 next hops for IPv4 */
 	/* Our addresses on this session, for next-hop-self (RFC 2545:
 	 * IPv6 global plus link-local when directly connected). */
 	struct addr local4;
@@ -121,8 +122,23 @@ void rib_peer_refresh(struct rib_peer *, uint16_t afi, uint8_t safi);
  * Append UPDATE messages for pending changes to out until it holds at
  * least budget bytes or nothing is pending.  Returns true while more
  * output is pending.
+ *
+ * Output goes in rounds: a round takes up to 256k queued prefixes at
+ * once and packs them grouped by outgoing attribute set, so the more
+ * changes have queued up when a round starts, the fuller the messages.
+ * One call finishes the round under way and starts a new one only if it
+ * has written nothing yet; the session paces rounds with the two calls
+ * below.
  */
 bool rib_peer_output(struct rib_peer *, struct wbuf *out, size_t budget);
+/* Prefixes queued for the peer and not yet taken into a round. */
+size_t rib_peer_output_queued(const struct rib_peer *);
+/*
+ * True when waiting cannot improve the packing: a round is under way,
+ * a full round is queued, or nothing but End-of-RIB and refresh markers
+ * is owed.
+ */
+bool rib_peer_output_ripe(const struct rib_peer *);
 void rib_peer_stats(const struct rib_peer *, struct rib_peer_stats *);
 
 /* Read-only views for ferryctl and tests. */

@@ -117,11 +117,27 @@ struct rib_xcache {
 	uint8_t valid;
 };
 
+/* The prefixes of a round that go out with one set (NULL: withdrawn). */
 struct rib_group {
 	struct rib_aset *set; /* NULL: withdrawals */
 	uint8_t family;
 	uint32_t count;
-	uint32_t pos;
+	uint32_t pos; /* first item in rib_round.ids */
+};
+
+/*
+ * A round of output (bgp_out.c): up to RIB_OUT_ROUND prefixes taken off
+ * the queue at once, grouped by outgoing set and packed over as many
+ * rib_peer_output calls as the session's budget needs.  Each item holds
+ * the queue's reference on its prefix and one reference on its group's
+ * set until it is committed to the Adj-RIB-Out.
+ */
+struct rib_round {
+	uint32_t *ids; /* prefix ids, group after group */
+	struct rib_group *groups;
+	size_t ngroups; /* 0: no round */
+	size_t cur;	/* group being packed */
+	uint32_t item;	/* its next item, index into ids */
 };
 
 /* Per-peer output state. */
@@ -132,6 +148,11 @@ struct rib_peer_out {
 	size_t cap;	       /* ids covered by the above */
 	uint32_t *queue;
 	size_t qhead, qlen, qcap;
+	/* Runs of equal best-path sets among the prefixes queued since the
+	 * last round began: how well the input came packed. */
+	size_t qruns;
+	const struct rib_aset *run_src;
+	struct rib_round round;
 	struct rib_xcache *xc;
 	size_t xc_size; /* power of two */
 	uint8_t eor;	/* families still owed EoR */
@@ -164,7 +185,7 @@ struct rib {
 	uint32_t *free_ids;
 	size_t nfree, free_cap;
 	uint32_t *hash;	  /* id + 1; 0: empty */
-	size_t hash_size; /* power of two */
+	size_t hash_size; /* slots (grows by half) */
 	size_t nprefixes; /* entries in the hash */
 	size_t nrouted;	  /* prefixes with paths */
 	bool dying;	  /* inside rib_free */
@@ -180,13 +201,11 @@ struct rib {
 	struct wbuf enc;      /* rib_aset_from_attrs */
 	struct wbuf scratch;  /* input normalization */
 	struct wbuf pscratch; /* policy edits */
-	/* One batch of rib_peer_output (shared: one peer at a time). */
-	uint32_t *b_ids;
-	struct rib_aset **b_sets;
+	/* Building a round (shared: one peer at a time). */
 	uint32_t *b_grp;
-	uint32_t *b_order;
 	size_t b_cap;
 	struct rib_group *groups;
+	size_t groups_cap;
 	uint32_t *gmap; /* group index + 1 */
 	size_t gmap_size;
 	struct rib_path **cand;

@@ -3,7 +3,7 @@
 
     python3 birdwatch.py measure --enable SOCK:PROTO --up SOCK:PROTO
         --count SOCK:PROTO --n N --timeout SECS
-        [--poke SOCK]... [--pid PID]
+        [--poke SOCK]... [--pid PID] [--trace FILE [--trace-pid PID]...]
     python3 birdwatch.py wait --count SOCK:PROTO --n N --timeout SECS
     python3 birdwatch.py established SOCK:PROTO
 
@@ -22,6 +22,10 @@ Prints one line, tab-separated:
 vmhwm_kb and cpu_s are those of --pid (the daemon in the middle; -1
 without one): its peak RSS at the end and the CPU time it used between
 the enable and the end.  Exit status 0 when all N arrived, 3 on timeout.
+
+--trace FILE appends "seconds imported cpu_s..." at every poll (a
+timeline of the transfer), with the CPU seconds of --pid and of each
+--trace-pid.
 
 wait: poll until the count reaches N (or exit 3 after --timeout).
 established: exit 0 iff the protocol is Established.
@@ -133,16 +137,23 @@ def cpu_secs(pid):
         return -1.0
 
 
-def poll_count(count, n, timeout, pokes):
-    """Poll until count's protocol imported n; the last count seen."""
+def poll_count(count, n, timeout, pokes, trace=None, pids=()):
+    """Poll until count's protocol imported n; the last count seen.
+    trace: a file to log "seconds count cpu_s..." to at every poll, with
+    the CPU seconds of each of pids."""
     bird, proto = count
-    deadline = time.monotonic() + timeout
+    t0 = time.monotonic()
+    deadline = t0 + timeout
     got = imported(bird, proto)
     while got < n and time.monotonic() < deadline:
         for p in pokes:
             p.cmd("show status")
         time.sleep(POLL_SECS)
         got = imported(bird, proto)
+        if trace is not None:
+            trace.write("%.3f\t%d\t%s\n" % (
+                time.monotonic() - t0, got,
+                "\t".join("%.2f" % cpu_secs(p) for p in pids)))
     return got
 
 
@@ -157,6 +168,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--poke", action="append", default=[])
     ap.add_argument("--pid", type=int, default=0)
+    ap.add_argument("--trace", default="")
+    ap.add_argument("--trace-pid", type=int, action="append", default=[])
     a = ap.parse_args()
 
     conns = {}
@@ -186,8 +199,12 @@ def main():
         out = conn(sock).cmd("enable " + proto)
         if not any("enabled" in line for line in out):
             sys.exit("birdwatch: enable %s: %s" % (proto, " ".join(out)))
-    got = poll_count(count, a.n, a.timeout, pokes)
+    trace = open(a.trace, "a") if a.trace else None
+    got = poll_count(count, a.n, a.timeout, pokes, trace,
+                     ([a.pid] if a.pid else []) + a.trace_pid)
     t_done = time.time()
+    if trace is not None:
+        trace.close()
     hwm = vmhwm_kb(a.pid) if a.pid else -1
     cpu = cpu_secs(a.pid) - cpu0 if a.pid else -1.0
     t_up = since(conn(a.up[0]), a.up[1])

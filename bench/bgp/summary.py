@@ -7,10 +7,13 @@ SAMPLES has one measurement per line, tab-separated, as bench/bgp/run
 writes them (the last five fields are birdwatch.py's output):
 
     N  SETS|pool  floor|bird|ferry  REP  IMPORTED  UP_TO_ALL_S
-        ENABLE_TO_ALL_S  VMHWM_KB  CPU_S  WIRE_BYTES
+        ENABLE_TO_ALL_S  VMHWM_KB  CPU_S  WIRE_BYTES  [INJ_BYTES]
 
 WIRE_BYTES: bytes the monitor was sent on its link during the transfer
-(IP and TCP headers included), a measure of how well UPDATEs were packed.
+(IP and TCP headers included), a measure of how well UPDATEs were packed;
+INJ_BYTES: the same on the injector's link to the next hop (-1: none).
+How the injector packs depends on its receiver: BIRD builds an UPDATE
+when its socket can take one, so a receiver that lags gets fuller ones.
 
 Every cell is "median (min-max)" over the repetitions.  "all arrived"
 counts the repetitions in which the monitor imported all N; a cell whose
@@ -53,7 +56,9 @@ def read(path):
             fl = line.rstrip("\n").split("\t")
             if fl == [""]:
                 continue
-            if len(fl) != 10:
+            if len(fl) == 10:
+                fl.append("-1")
+            if len(fl) != 11:
                 sys.exit("summary.py: line %d: cannot parse %r" % (no, line))
             key = (int(fl[0]), fl[1], fl[2])
             if key not in data:
@@ -66,6 +71,8 @@ def read(path):
                 "rss": int(fl[7]) / 1024 if int(fl[7]) >= 0 else math.nan,
                 "cpu": float(fl[8]) if float(fl[8]) >= 0 else math.nan,
                 "wire": int(fl[9]) / int(fl[0]),
+                "inj": (int(fl[10]) / int(fl[0]) if int(fl[10]) >= 0
+                        else math.nan),
             })
     return data, order
 
@@ -93,22 +100,25 @@ def main():
     print("Transfer: time from the injector's session coming up until the "
           "monitor holds all prefixes; peak RSS (VmHWM) and CPU time of "
           "the daemon in the middle; bytes on the wire to the monitor per "
-          "prefix (how well the UPDATEs were packed).\n")
+          "prefix (how well the UPDATEs were packed), and from the "
+          "injector to its receiver.\n")
     print("| prefixes | attribute sets | path | time, s | peak RSS, MB "
-          "| CPU, s | wire B/prefix | all arrived |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| CPU, s | wire B/prefix | injector B/prefix | all arrived |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n, sets in shapes:
         for path, label in PATHS:
             s = data.get((n, sets, path))
             if not s:
                 continue
-            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 count(n), "1 (shared)" if sets == "1" else
                 count(int(sets)), label,
                 cell([x["time"] for x in s], "{:.2f}"),
                 cell([x["rss"] for x in s], "{:.0f}"),
                 cell([x["cpu"] for x in s], "{:.2f}"),
-                "%.1f" % med(s, "wire"), arrived(s)))
+                "%.1f" % med(s, "wire"),
+                "-" if math.isnan(med(s, "inj")) else "%.1f" % med(s, "inj"),
+                arrived(s)))
 
     rows = []
     for n, sets in shapes:

@@ -413,6 +413,19 @@ sent_find(const char *pfx)
 	return NULL;
 }
 
+static const struct sent *
+sent_find_last(const char *pfx)
+{
+	struct prefix p = P(pfx);
+	size_t i;
+
+	for (i = nsent; i-- > 0;)
+		if (prefix_cmp(&sent[i].p, &p) == 0)
+			return &sent[i];
+	fail_msg("%s was not sent", pfx);
+	return NULL;
+}
+
 static bool
 has(const struct bgp_attrs *a, int type)
 {
@@ -1385,6 +1398,230 @@ test_output_grouping(void **state)
 	teardown_world();
 }
 
+/* Prefix i of the round tests: 10.(i / 256).(i % 256).0/24. */
+static const char *
+round_pfx(size_t i)
+{
+	static char names[4096][24];
+
+	snprintf(
+	    names[i], sizeof(names[i]), "10.%zu.%zu.0/24", i / 256, i % 256);
+	return names[i];
+}
+
+/* Peer 0 announces (or withdraws) prefixes round_pfx(i) for i in
+ * [from, to) with step, 400 per UPDATE, all with set a. */
+static void
+table_send(size_t from, size_t to, size_t step, const struct ab *a)
+{
+	const char *list[401];
+	size_t i, k = 0;
+
+	for (i = from; i < to; i += step) {
+		list[k++] = round_pfx(i);
+		if (k == 400 || i + step >= to) {
+			list[k] = NULL;
+			send_update(0, a == NULL ? list : NULL, a,
+			    a == NULL ? NULL : list);
+			k = 0;
+		}
+	}
+}
+
+/*
+ * The prefix table through growth and deletion: 4000 prefixes make it
+ * grow several times; withdrawing every third one shifts entries back;
+ * announcing the survivors again must find each of them (a miss would
+ * make a second record for the prefix).
+ */
+static void
+test_prefix_table(void **state)
+{
+	int64_t live;
+	struct ab a;
+	size_t i;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	peer_up(0);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	table_send(0, 4000, 1, &a);
+	assert_int_equal(rib_prefix_count(rib), 4000);
+	table_send(0, 4000, 3, NULL);
+	assert_int_equal(rib_prefix_count(rib), 4000 - 1334);
+	live = objcount_rib_prefix.live;
+	for (i = 1; i < 4000; i += 3)
+		table_send(i, i + 2, 1, &a);
+	assert_int_equal(rib_prefix_count(rib), 4000 - 1334);
+	assert_int_equal(objcount_rib_prefix.live, live);
+	/* And the withdrawn ones come back as new. */
+	table_send(0, 4000, 3, &a);
+	assert_int_equal(rib_prefix_count(rib), 4000);
+	assert_true(best_of(round_pfx(3999), NULL) == peers[0]);
+	teardown_world();
+}
+
+/* Peer 0 announces n /24s one per UPDATE, prefix i in set i % nsets (an
+ * AS path of 65010 and 64600 + set). */
+static void
+round_feed(size_t n, size_t nsets)
+{
+	struct ab a;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ab_basic(&a, 0, "192.0.2.1", 2, 65010,
+		    64600 + (uint32_t)(i % nsets));
+		announce(0, &a, round_pfx(i));
+	}
+}
+
+static size_t
+advertised(int i, const char *pfx)
+{
+	struct prefix f = P(pfx);
+	size_t n = 0;
+
+	rib_walk(rib, RIB_VIEW_ADVERTISED, peers[i], &f, walk_count, &n);
+	return n;
+}
+
+/*
+ * Interleaved sets arriving one prefix per UPDATE leave grouped: one
+ * round takes the whole queue, and it goes on over many calls with a
+ * small budget, so the grouping does not depend on the session's
+ * buffer.
+ */
+static void
+test_output_round_regroups(void **state)
+{
+	size_t i;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	nb_init(1, 65020);
+	peer_up(0);
+	peer_up(1);
+	drain(1);
+	round_feed(2000, 10);
+	assert_int_equal(rib_peer_output_queued(peers[1]), 2000);
+	drain_buf(1, 100); /* about one message per call */
+	assert_int_equal(nsent, 2000);
+	/* 200 /24s per set fit in one message each. */
+	assert_int_equal(nupd, 10);
+	for (i = 0; i < nsent; i++)
+		assert_false(sent[i].withdraw);
+	assert_int_equal(rib_peer_output_queued(peers[1]), 0);
+	teardown_world();
+}
+
+/* What the session's pacing reads: queued prefixes and ripeness. */
+static void
+test_output_ripe(void **state)
+{
+	static char names[100][24];
+	const char *list[101];
+	struct wbuf w;
+	struct ab a;
+	size_t i;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	nb_init(1, 65020);
+	peer_up(0);
+	peer_up(1);
+	/* Nothing queued but End-of-RIB: waiting cannot help. */
+	assert_int_equal(rib_peer_output_queued(peers[1]), 0);
+	assert_true(rib_peer_output_ripe(peers[1]));
+	drain(1);
+	/* A single change waits (the session holds it a tick). */
+	round_feed(1, 1);
+	assert_int_equal(rib_peer_output_queued(peers[1]), 1);
+	assert_false(rib_peer_output_ripe(peers[1]));
+	/* Interleaved sets, one prefix per UPDATE: still worth waiting. */
+	round_feed(50, 10);
+	assert_false(rib_peer_output_ripe(peers[1]));
+	drain(1);
+	/* A packed UPDATE (a long run of one set) is ripe at once. */
+	for (i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof(names[i]), "10.200.%zu.0/24", i);
+		list[i] = names[i];
+	}
+	list[100] = NULL;
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	send_update(0, NULL, &a, list);
+	assert_int_equal(rib_peer_output_queued(peers[1]), 100);
+	assert_true(rib_peer_output_ripe(peers[1]));
+	drain(1);
+	/* A round under way is ripe until it is done, queue or not. */
+	round_feed(300, 3);
+	wbuf_init(&w, 4096);
+	assert_true(rib_peer_output(peers[1], &w, 1));
+	assert_int_equal(rib_peer_output_queued(peers[1]), 0);
+	assert_true(rib_peer_output_ripe(peers[1]));
+	wbuf_free(&w);
+	drain(1);
+	assert_int_equal(nupd, 2); /* the other two sets */
+	teardown_world();
+}
+
+/*
+ * A round spans calls: changes during it go to the next round, End-of-RIB
+ * waits for both, a prefix that becomes the peer's own route while the
+ * round is about to advertise it is withdrawn afterwards, and a session
+ * that goes down mid-round releases what the round held.
+ */
+static void
+test_output_round_changes(void **state)
+{
+	struct wbuf w;
+	struct ab a;
+	size_t i;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	nb_init(1, 65020);
+	nb_init(2, 65030);
+	peer_up(0);
+	round_feed(300, 3);
+	peer_up(1);
+	wbuf_init(&w, 4096);
+	/* One message of the initial table; no End-of-RIB yet. */
+	assert_true(rib_peer_output(peers[1], &w, 1));
+	/* Peer 1 now has the best route for the last prefix of set 2
+	 * (shorter path); the round still holds the old one. */
+	ab_basic(&a, 0, "192.0.2.2", 1, 65020);
+	announce(1, &a, round_pfx(299));
+	assert_true(best_of(round_pfx(299), NULL) == peers[1]);
+	/* And a prefix of set 0 changes its set. */
+	ab_basic(&a, 0, "192.0.2.1", 3, 65010, 65011, 65012);
+	announce(0, &a, round_pfx(0));
+	drain_buf(1, 1);
+	assert_int_equal(neor, 2);
+	assert_int_equal(eor_before_updates, 0);
+	assert_int_equal(advertised(1, round_pfx(299)), 0);
+	assert_int_equal(advertised(1, round_pfx(0)), 1);
+	for (i = 1; i < 299; i++)
+		assert_int_equal(advertised(1, round_pfx(i)), 1);
+	/* The last word on 10.0.0.0/24 carries the new path, and the last
+	 * word on the peer's own prefix is a withdrawal. */
+	assert_string_equal(path_str(&sent_find_last(round_pfx(0))->a),
+	    "65000 65010 65011 65012");
+	assert_true(sent_find_last(round_pfx(299))->withdraw);
+	/* Down in the middle of a round: nothing leaks (teardown checks). */
+	peer_up(2);
+	assert_true(rib_peer_output(peers[2], &w, 1));
+	assert_true(rib_peer_output_ripe(peers[2]));
+	rib_peer_down(peers[2]);
+	assert_int_equal(rib_peer_output_queued(peers[2]), 0);
+	wbuf_free(&w);
+	teardown_world();
+}
+
 static void
 test_refresh(void **state)
 {
@@ -1506,6 +1743,7 @@ main(void)
 		cmocka_unit_test(test_decide_router_id_originator_cluster_addr),
 		cmocka_unit_test(test_decide_ecmp),
 		cmocka_unit_test(test_prefix_match),
+		cmocka_unit_test(test_prefix_table),
 		cmocka_unit_test(test_import_rfc8212_and_lists),
 		cmocka_unit_test(test_import_set),
 		cmocka_unit_test(test_import_max_prefix),
@@ -1521,6 +1759,9 @@ main(void)
 		cmocka_unit_test(test_peer_down_withdraws),
 		cmocka_unit_test(test_eor_after_initial_table),
 		cmocka_unit_test(test_output_grouping),
+		cmocka_unit_test(test_output_round_regroups),
+		cmocka_unit_test(test_output_ripe),
+		cmocka_unit_test(test_output_round_changes),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_walk_views),
 		cmocka_unit_test(test_treat_as_withdraw),
