@@ -231,8 +231,15 @@ conf_get_uint(struct conf_errs *e, const config_setting_t *group,
 	if (config_setting_type(s) == CONFIG_TYPE_INT)
 		v = config_setting_get_int(s);
 	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max) {
-		conf_err(e, s, "%lld is out of range %" PRIu64 "..%" PRIu64, v,
-		    min, max);
+		/* libconfig 1.5 wraps an integer above 2^31 - 1 written
+		 * without an L suffix: say so when that is likely. */
+		conf_err(e, s,
+		    "%lld is out of range %" PRIu64 "..%" PRIu64 "%s", v, min,
+		    max,
+		    v < 0 && config_setting_type(s) == CONFIG_TYPE_INT &&
+			    max > INT32_MAX
+			? " (write numbers above 2147483647 with an L suffix)"
+			: "");
 		return -1;
 	}
 	*out = (uint64_t)v;

@@ -322,11 +322,57 @@ parse_export(
 	parse_attr_set(e, g, &ex->set, true);
 }
 
+/*
+ * An AS number (RFC 6793): an integer, or a string holding one in plain
+ * ("4200000000") or asdot ("64086.59904", RFC 5396) notation.  The string
+ * forms exist because libconfig 1.5 reads an integer above 2^31 - 1
+ * without an L suffix as a wrapped 32-bit value.  0 if key is absent, 1
+ * with *asn, -1 on an error (reported).
+ */
+static int
+conf_get_asn(struct conf_errs *e, const config_setting_t *g, const char *key,
+    uint32_t *asn)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	const char *str;
+	uint32_t hi, lo;
+	uint64_t v;
+	char *end;
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		if (conf_get_uint(e, g, key, 1, UINT32_MAX, &v) != 1)
+			return -1;
+		*asn = (uint32_t)v;
+		return 1;
+	}
+	str = config_setting_get_string(s);
+	if (strchr(str, '.') != NULL) {
+		if (sscanf(str, "%" SCNu32 ".%" SCNu32, &hi, &lo) == 2 &&
+		    hi <= 0xffff && lo <= 0xffff && (hi | lo) != 0 &&
+		    strspn(str, "0123456789.") == strlen(str)) {
+			*asn = hi << 16 | lo;
+			return 1;
+		}
+	} else if (str[0] >= '0' && str[0] <= '9') {
+		errno = 0;
+		v = strtoull(str, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 1 && v <= UINT32_MAX) {
+			*asn = (uint32_t)v;
+			return 1;
+		}
+	}
+	conf_err(e, s,
+	    "\"%s\" is not an AS number (1..4294967295, or asdot N.N)", str);
+	return -1;
+}
+
 /* Neighbor keys shared by neighbors and listen-range templates. */
 static const char *const session_keys[] = { "port", "password", "local-address",
 	"hold-time", "keepalive", "connect-retry", "multihop", "gtsm",
-	"families", "passive", "rr-client", "next-hop", "export", "import",
-	"overlay" };
+	"families", "extended-next-hop", "passive", "rr-client", "next-hop",
+	"export", "import", "overlay" };
 
 /* overlay = { vni = 1; mac = "02:fe:00:00:00:01"; }: a cluster peer. */
 static void
@@ -436,6 +482,11 @@ parse_session(struct conf_errs *e, const config_setting_t *g,
 	}
 	conf_get_bool(e, g, "gtsm", &nb->gtsm);
 	parse_families(e, g, nb);
+	if (conf_get_bool(e, g, "extended-next-hop", &nb->ext_nh) == 1 &&
+	    nb->ext_nh && !(nb->families & BGP_FAM_IPV4))
+		conf_err(e, config_setting_get_member(g, "extended-next-hop"),
+		    "IPv6 next hops for IPv4 routes (RFC 8950) need the "
+		    "ipv4 family");
 	conf_get_bool(e, g, "passive", &nb->passive);
 	if (conf_get_bool(e, g, "rr-client", &nb->rr_client) == 1 &&
 	    nb->rr_client && !ibgp)
@@ -504,14 +555,17 @@ parse_neighbor(struct conf_errs *e, const config_setting_t *g,
 	static const char *const extra[] = { "address", "asn", "name" };
 	char buf[ADDR_STRLEN];
 	const char *name;
-	uint64_t v;
+	int rc;
 
 	check_keys2(e, g, extra, 3);
-	if (conf_get_addr(e, g, "address", 0, &nb->addr) == 0)
+	if ((rc = conf_get_addr(e, g, "address", 0, &nb->addr)) == 0)
 		conf_err_missing(e, g, "address");
-	if (conf_get_uint(e, g, "asn", 1, UINT32_MAX, &v) == 1)
-		nb->asn = (uint32_t)v;
-	else if (config_setting_get_member(g, "asn") == NULL)
+	else if (rc == 1 && nb->addr.family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&nb->addr.v6))
+		conf_err(e, config_setting_get_member(g, "address"),
+		    "link-local neighbors are not supported (they need an "
+		    "interface); use a global address");
+	if (conf_get_asn(e, g, "asn", &nb->asn) == 0)
 		conf_err_missing(e, g, "asn");
 	if (conf_get_string(e, g, "name", &name) == 1)
 		nb->name = xstrdup(name);
@@ -531,8 +585,7 @@ parse_range(struct conf_errs *e, const config_setting_t *g,
 	if (conf_get_prefix(e, g, "prefix", &r->prefix) == 0)
 		conf_err_missing(e, g, "prefix");
 	r->asn = local_asn;
-	if (conf_get_uint(e, g, "asn", 1, UINT32_MAX, &v) == 1)
-		r->asn = (uint32_t)v;
+	conf_get_asn(e, g, "asn", &r->asn);
 	r->max = 100;
 	if (conf_get_uint(e, g, "max", 1, 65535, &v) == 1)
 		r->max = (unsigned)v;
@@ -677,9 +730,7 @@ bgp_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		return bc;
 	bc->enabled = true;
 	conf_check_keys(e, sec, keys);
-	if (conf_get_uint(e, sec, "asn", 1, UINT32_MAX, &v) == 1)
-		bc->asn = (uint32_t)v;
-	else if (config_setting_get_member(sec, "asn") == NULL)
+	if (conf_get_asn(e, sec, "asn", &bc->asn) == 0)
 		conf_err_missing(e, sec, "asn");
 	bc->router_id = cf->router_id;
 	if (conf_get_addr(e, sec, "router-id", AF_INET, &bc->router_id) == 0 &&
@@ -793,6 +844,7 @@ dump_session(config_setting_t *g, const struct bgp_neighbor *nb)
 	if (nb->multihop != 0)
 		conf_dump_uint(g, "multihop", nb->multihop);
 	conf_dump_bool(g, "gtsm", nb->gtsm);
+	conf_dump_bool(g, "extended-next-hop", nb->ext_nh);
 	list = conf_dump_list(g, "families");
 	if (nb->families & BGP_FAM_IPV4)
 		config_setting_set_string(
@@ -923,8 +975,8 @@ bgp_neighbor_session_differs(
 	    str_differs(a->password, b->password) ||
 	    a->hold_time != b->hold_time || a->keepalive != b->keepalive ||
 	    a->multihop != b->multihop || a->gtsm != b->gtsm ||
-	    a->families != b->families || a->passive != b->passive ||
-	    a->rr_client != b->rr_client || a->overlay != b->overlay ||
-	    a->overlay_vni != b->overlay_vni ||
+	    a->families != b->families || a->ext_nh != b->ext_nh ||
+	    a->passive != b->passive || a->rr_client != b->rr_client ||
+	    a->overlay != b->overlay || a->overlay_vni != b->overlay_vni ||
 	    memcmp(a->overlay_mac, b->overlay_mac, 6) != 0;
 }

@@ -118,6 +118,7 @@ struct bgp_neighbor {
 	uint8_t multihop; /* eBGP TTL; 0: directly connected */
 	bool gtsm;	  /* RFC 5082 */
 	uint8_t families; /* BGP_FAM_* */
+	bool ext_nh;	  /* RFC 8950: IPv4 routes with IPv6 next hops */
 	bool passive;
 	bool rr_client; /* RFC 4456 */
 	enum bgp_nexthop_mode next_hop;

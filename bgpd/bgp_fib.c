@@ -112,12 +112,20 @@ bgp_fib_set(struct bgp_fib *f, const struct prefix *p,
 	}
 	r = route_new(f, p);
 	for (i = 0; i < n; i++) {
-		if (nh[i].gw.family != p->addr.family)
-			continue; /* RFC 8950 next hops: not yet */
+		/* RFC 8950: an IPv4 route through an IPv6 next hop is an
+		 * RTA_VIA gateway (Linux 5.2 and later). */
+		bool via =
+		    p->addr.family == AF_INET && nh[i].gw.family == AF_INET6;
+
+		if (nh[i].gw.family != p->addr.family && !via)
+			continue;
 		rnh = rtnl_route_nh_alloc();
 		gw = nl_addr_build(
 		    nh[i].gw.family, nh[i].gw.bytes, addr_len(nh[i].gw.family));
-		rtnl_route_nh_set_gateway(rnh, gw);
+		if (via)
+			rtnl_route_nh_set_via(rnh, gw);
+		else
+			rtnl_route_nh_set_gateway(rnh, gw);
 		nl_addr_put(gw);
 		rtnl_route_add_nexthop(r, rnh);
 	}

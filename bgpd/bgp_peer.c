@@ -23,10 +23,11 @@
  * bgp_drain, which flushes it, half-closes and waits a few seconds for
  * the peer to close, while the peer object is free to start again.
  *
- * Security.  TCP-MD5 (RFC 2385) keys are set on the connecting socket and,
- * per neighbor address (or listen-range prefix), on every listening
- * socket; eBGP uses TTL 1 unless multihop is set, iBGP 255; with GTSM
- * (RFC 5082) we send 255 and require 255 - (multihop - 1) on receipt.
+ * Sockets.  Addresses, TCP-MD5 (RFC 2385), TTL and GTSM (RFC 5082) are
+ * set through bgp_sock.c; listening sockets live in bgp_listen.c, which
+ * hands accepted connections to peer_accept.  eBGP uses TTL 1 unless
+ * multihop is set, iBGP 255; with GTSM we send 255 and require
+ * 255 - (multihop - 1) on receipt.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -34,7 +35,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -48,33 +48,34 @@
 #include <ev.h>
 
 #include "bgp_fsm.h"
+#include "bgp_listen.h"
 #include "bgp_msg.h"
 #include "bgp_peer.h"
+#include "bgp_sock.h"
 #include "bgp_update.h"
 #include "log.h"
 #include "xalloc.h"
-
-#ifndef IPV6_MINHOPCOUNT
-#define IPV6_MINHOPCOUNT 73
-#endif
 
 #define PEER_RBUF_SIZE	65536
 #define PEER_OUT_LOWAT	16384
 #define PEER_OUT_BUDGET 65536
 /*
- * How long a peer with nothing in flight waits after the RIB first has
- * output for it, so that the changes of a burst (a table arriving one
- * prefix per UPDATE) are packed together, many prefixes per message,
- * instead of being forwarded one by one as fast as they came.
+ * Output pacing (peer_out_hold, peer_batch_cb).  The RIB packs what is
+ * queued for a peer in rounds, grouped by attribute set, so output waits
+ * while input still streams in: a table arriving one prefix per UPDATE
+ * then leaves with many prefixes per message instead of one.  The first
+ * change waits one tick; the wait goes on, tick by tick, while the queue
+ * grew by at least PEER_OUT_GROWTH prefixes in the last tick and no full
+ * round is queued, for at most PEER_OUT_HOLD_MAX.
  */
-#define PEER_OUT_BATCH	  0.2 /* seconds */
+#define PEER_OUT_TICK	  0.025 /* seconds */
+#define PEER_OUT_GROWTH	  256	/* prefixes per tick */
+#define PEER_OUT_HOLD_MAX 1.0	/* seconds */
 #define PEER_DRAIN_SECS	  3.0
-#define PEER_ACCEPT_BURST 64
 
 OBJCOUNT(bgp_peer);
 OBJCOUNT(bgp_conn);
 OBJCOUNT(bgp_drain);
-OBJCOUNT(bgp_listener);
 
 struct bgp_conn {
 	struct bgp_peer *peer;
@@ -101,15 +102,6 @@ struct bgp_drain {
 	TAILQ_ENTRY(bgp_drain) entry;
 };
 
-struct bgp_listener {
-	struct bgp_sessions *s;
-	struct addr addr;
-	uint16_t port;
-	int fd;
-	ev_io io;
-	TAILQ_ENTRY(bgp_listener) entry;
-};
-
 struct bgp_peer {
 	struct bgp_sessions *s;
 	const struct bgp_neighbor *nb; /* into s->conf, or &dyn */
@@ -122,7 +114,10 @@ struct bgp_peer {
 	struct bgp_conn *conn; /* the session's connection */
 	struct bgp_conn *coll; /* a colliding second one */
 	ev_timer timers[BGP_TIMER_COUNT];
-	ev_timer batch; /* PEER_OUT_BATCH */
+	ev_timer batch;	       /* output pacing, PEER_OUT_TICK */
+	ev_tstamp batch_start; /* when output began to wait */
+	size_t batch_mark;     /* prefixes queued at the last tick */
+	bool out_due;	       /* the wait is over: pull a round */
 	/* Negotiated in the OPEN exchange. */
 	uint32_t remote_as;
 	uint32_t remote_id;
@@ -131,6 +126,7 @@ struct bgp_peer {
 	bool ibgp;
 	bool refresh;
 	bool enhanced_refresh;
+	bool ext_nh; /* RFC 8950 for IPv4 unicast */
 	/* Session layer state. */
 	bool rib_pending; /* the RIB has output */
 	bool reap;	  /* free at the end of the callback */
@@ -154,7 +150,7 @@ struct bgp_sessions {
 	struct rib *rib;
 	const struct bgp_conf *conf;
 	struct bgp_peer_list peers; /* configured, then dynamic */
-	TAILQ_HEAD(, bgp_listener) listeners;
+	struct bgp_listeners *listeners;
 	TAILQ_HEAD(, bgp_drain) drains;
 };
 
@@ -163,56 +159,6 @@ static void peer_event(
 static void peer_free(struct bgp_peer *);
 static void conn_close(struct bgp_peer *, struct bgp_conn *);
 static void conn_update_io(struct bgp_peer *, struct bgp_conn *);
-
-/* Addresses. */
-
-static socklen_t
-bgp_peer_sockaddr(
-    const struct addr *a, uint16_t port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr = a->v4;
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = a->v6;
-	return sizeof(*sin6);
-}
-
-static int
-bgp_peer_addr_from(const struct sockaddr *sa, struct addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		a->family = AF_INET;
-		a->v4 =
-		    ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 =
-		    (const struct sockaddr_in6 *)(const void *)sa;
-
-		/* A v4-mapped address is the IPv4 peer it stands for. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			a->family = AF_INET;
-			memcpy(&a->v4, &sin6->sin6_addr.s6_addr[12], 4);
-			return 0;
-		}
-		a->family = AF_INET6;
-		a->v6 = sin6->sin6_addr;
-		return 0;
-	}
-	return -1;
-}
 
 /* Logging and status. */
 
@@ -244,42 +190,6 @@ peer_ebgp(const struct bgp_peer *p)
 /* Sockets: TCP-MD5, TTL, GTSM. */
 
 /*
- * RFC 2385 through Linux's TCP_MD5SIG: one key per peer address (or,
- * with TCP_MD5SIG_EXT, per prefix for listen ranges).  A NULL key
- * deletes.
- */
-static int
-bgp_peer_md5(int fd, const struct addr *a, unsigned plen, const char *key)
-{
-	struct tcp_md5sig md;
-	size_t klen = key != NULL ? strlen(key) : 0;
-	int opt = TCP_MD5SIG;
-
-	memset(&md, 0, sizeof(md));
-	if (klen > TCP_MD5SIG_MAXKEYLEN) {
-		log_err("bgp: tcp-md5 password too long: max=%d",
-		    TCP_MD5SIG_MAXKEYLEN);
-		return -1;
-	}
-	bgp_peer_sockaddr(a, 0, &md.tcpm_addr);
-	if (plen < addr_bits(a->family)) {
-		opt = TCP_MD5SIG_EXT;
-		md.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
-		md.tcpm_prefixlen = (uint8_t)plen;
-	}
-	md.tcpm_keylen = (uint16_t)klen;
-	if (klen > 0)
-		memcpy(md.tcpm_key, key, klen);
-	if (setsockopt(fd, IPPROTO_TCP, opt, &md, sizeof(md)) == -1) {
-		/* Deleting a key that is not there is fine. */
-		if (klen == 0 && errno == ENOENT)
-			return 0;
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * Our implementation of the TTL rules: eBGP sends multihop (1 when
  * directly connected), iBGP 255.  With GTSM (RFC 5082 3) we send 255 and
  * drop anything that arrives with less than 255 - (hops - 1).
@@ -289,7 +199,6 @@ peer_sockopts(struct bgp_peer *p, int fd)
 {
 	const struct bgp_neighbor *nb = p->nb;
 	int ttl, minttl = 0;
-	bool v6 = nb->addr.family == AF_INET6;
 
 	if (peer_ebgp(p))
 		ttl = nb->multihop != 0 ? nb->multihop : 1;
@@ -297,21 +206,12 @@ peer_sockopts(struct bgp_peer *p, int fd)
 		ttl = 255;
 	if (nb->gtsm) {
 		ttl = 255;
-		minttl = 255 - (nb->multihop != 0 ? nb->multihop - 1 : 0);
+		minttl = bgp_gtsm_minttl(nb->multihop);
 	}
-	if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl, sizeof(ttl)) == -1) {
-		log_err("bgp: cannot set ttl: peer=%s ttl=%d error=%s", p->name,
-		    ttl, strerror(errno));
-		return -1;
-	}
-	if (minttl != 0 &&
-	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, &minttl,
-		sizeof(minttl)) == -1) {
-		log_err("bgp: cannot set gtsm minimum ttl: peer=%s minttl=%d "
+	if (bgp_sock_ttl(fd, nb->addr.family, ttl, minttl) == -1) {
+		log_err("bgp: cannot set ttl: peer=%s ttl=%d minttl=%d "
 			"error=%s",
-		    p->name, minttl, strerror(errno));
+		    p->name, ttl, minttl, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -530,6 +430,18 @@ conn_failed(struct bgp_peer *p, struct bgp_conn *c, const char *why)
 	}
 }
 
+/* Output waits for the RIB's queue to fill (PEER_OUT_TICK). */
+static void
+peer_out_hold(struct bgp_peer *p)
+{
+	if (ev_is_active(&p->batch))
+		return;
+	p->batch_start = ev_now(p->s->loop);
+	p->batch_mark = rib_peer_output_queued(p->rp);
+	ev_timer_set(&p->batch, PEER_OUT_TICK, 0.);
+	ev_timer_start(p->s->loop, &p->batch);
+}
+
 static void
 conn_flush(struct bgp_peer *p, struct bgp_conn *c)
 {
@@ -537,7 +449,14 @@ conn_flush(struct bgp_peer *p, struct bgp_conn *c)
 	ssize_t n;
 
 	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
-	    p->rib_pending && c->out.len < PEER_OUT_LOWAT) {
+	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
+	    !ev_is_active(&p->batch) && !p->out_due &&
+	    !rib_peer_output_ripe(p->rp))
+		peer_out_hold(p);
+	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
+	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
+	    !ev_is_active(&p->batch)) {
+		p->out_due = false;
 		before = c->out.len;
 		p->rib_pending =
 		    rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
@@ -628,6 +547,10 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 		o.caps.mp |= 1 << BGP_AF_IPV4_UNICAST;
 	if (p->nb->families & BGP_FAM_IPV6)
 		o.caps.mp |= 1 << BGP_AF_IPV6_UNICAST;
+	if (p->nb->ext_nh) {
+		o.caps.seen |= BGP_CAPF_EXT_NEXTHOP;
+		o.caps.ext_nh = 1 << BGP_AF_IPV4_UNICAST;
+	}
 	o.caps.as4 = conf->asn;
 	if (bgp_msg_open_encode(&c->out, &o) == -1) {
 		log_err("bgp: cannot encode OPEN: peer=%s", p->name);
@@ -641,11 +564,14 @@ peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err, const char *text)
 {
 	const char *why = "";
+	char hex[2 * 16 + 8] = "";
+	bool with_data = false;
 	int rc;
 
-	if (err != NULL && err->code == code && err->subcode == subcode)
+	if (err != NULL && err->code == code && err->subcode == subcode) {
 		rc = bgp_msg_notification_encode_err(&c->out, err);
-	else if (text != NULL && code == BGP_ERR_CEASE &&
+		with_data = err->datalen > 0;
+	} else if (text != NULL && code == BGP_ERR_CEASE &&
 	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
 		subcode == BGP_ERR_CEASE_ADMIN_RESET))
 		rc = bgp_msg_notification_encode_shutdown(
@@ -659,11 +585,19 @@ peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 		why = err->reason;
 	else if (text != NULL)
 		why = text;
+	if (with_data) {
+		const uint8_t *d = err->data != NULL ? err->data : err->inl;
+		size_t i, n = err->datalen < 16 ? err->datalen : 16;
+
+		memcpy(hex, " data=", 6);
+		for (i = 0; i < n; i++)
+			snprintf(hex + 6 + 2 * i, 3, "%02x", d[i]);
+	}
 	log_notice("bgp: notification sent: peer=%s asn=%u code=%u "
-		   "subcode=%u error=\"%s\"%s%s%s",
+		   "subcode=%u error=\"%s\"%s%s%s%s",
 	    p->name, peer_asn(p), code, subcode,
 	    bgp_msg_err_name(code, subcode), why[0] ? " reason=\"" : "", why,
-	    why[0] ? "\"" : "");
+	    why[0] ? "\"" : "", hex);
 	if (c == p->conn)
 		peer_error_text(p, "sent NOTIFICATION %u/%u (%s)%s%s", code,
 		    subcode, bgp_msg_err_name(code, subcode),
@@ -699,7 +633,7 @@ peer_connect(struct bgp_peer *p)
 		return -1;
 	}
 	if (nb->password != NULL &&
-	    bgp_peer_md5(fd, &nb->addr, addr_bits(nb->addr.family),
+	    bgp_sock_md5(fd, &nb->addr, addr_bits(nb->addr.family),
 		nb->password) == -1) {
 		peer_error_text(p, "tcp-md5: %s", strerror(errno));
 		log_err("bgp: cannot set tcp-md5 key: peer=%s error=%s",
@@ -711,7 +645,7 @@ peer_connect(struct bgp_peer *p)
 		goto fail;
 	}
 	if (nb->local.family != 0) {
-		sl = bgp_peer_sockaddr(&nb->local, 0, &ss);
+		sl = bgp_sock_sockaddr(&nb->local, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
 			peer_error_text(
 			    p, "bind local address: %s", strerror(errno));
@@ -721,7 +655,7 @@ peer_connect(struct bgp_peer *p)
 			goto fail;
 		}
 	}
-	sl = bgp_peer_sockaddr(&nb->addr, nb->port, &ss);
+	sl = bgp_sock_sockaddr(&nb->addr, nb->port, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) {
 		peer_error_text(p, "connect: %s", strerror(errno));
@@ -742,48 +676,6 @@ fail:
 
 /* Session up and down. */
 
-/* Our addresses on the session's interface, for next-hop-self. */
-static void
-peer_local_addrs(int fd, struct rib_peer_info *info)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct ifaddrs *ifa, *i;
-	const char *ifname = NULL;
-	struct addr local, a;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
-	    bgp_peer_addr_from((struct sockaddr *)&ss, &local) == -1)
-		return;
-	if (local.family == AF_INET)
-		info->local4 = local;
-	else if (IN6_IS_ADDR_LINKLOCAL(&local.v6))
-		info->local6_ll = local;
-	else
-		info->local6 = local;
-	if (getifaddrs(&ifa) == -1)
-		return;
-	for (i = ifa; i != NULL && ifname == NULL; i = i->ifa_next)
-		if (i->ifa_addr != NULL &&
-		    bgp_peer_addr_from(i->ifa_addr, &a) == 0 &&
-		    addr_cmp(&a, &local) == 0)
-			ifname = i->ifa_name;
-	for (i = ifa; i != NULL && ifname != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0 ||
-		    bgp_peer_addr_from(i->ifa_addr, &a) == -1)
-			continue;
-		if (a.family == AF_INET && info->local4.family == 0)
-			info->local4 = a;
-		else if (a.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a.v6) &&
-		    info->local6_ll.family == 0)
-			info->local6_ll = a;
-		else if (a.family == AF_INET6 &&
-		    !IN6_IS_ADDR_LINKLOCAL(&a.v6) && info->local6.family == 0)
-			info->local6 = a;
-	}
-	freeifaddrs(ifa);
-}
-
 static void
 peer_session_up(struct bgp_peer *p)
 {
@@ -798,15 +690,34 @@ peer_session_up(struct bgp_peer *p)
 	info.families = p->families;
 	info.refresh = p->refresh;
 	info.enhanced_refresh = p->enhanced_refresh;
+	info.ext_nh = p->ext_nh;
 	if (p->conn != NULL)
-		peer_local_addrs(p->conn->fd, &info);
+		bgp_sock_local_addrs(p->conn->fd, &info);
+	/* A family carried over a session of the other family takes its
+	 * next hop from our address of that family on the session's
+	 * interface, or from a configured one: without either, routes that
+	 * need our next hop cannot go to this peer in that family. */
+	if ((p->families & BGP_FAM_IPV4) && info.local4.family == 0 &&
+	    p->nb->next_hop_addr.family != AF_INET &&
+	    !(p->ext_nh && info.local6.family == AF_INET6))
+		log_warn("bgp: no IPv4 address on the session's interface: "
+			 "peer=%s: IPv4 routes needing our next hop are not "
+			 "sent (set next-hop to an IPv4 address, or "
+			 "extended-next-hop on both sides)",
+		    p->name);
+	if ((p->families & BGP_FAM_IPV6) && info.local6.family == 0 &&
+	    p->nb->next_hop_addr.family != AF_INET6)
+		log_warn("bgp: no global IPv6 address on the session's "
+			 "interface: peer=%s: IPv6 routes needing our next hop "
+			 "are not sent (set next-hop to an IPv6 address)",
+		    p->name);
 	log_notice("bgp: session up: peer=%s asn=%u id=%u.%u.%u.%u hold=%u "
-		   "families=%s%s as4=%d",
+		   "families=%s%s as4=%d extended-next-hop=%d",
 	    p->name, p->remote_as, p->remote_id >> 24,
 	    (p->remote_id >> 16) & 0xff, (p->remote_id >> 8) & 0xff,
 	    p->remote_id & 0xff, p->fsm.neg_hold,
 	    p->families & BGP_FAM_IPV4 ? "ipv4," : "",
-	    p->families & BGP_FAM_IPV6 ? "ipv6" : "", p->as4);
+	    p->families & BGP_FAM_IPV6 ? "ipv6" : "", p->as4, p->ext_nh);
 	/* 6.8: a connection still colliding loses to the Established one. */
 	if (p->coll != NULL)
 		conn_notify_close(
@@ -951,15 +862,25 @@ peer_error(struct bgp_peer *p, const struct bgp_err *err)
 	p->cur_err = NULL;
 }
 
+/*
+ * RFC 4486 4: Cease, Maximum Number of Prefixes Reached, with the AFI and
+ * SAFI of the UPDATE that crossed the limit and the limit itself (our
+ * limit counts both families together).
+ */
 static void
-peer_error_code(
-    struct bgp_peer *p, uint8_t code, uint8_t subcode, const char *reason)
+peer_max_prefix_cease(struct bgp_peer *p, const struct bgp_update *u)
 {
+	uint16_t afi = u->mp_reach.count > 0 ? u->mp_reach.afi : BGP_AFI_IPV4;
+	uint32_t max = p->nb->import.max_prefix;
+	uint8_t d[7] = { (uint8_t)(afi >> 8), (uint8_t)afi, BGP_SAFI_UNICAST,
+		(uint8_t)(max >> 24), (uint8_t)(max >> 16), (uint8_t)(max >> 8),
+		(uint8_t)max };
 	struct bgp_err err;
 
 	bgp_msg_err_clear(&err);
-	bgp_msg_err_set(
-	    &err, BGP_ACT_SESSION_RESET, code, subcode, NULL, 0, reason);
+	bgp_msg_err_set(&err, BGP_ACT_SESSION_RESET, BGP_ERR_CEASE,
+	    BGP_ERR_CEASE_MAX_PREFIX, d, sizeof(d),
+	    "maximum prefix count exceeded");
 	peer_error(p, &err);
 }
 
@@ -1017,6 +938,11 @@ peer_open_accept(struct bgp_peer *p, const struct bgp_open *o)
 	if ((af & (1 << BGP_AF_IPV6_UNICAST)) &&
 	    (p->nb->families & BGP_FAM_IPV6))
 		p->families |= BGP_FAM_IPV6;
+	/* RFC 8950 4: IPv4 routes may carry IPv6 next hops when both
+	 * sides said so. */
+	p->ext_nh = p->nb->ext_nh && (p->families & BGP_FAM_IPV4) &&
+	    (o->caps.seen & BGP_CAPF_EXT_NEXTHOP) &&
+	    (o->caps.ext_nh & (1 << BGP_AF_IPV4_UNICAST));
 	log_debug("bgp: open received: peer=%s asn=%u hold=%u caps=0x%x",
 	    p->name, p->remote_as, o->hold_time, o->caps.seen);
 	peer_event(p, BGP_EV_OPEN, &arg);
@@ -1165,8 +1091,7 @@ peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
 		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
 			 "max=%u",
 		    p->name, peer_asn(p), p->nb->import.max_prefix);
-		peer_error_code(p, BGP_ERR_CEASE, BGP_ERR_CEASE_MAX_PREFIX,
-		    "maximum prefix count exceeded");
+		peer_max_prefix_cease(p, &u);
 		return;
 	}
 	/*
@@ -1389,16 +1314,29 @@ peer_fsm_init(struct bgp_peer *p)
 	    nb->connect_retry);
 }
 
-/* The batching window closed: let the write watcher pull the output. */
+/* A tick of the output wait: wait on while input streams in, else let
+ * the write watcher pull the next round. */
 static void
 peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct bgp_peer *p = w->data;
+	size_t n;
 
-	(void)loop;
 	(void)revents;
-	if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
-		conn_update_io(p, p->conn);
+	if (p->conn == NULL || p->fsm.state != BGP_ST_ESTABLISHED)
+		return;
+	n = rib_peer_output_queued(p->rp);
+	if (!rib_peer_output_ripe(p->rp) &&
+	    n >= p->batch_mark + PEER_OUT_GROWTH &&
+	    ev_now(loop) - p->batch_start + PEER_OUT_TICK <=
+		PEER_OUT_HOLD_MAX) {
+		p->batch_mark = n;
+		ev_timer_set(w, PEER_OUT_TICK, 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	p->out_due = true;
+	conn_update_io(p, p->conn);
 }
 
 static struct bgp_peer *
@@ -1543,9 +1481,11 @@ peer_dyn_new(struct bgp_sessions *s, const struct addr *a)
 
 /* Accepting. */
 
+/* A listener accepted fd from a (bgp_listen.c). */
 static void
-peer_accept(struct bgp_sessions *s, int fd, const struct addr *a)
+peer_accept(void *ctx, int fd, const struct addr *a)
 {
+	struct bgp_sessions *s = ctx;
 	struct bgp_peer *p = bgp_sessions_find(s, a);
 	struct bgp_conn *c;
 
@@ -1597,177 +1537,6 @@ peer_accept(struct bgp_sessions *s, int fd, const struct addr *a)
 	}
 }
 
-static void
-listener_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct bgp_listener *l = w->data;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct addr a;
-	int fd, i;
-
-	(void)loop;
-	(void)revents;
-	for (i = 0; i < PEER_ACCEPT_BURST; i++) {
-		sl = sizeof(ss);
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn(
-				    "bgp: accept: error=%s", strerror(errno));
-			return;
-		}
-		if (bgp_peer_addr_from((struct sockaddr *)&ss, &a) == -1) {
-			close(fd);
-			continue;
-		}
-		peer_accept(l->s, fd, &a);
-	}
-}
-
-/* Listeners and their TCP-MD5 keys. */
-
-static void
-listener_md5(struct bgp_listener *l, const struct bgp_conf *conf, bool set)
-{
-	size_t i;
-	char buf[ADDR_STRLEN];
-
-	for (i = 0; i < conf->nneighbors; i++) {
-		const struct bgp_neighbor *nb = &conf->neighbors[i];
-
-		if (nb->password == NULL || nb->addr.family != l->addr.family)
-			continue;
-		if (bgp_peer_md5(l->fd, &nb->addr, addr_bits(nb->addr.family),
-			set ? nb->password : NULL) == -1)
-			log_err("bgp: cannot set tcp-md5 key on listener: "
-				"peer=%s error=%s",
-			    addr_fmt(&nb->addr, buf, sizeof(buf)),
-			    strerror(errno));
-	}
-	for (i = 0; i < conf->nranges; i++) {
-		const struct bgp_listen_range *r = &conf->ranges[i];
-
-		if (r->tmpl.password == NULL ||
-		    r->prefix.addr.family != l->addr.family)
-			continue;
-		if (bgp_peer_md5(l->fd, &r->prefix.addr, r->prefix.len,
-			set ? r->tmpl.password : NULL) == -1)
-			log_err("bgp: cannot set tcp-md5 key on listener: "
-				"range=%s error=%s",
-			    addr_fmt(&r->prefix.addr, buf, sizeof(buf)),
-			    strerror(errno));
-	}
-}
-
-static struct bgp_listener *
-listener_new(struct bgp_sessions *s, const struct addr *a, uint16_t port)
-{
-	struct bgp_listener *l;
-	struct sockaddr_storage ss;
-	socklen_t sl = bgp_peer_sockaddr(a, port, &ss);
-	char buf[ADDR_STRLEN];
-	int fd, one = 1;
-
-	addr_fmt(a, buf, sizeof(buf));
-	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_err(
-		    "bgp: socket: listen=%s error=%s", buf, strerror(errno));
-		return NULL;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    (a->family == AF_INET6 &&
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
-		    -1) ||
-	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
-	    listen(fd, 128) == -1) {
-		log_err("bgp: cannot listen: address=%s port=%u error=%s", buf,
-		    port, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	l = xcalloc(1, sizeof(*l));
-	objcount_inc(&objcount_bgp_listener);
-	l->s = s;
-	l->addr = *a;
-	l->port = port;
-	l->fd = fd;
-	ev_io_init(&l->io, listener_cb, fd, EV_READ);
-	l->io.data = l;
-	log_info("bgp: listening: address=%s port=%u", buf, port);
-	return l;
-}
-
-static void
-listener_free(struct bgp_sessions *s, struct bgp_listener *l)
-{
-	ev_io_stop(s->loop, &l->io);
-	close(l->fd);
-	free(l);
-	objcount_dec(&objcount_bgp_listener);
-}
-
-/*
- * Open what the new conf adds before closing anything, so that a failure
- * leaves the running listeners (and config) as they were.
- */
-static int
-listeners_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
-{
-	TAILQ_HEAD(, bgp_listener) keep, added;
-	struct bgp_listener *l;
-	size_t i;
-
-	TAILQ_INIT(&keep);
-	TAILQ_INIT(&added);
-	for (i = 0; i < conf->nlisten; i++) {
-		TAILQ_FOREACH (l, &s->listeners, entry)
-			if (l->port == conf->port &&
-			    addr_cmp(&l->addr, &conf->listen[i]) == 0)
-				break;
-		if (l != NULL) {
-			TAILQ_REMOVE(&s->listeners, l, entry);
-			TAILQ_INSERT_TAIL(&keep, l, entry);
-			continue;
-		}
-		if ((l = listener_new(s, &conf->listen[i], conf->port)) == NULL)
-			goto fail;
-		TAILQ_INSERT_TAIL(&added, l, entry);
-	}
-	/* The rest are gone from the config. */
-	while ((l = TAILQ_FIRST(&s->listeners)) != NULL) {
-		TAILQ_REMOVE(&s->listeners, l, entry);
-		listener_free(s, l);
-	}
-	while ((l = TAILQ_FIRST(&keep)) != NULL) {
-		TAILQ_REMOVE(&keep, l, entry);
-		if (s->conf != NULL)
-			listener_md5(l, s->conf, false);
-		listener_md5(l, conf, true);
-		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
-	}
-	while ((l = TAILQ_FIRST(&added)) != NULL) {
-		TAILQ_REMOVE(&added, l, entry);
-		listener_md5(l, conf, true);
-		ev_io_start(s->loop, &l->io);
-		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
-	}
-	return 0;
-fail:
-	while ((l = TAILQ_FIRST(&keep)) != NULL) {
-		TAILQ_REMOVE(&keep, l, entry);
-		TAILQ_INSERT_TAIL(&s->listeners, l, entry);
-	}
-	while ((l = TAILQ_FIRST(&added)) != NULL) {
-		TAILQ_REMOVE(&added, l, entry);
-		listener_free(s, l);
-	}
-	return -1;
-}
-
 /* The public interface. */
 
 struct bgp_sessions *
@@ -1779,7 +1548,7 @@ bgp_sessions_new(
 	s->loop = loop;
 	s->rib = rib;
 	TAILQ_INIT(&s->peers);
-	TAILQ_INIT(&s->listeners);
+	s->listeners = bgp_listeners_new(loop, peer_accept, s);
 	TAILQ_INIT(&s->drains);
 	if (bgp_sessions_configure(s, conf) == -1) {
 		bgp_sessions_free(s);
@@ -1856,7 +1625,7 @@ bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
 	struct bgp_peer *p;
 	size_t i;
 
-	if (listeners_configure(s, conf) == -1)
+	if (bgp_listeners_configure(s->listeners, s->conf, conf) == -1)
 		return -1;
 	s->conf = conf;
 	TAILQ_INIT(&old);
@@ -1900,7 +1669,6 @@ void
 bgp_sessions_free(struct bgp_sessions *s)
 {
 	struct bgp_peer *p;
-	struct bgp_listener *l;
 
 	if (s == NULL)
 		return;
@@ -1910,10 +1678,7 @@ bgp_sessions_free(struct bgp_sessions *s)
 			    "administrative shutdown");
 		peer_free(p);
 	}
-	while ((l = TAILQ_FIRST(&s->listeners)) != NULL) {
-		TAILQ_REMOVE(&s->listeners, l, entry);
-		listener_free(s, l);
-	}
+	bgp_listeners_free(s->listeners);
 	while (!TAILQ_EMPTY(&s->drains))
 		drain_flush_now(TAILQ_FIRST(&s->drains));
 	free(s);
@@ -1931,11 +1696,14 @@ bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
 	if (p->conn == NULL || p->fsm.state != BGP_ST_ESTABLISHED)
 		return;
 	/* Output in flight: the write watcher pulls the rest in time. */
-	if (p->conn->out.len > 0 || ev_is_active(&p->conn->wio))
+	if (p->conn->out.len > 0 || ev_is_active(&p->conn->wio) ||
+	    ev_is_active(&p->batch))
 		return;
-	if (!ev_is_active(&p->batch)) {
-		ev_timer_set(&p->batch, PEER_OUT_BATCH, 0.);
-		ev_timer_start(p->s->loop, &p->batch);
+	if (rib_peer_output_ripe(p->rp)) {
+		p->out_due = true;
+		conn_update_io(p, p->conn);
+	} else {
+		peer_out_hold(p);
 	}
 }
 
@@ -2020,6 +1788,10 @@ bgp_sessions_foreach(struct bgp_sessions *s,
 		snprintf(
 		    st.last_error, sizeof(st.last_error), "%s", p->last_error);
 		st.hold_time = p->fsm.neg_hold;
+		if (p->fsm.state == BGP_ST_ESTABLISHED) {
+			st.families = p->families;
+			st.ext_nh = p->ext_nh;
+		}
 		rib_peer_stats(p->rp, &st.rib);
 		st.rib_peer = p->rp;
 		fn(arg, &st);

@@ -56,6 +56,8 @@ struct bgp_peer_status {
 	uint64_t msgs_out[6];
 	char last_error[128]; /* "" if none */
 	uint16_t hold_time;   /* negotiated */
+	uint8_t families;     /* BGP_FAM_* negotiated, 0 unless Established */
+	bool ext_nh;	      /* RFC 8950 negotiated */
 	struct rib_peer_stats rib;
 	const struct rib_peer *rib_peer; /* for rib_walk views */
 };

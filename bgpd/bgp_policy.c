@@ -294,13 +294,27 @@ rib_policy_xcache_slot(struct rib_peer *rp, const struct rib_aset *src,
 	return &o->xc[(h >> 32) & (o->xc_size - 1)];
 }
 
+/*
+ * RFC 8950: with extended next hops negotiated, IPv4 routes get our IPv6
+ * next hop over an IPv6 session, or when we have no IPv4 address to
+ * offer.
+ */
+static bool
+rib_policy_v4_via_v6(const struct rib_peer *rp)
+{
+	const struct rib_peer_info *i = &rp->info;
+
+	return i->ext_nh && i->local6.family == AF_INET6 &&
+	    (i->addr.family == AF_INET6 || i->local4.family != AF_INET);
+}
+
 /* RFC 2545 3 / RFC 4271 5.1.3: our next hop towards rp for family. */
 static int
 rib_policy_nh_self(
     const struct rib_peer *rp, uint8_t family, struct bgp_mp_nexthop *nh)
 {
 	memset(nh, 0, sizeof(*nh));
-	if (family == AF_INET) {
+	if (family == AF_INET && !rib_policy_v4_via_v6(rp)) {
 		if (rp->info.local4.family != AF_INET)
 			return -1;
 		nh->global = rp->info.local4;
@@ -314,6 +328,16 @@ rib_policy_nh_self(
 	    rp->info.local6_ll.family == AF_INET6)
 		nh->link_local = rp->info.local6_ll;
 	return 0;
+}
+
+/* Can a route of family go to rp with next hop a?  Its own family, or
+ * IPv6 for IPv4 when rp took extended next hops (RFC 8950). */
+static bool
+rib_policy_nh_fits(
+    const struct rib_peer *rp, uint8_t family, const struct addr *a)
+{
+	return a->family == family ||
+	    (family == AF_INET && a->family == AF_INET6 && rp->info.ext_nh);
 }
 
 /*
@@ -330,7 +354,8 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 	const struct rib_aset *s = path->aset;
 	bool self;
 
-	if (nb != NULL && nb->next_hop_addr.family == family) {
+	if (nb != NULL && nb->next_hop_addr.family != 0 &&
+	    rib_policy_nh_fits(rp, family, &nb->next_hop_addr)) {
 		memset(nh, 0, sizeof(*nh));
 		nh->global = nb->next_hop_addr;
 	} else {
@@ -340,7 +365,7 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 			self = nb == NULL || nb->next_hop != BGP_NH_UNCHANGED;
 		if ((path->flags & RIB_PF_LOCAL) ||
 		    !(s->flags & RIB_AS_NEXT_HOP) ||
-		    s->nh.global.family != family)
+		    !rib_policy_nh_fits(rp, family, &s->nh.global))
 			self = true;
 		if (self) {
 			if (rib_policy_nh_self(rp, family, nh) == -1)
@@ -367,7 +392,8 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 				    &nh->link_local, 0, sizeof(nh->link_local));
 		}
 	}
-	if (family == AF_INET) {
+	/* An IPv6 next hop (RFC 2545, RFC 8950) goes in MP_REACH_NLRI. */
+	if (nh->global.family == AF_INET) {
 		a->present |= BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
 		a->next_hop = nh->global.v4;
 	} else
@@ -448,7 +474,7 @@ rib_policy_export_attrs(
 	rib_policy_fixup(w, &a, &e, end_comm, end_large, end_path,
 	    e.comm ? e.comm_off : (e.large ? e.large_off : w->len));
 	out = rib_aset_from_attrs(
-	    rib, &a, rp->info.as4, family == AF_INET6 ? &nh : NULL);
+	    rib, &a, rp->info.as4, nh.global.family == AF_INET6 ? &nh : NULL);
 	if (out != NULL && out->len > RIB_MAX_OUT_ATTRS) {
 		rib_aset_unref(rib, out);
 		out = NULL;

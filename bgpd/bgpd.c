@@ -471,6 +471,7 @@ static void
 peer_json(void *arg, const struct bgp_peer_status *st)
 {
 	json_object *list = arg, *o = json_object_new_object(), *in, *out;
+	json_object *fams;
 	char buf[ADDR_STRLEN];
 	int i;
 
@@ -490,6 +491,14 @@ peer_json(void *arg, const struct bgp_peer_status *st)
 	    o, "flaps", json_object_new_int64((int64_t)st->flaps));
 	json_object_object_add(
 	    o, "hold-time", json_object_new_int(st->hold_time));
+	fams = json_object_new_array();
+	if (st->families & BGP_FAM_IPV4)
+		json_object_array_add(fams, json_object_new_string("ipv4"));
+	if (st->families & BGP_FAM_IPV6)
+		json_object_array_add(fams, json_object_new_string("ipv6"));
+	json_object_object_add(o, "families", fams);
+	json_object_object_add(
+	    o, "extended-next-hop", json_object_new_boolean(st->ext_nh));
 	json_object_object_add(o, "prefixes-received",
 	    json_object_new_int64((int64_t)st->rib.received));
 	json_object_object_add(o, "prefixes-accepted",

@@ -43,11 +43,15 @@ tests_unit_test_bgp_rib_LDADD = $(TEST_LIBS)
 EXTRA_DIST += bench/bgp
 
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
-lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h
+lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h \
+	bgpd/bgp_sock.c bgpd/bgp_sock.h bgpd/bgp_listen.c bgpd/bgp_listen.h
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_bgp_fsm
-TESTS += tests/unit/test_bgp_fsm
+check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
+TESTS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
 endif
+tests_unit_test_bgp_sock_SOURCES = tests/unit/test_bgp_sock.c
+tests_unit_test_bgp_sock_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_sock_LDADD = $(TEST_LIBS)
 tests_unit_test_bgp_fsm_SOURCES = tests/unit/test_bgp_fsm.c
 tests_unit_test_bgp_fsm_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)

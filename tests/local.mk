@@ -26,7 +26,9 @@ GOLDEN_CONFS = \
 	tests/config/many-errors.conf \
 	tests/config/syntax-error.conf \
 	tests/config/overlay.conf \
-	tests/config/overlay-errors.conf
+	tests/config/overlay-errors.conf \
+	tests/config/bgp.conf \
+	tests/config/bgp-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh

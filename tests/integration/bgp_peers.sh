@@ -319,6 +319,50 @@ need_gobgp() {
 	need_cmd gobgpd gobgp
 }
 
+# gobgp_conf NAME ASN ROUTER_ID "LOCAL_ADDR..." "NEIGHBOR AFI_SAFI..."...:
+# write $T_DIR/NAME.gobgp.toml for gobgpd NAME (AS ASN, listening on the
+# local addresses), with one session to ferryd (AS 65000) per NEIGHBOR
+# spec, carrying the families named after its address (ipv4-unicast,
+# ipv6-unicast).  GoBGP stays passive: after a session error (a lost
+# connection collision included) it idles a long time, so ferryd always
+# connects.
+gobgp_conf() {
+	local name=$1 asn=$2 id=$3 locals=$4 spec a fam list=""
+	shift 4
+	for a in $locals; do
+		list="$list${list:+, }\"$a\""
+	done
+	{
+		cat <<CONF
+[global.config]
+  as = $asn
+  router-id = "$id"
+  local-address-list = [$list]
+CONF
+		for spec in "$@"; do
+			cat <<CONF
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "${spec%% *}"
+    peer-as = 65000
+  [neighbors.transport.config]
+    passive-mode = true
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+CONF
+			for fam in ${spec#* }; do
+				cat <<CONF
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "$fam"
+CONF
+			done
+		done
+	} >"$T_DIR/$name.gobgp.toml"
+}
+
 # gobgp_start NS NAME: start gobgpd in NS with $T_DIR/NAME.gobgp.toml, its
 # gRPC API on the unix socket $T_DIR/NAME.gobgp.sock only (no TCP API, no
 # pprof listener).

@@ -22,42 +22,9 @@ bgp_topo
 bgp_topo_ibgp
 interop_ferryd_conf
 
-# gobgp_conf NAME ASN ADDR4 ADDR6 NEIGHBOR4 NEIGHBOR6: a gobgpd config
-# (router id ADDR4, listening on ADDR4 and ADDR6) with an IPv4-unicast
-# session and an IPv6-unicast session to ferryd.  GoBGP stays passive:
-# after a session error (a lost connection collision included) it idles a
-# long time, so ferryd always connects.
-gobgp_conf() {
-	local name=$1 asn=$2 a4=$3 a6=$4 n4=$5 n6=$6 n fam
-	{
-		cat <<CONF
-[global.config]
-  as = $asn
-  router-id = "$a4"
-  local-address-list = ["$a4", "$a6"]
-CONF
-		for n in "$n4 ipv4-unicast" "$n6 ipv6-unicast"; do
-			fam=${n#* }
-			cat <<CONF
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "${n% *}"
-    peer-as = 65000
-  [neighbors.transport.config]
-    passive-mode = true
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "$fam"
-CONF
-		done
-	} >"$T_DIR/$name.gobgp.toml"
-}
-gobgp_conf up 65100 "$UP4" "$UP6" "$GW4" "$GW6"
-gobgp_conf ib 65000 "$IB4" "$IB6" "$GWI4" "$GWI6"
+# An IPv4-unicast session and an IPv6-unicast session to ferryd each.
+gobgp_conf up 65100 "$UP4" "$UP4 $UP6" "$GW4 ipv4-unicast" "$GW6 ipv6-unicast"
+gobgp_conf ib 65000 "$IB4" "$IB4 $IB6" "$GWI4 ipv4-unicast" "$GWI6 ipv6-unicast"
 gobgp_start "$NS_UP" up
 gobgp_start "$NS_IB" ib
 

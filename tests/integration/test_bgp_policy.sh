@@ -226,6 +226,9 @@ expect_eq "mw warnings logged" "$(grep -c "maximum prefix.*peer=$MW" "$T_DIR/gw.
 mr_ceased() { bird_proto_all up mr | grep -q "Received: Maximum number of prefixes reached"; }
 wait_for 20 mr_ceased || fail "mr: no Cease 6/1: $(bird_proto_all up mr)"
 wait_until 10 'test "$(ferry_flaps gw $MR)" -ge 1' || fail "mr: no flap counted"
+# RFC 4486 4: the data is AFI 1, SAFI 1 and the limit, 3.
+grep -q "notification sent: peer=$MR .*code=6 subcode=1 .*data=00010100000003$" \
+	"$T_DIR/gw.log" || fail "mr: Cease 6/1 data: $(grep "notification sent: peer=$MR" "$T_DIR/gw.log")"
 ferry_peer gw $MR last-error | grep -qi "maximum prefix" ||
 	fail "mr last error: $(ferry_peer gw $MR last-error)"
 exit 0
