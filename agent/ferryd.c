@@ -76,6 +76,15 @@ ctl_reload(void *arg, struct json_object *args, char *err, size_t errlen)
 		conf_errs_clear(&errs);
 		return json_object_new_object();
 	}
+	if (errs.n == 0) {
+		/* Parsed and applied, but a part could not apply all of it
+		 * (ferryd_reload): the log says what. */
+		snprintf(err, errlen,
+		    "reload applied in part: the new config is running, but "
+		    "some of it could not be applied (see the log)");
+		conf_errs_clear(&errs);
+		return NULL;
+	}
 	/* Every error, one per line, as ferryd -n would print them. */
 	snprintf(err, errlen, "reload failed, running config kept");
 	for (i = 0; i < errs.n; i++) {

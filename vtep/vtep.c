@@ -148,7 +148,8 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 		 */
 		if (!tunnel_same(&cur->t, t)) {
 			if (vtep_bpf_set(v->bpf, &e, cur) == -1 ||
-			    vtep_route_set(v->nl, v->dev.ifindex, &r) == -1)
+			    vtep_route_set(v->nl, v->dev.ifindex, &r, true) ==
+				-1)
 				return -1;
 			log_info("overlay: tunnel changed: prefix=%s "
 				 "source=%s owner=%s",
@@ -160,7 +161,7 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 	}
 	entry_fill(&e, t, v->next_id++);
 	if (vtep_bpf_set(v->bpf, &e, NULL) == -1 ||
-	    vtep_route_set(v->nl, v->dev.ifindex, &r) == -1) {
+	    vtep_route_set(v->nl, v->dev.ifindex, &r, false) == -1) {
 		vtep_bpf_del(v->bpf, &e);
 		return -1;
 	}
@@ -398,7 +399,7 @@ vtep_routes_refresh(struct vtep *v)
 	for (i = 0; i < v->n; i++) {
 		r.prefix = v->ents[i].t.prefix;
 		r.mtu = vtep_route_mtu(v, &v->ents[i].t);
-		vtep_route_set(v->nl, v->dev.ifindex, &r);
+		vtep_route_set(v->nl, v->dev.ifindex, &r, true);
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "ferryd.h"
 #include "log.h"
 #include "netlink.h"
+#include "xalloc.h"
 #include "vtep_int.h"
 
 struct nl_sock *
@@ -239,8 +240,74 @@ route_build(int ifindex, const struct prefix *p)
 	return r;
 }
 
+/*
+ * Is r one of ours: protocol FERRY_RTPROT in the main table, through
+ * ifindex alone?  Anything else with our prefix belongs to somebody else
+ * (a connected route, an admin's static route, another daemon's).
+ */
+/* The metric our routes get (we set none): the key another route must
+ * share to collide with ours. */
+static uint32_t
+route_default_metric(int family)
+{
+	return family == AF_INET6 ? 1024 : 0;
+}
+
+static bool
+route_is_ours(struct rtnl_route *r, int ifindex)
+{
+	return rtnl_route_get_protocol(r) == FERRY_RTPROT &&
+	    rtnl_route_get_table(r) == RT_TABLE_MAIN &&
+	    rtnl_route_get_nnexthops(r) == 1 &&
+	    rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, 0)) == ifindex;
+}
+
+/* Does the kernel route with our key (main table, p, our metric) belong to
+ * someone else?  Only asked when an exclusive add found it there. */
+struct owner_ctx {
+	const struct prefix *p;
+	int ifindex;
+	bool foreign;
+};
+
+static void
+owner_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct owner_ctx *c = arg;
+	struct prefix p;
+
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+	    netlink_prefix(rtnl_route_get_dst(r), &p) == -1 ||
+	    prefix_cmp(&p, c->p) != 0 ||
+	    rtnl_route_get_priority(r) != route_default_metric(p.addr.family))
+		return;
+	if (!route_is_ours(r, c->ifindex))
+		c->foreign = true;
+}
+
+static bool
+route_foreign(struct nl_sock *sk, int ifindex, const struct prefix *p)
+{
+	struct owner_ctx c = { p, ifindex, false };
+	struct nl_cache *cache;
+
+	if (rtnl_route_alloc_cache(sk, p->addr.family, 0, &cache) < 0)
+		return true; /* cannot tell: leave it alone */
+	nl_cache_foreach(cache, owner_one, &c);
+	nl_cache_free(cache);
+	return c.foreign;
+}
+
+/*
+ * Install (or update) the route for vr.  A route we did not install
+ * (different protocol or device) under the same key is never replaced:
+ * the entry is refused instead, loudly.  ours says the caller knows the
+ * route is ours (an entry that changed, a new MTU): no need to ask.
+ */
 int
-vtep_route_set(struct nl_sock *sk, int ifindex, const struct vtep_route *vr)
+vtep_route_set(
+    struct nl_sock *sk, int ifindex, const struct vtep_route *vr, bool ours)
 {
 	struct rtnl_route *r = route_build(ifindex, &vr->prefix);
 	char buf[PREFIX_STRLEN];
@@ -248,7 +315,19 @@ vtep_route_set(struct nl_sock *sk, int ifindex, const struct vtep_route *vr)
 
 	if (vr->mtu != 0)
 		rtnl_route_set_metric(r, RTAX_MTU, vr->mtu);
-	err = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+	err = rtnl_route_add(
+	    sk, r, NLM_F_CREATE | (ours ? NLM_F_REPLACE : NLM_F_EXCL));
+	if (err == -NLE_EXIST) {
+		if (route_foreign(sk, ifindex, &vr->prefix)) {
+			rtnl_route_put(r);
+			log_err(
+			    "overlay: a route that is not ferry's exists for "
+			    "the prefix; not replaced: prefix=%s",
+			    prefix_fmt(&vr->prefix, buf, sizeof(buf)));
+			return -1;
+		}
+		err = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_REPLACE);
+	}
 	rtnl_route_put(r);
 	if (err < 0) {
 		log_err("overlay: cannot install route: prefix=%s error=%s",
@@ -281,58 +360,71 @@ struct sync_ctx {
 	int ifindex;
 	const struct vtep_route *want;
 	size_t n;
+	uint8_t *found; /* per want: ROUTE_OURS | ROUTE_FOREIGN */
 	int rc;
 };
 
-static bool
-route_wanted(const struct sync_ctx *c, const struct prefix *p)
-{
-	bool found;
-
-	/* want is sorted by prefix (vtep.c keeps it so). */
-	prefix_bsearch(c->want, c->n, sizeof(*c->want), p, &found);
-	return found;
-}
+#define ROUTE_OURS    1
+#define ROUTE_FOREIGN 2
 
 static void
 sync_one(struct nl_object *obj, void *arg)
 {
 	struct rtnl_route *r = (struct rtnl_route *)obj;
 	struct sync_ctx *c = arg;
-	struct rtnl_nexthop *nh;
 	struct prefix p;
+	bool ours = route_is_ours(r, c->ifindex), found;
+	size_t i;
 
-	if (rtnl_route_get_protocol(r) != FERRY_RTPROT ||
-	    rtnl_route_get_table(r) != RT_TABLE_MAIN ||
-	    rtnl_route_get_nnexthops(r) != 1)
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+	    netlink_prefix(rtnl_route_get_dst(r), &p) == -1)
 		return;
-	nh = rtnl_route_nexthop_n(r, 0);
-	if (rtnl_route_nh_get_ifindex(nh) != c->ifindex)
+	/* want is sorted by prefix (vtep.c keeps it so). */
+	i = prefix_bsearch(c->want, c->n, sizeof(*c->want), &p, &found);
+	if (!found) {
+		/* A stale ferry route on our device. */
+		if (ours && vtep_route_del(c->sk, c->ifindex, &p) == -1)
+			c->rc = -1;
 		return;
-	if (netlink_prefix(rtnl_route_get_dst(r), &p) == -1)
-		return;
-	if (!route_wanted(c, &p) && vtep_route_del(c->sk, c->ifindex, &p))
-		c->rc = -1;
+	}
+	if (ours)
+		c->found[i] |= ROUTE_OURS;
+	else if (rtnl_route_get_priority(r) ==
+	    route_default_metric(p.addr.family))
+		c->found[i] |= ROUTE_FOREIGN;
 }
 
 int
 vtep_routes_sync(
     struct nl_sock *sk, int ifindex, const struct vtep_route *want, size_t n)
 {
-	struct sync_ctx c = { sk, ifindex, want, n, 0 };
+	struct sync_ctx c = { sk, ifindex, want, n, NULL, 0 };
 	struct nl_cache *cache;
+	char buf[PREFIX_STRLEN];
 	size_t i;
 	int err;
 
-	/* Stale ferry routes on our device go first, then ours are set. */
+	/* Stale ferry routes on our device go first, then ours are set;
+	 * a route of somebody else's with one of our prefixes stays. */
 	if ((err = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache)) < 0) {
 		log_err("overlay: cannot read routes: %s", nl_geterror(err));
 		return -1;
 	}
+	c.found = xcalloc(n + 1, 1);
 	nl_cache_foreach(cache, sync_one, &c);
 	nl_cache_free(cache);
-	for (i = 0; i < n; i++)
-		if (vtep_route_set(sk, ifindex, &want[i]) == -1)
+	for (i = 0; i < n; i++) {
+		if (c.found[i] & ROUTE_FOREIGN) {
+			log_err("overlay: a route that is not ferry's exists "
+				"for the prefix; not replaced: prefix=%s",
+			    prefix_fmt(&want[i].prefix, buf, sizeof(buf)));
 			c.rc = -1;
+			continue;
+		}
+		if (vtep_route_set(
+			sk, ifindex, &want[i], c.found[i] & ROUTE_OURS) == -1)
+			c.rc = -1;
+	}
+	free(c.found);
 	return c.rc;
 }

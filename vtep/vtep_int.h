@@ -81,7 +81,10 @@ struct vtep_route {
 };
 int vtep_routes_sync(
     struct nl_sock *, int ifindex, const struct vtep_route *, size_t);
-int vtep_route_set(struct nl_sock *, int ifindex, const struct vtep_route *);
+/* ours: the caller knows the route is ours; otherwise one that is not
+ * ferry's is never replaced (the call fails). */
+int vtep_route_set(
+    struct nl_sock *, int ifindex, const struct vtep_route *, bool ours);
 int vtep_route_del(struct nl_sock *, int ifindex, const struct prefix *);
 
 /* The BPF side. */

@@ -6,11 +6,21 @@
 # gets a tunnel entry toward the gateway for the other's PodCIDR, the
 # gateway one toward each node, and the pods reach each other through the
 # gateway's tunnels.  A node going away withdraws its tunnels everywhere.
+#
+# With OVL_BGP_UNDERLAY=6 (test_overlay_bgp6.sh) the underlay is IPv6 only:
+# the IPv4 PodCIDRs go over IPv6 sessions with extended next hops (RFC
+# 8950), so their next hops, and the tunnel endpoints, are IPv6.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd jq
 
-GW=192.0.2.1
+if [ "${OVL_BGP_UNDERLAY:-4}" = 6 ]; then
+	GW=2001:db8::1 PLEN=64 NODE=2001:db8::2 LOCAL=local6
+	RANGE=2001:db8::/64 EXTNH='families = ("ipv4"); extended-next-hop = true;'
+else
+	GW=192.0.2.1 PLEN=24 NODE=192.0.2.2 LOCAL=local
+	RANGE=192.0.2.0/24 EXTNH=
+fi
 GW_MAC=02:fe:00:00:00:01
 NODE_MAC=02:fe:00:00:00:02
 PIN=/sys/fs/bpf/ferry-test-$T_ID
@@ -21,18 +31,19 @@ NS_GW=$(netns_add gw)
 # A fixed MAC: a bridge without one takes its lowest port MAC, so it would
 # change under nodes that resolved it while ports were added.
 ip -n "$NS_GW" link add under address 02:fe:ff:00:00:02 type bridge
-ip -n "$NS_GW" addr add "$GW/24" dev under
+ip -n "$NS_GW" addr add "$GW/$PLEN" dev under nodad
 ip -n "$NS_GW" link set under up
 ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$NS_GW" sysctl -qw net.ipv6.conf.all.forwarding=1
 
-node_setup() { # N: node N at 192.0.2.2N with PodCIDR 10.244.N.0/24
+node_setup() { # N: node N at $NODE$N with PodCIDR 10.244.N.0/24
 	local n=$1 node pod
 	node=$(netns_add "n$n")
 	pod=$(netns_add "p$n")
 	eval "NS_N$n=$node NS_P$n=$pod"
 	ip -n "$NS_GW" link add "n$n" type veth peer name eth0 netns "$node"
 	ip -n "$NS_GW" link set "n$n" master under up
-	ip -n "$node" addr add "192.0.2.2$n/24" dev eth0
+	ip -n "$node" addr add "$NODE$n/$PLEN" dev eth0 nodad
 	ip -n "$node" link set eth0 up
 	ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$node" link add pod0 type veth peer name eth0 netns "$pod"
@@ -50,26 +61,27 @@ bgp = {
 	listen = ();
 	pools = ( { prefix = "10.244.$n.0/24"; kind = "pod"; } );
 	neighbors = ( { address = "$GW"; asn = 65000; connect-retry = 1;
+			$EXTNH
 			overlay = { vni = 7; mac = "$GW_MAC"; }; } );
 };
-overlay = { local = "192.0.2.2$n"; mac = "$NODE_MAC"; pin-dir = "$PIN-n$n"; };
+overlay = { $LOCAL = "$NODE$n"; mac = "$NODE_MAC"; pin-dir = "$PIN-n$n"; };
 CONF
 }
 node_setup 1
 node_setup 2
 
 cat >"$T_DIR/gw.conf" <<CONF
-router-id = "$GW";
+router-id = "192.0.2.1";
 pid-file = "$T_DIR/gw.pid";
 control = { socket = "$T_DIR/gw.sock"; };
 bgp = {
 	asn = 65000;
 	listen = ("$GW");
-	listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
-			    next-hop = "self"; max = 8;
+	listen-ranges = ( { prefix = "$RANGE"; rr-client = true;
+			    next-hop = "self"; max = 8; $EXTNH
 			    overlay = { vni = 7; mac = "$NODE_MAC"; }; } );
 };
-overlay = { local = "$GW"; mac = "$GW_MAC"; pin-dir = "$PIN-gw"; };
+overlay = { $LOCAL = "$GW"; mac = "$GW_MAC"; pin-dir = "$PIN-gw"; };
 CONF
 ferryd_start "$NS_GW" gw
 ferryd_start "$NS_N1" n1
@@ -88,8 +100,8 @@ wait_until 10 'test "$(tunnel n2 10.244.1.0/24 endpoint)" = "$GW"' ||
 expect_eq "source" "$(tunnel n1 10.244.2.0/24 source)" bgp
 expect_eq "vni" "$(tunnel n1 10.244.2.0/24 vni)" 7
 expect_eq "mac" "$(tunnel n1 10.244.2.0/24 mac)" "$GW_MAC"
-expect_eq "gateway -> node 1" "$(tunnel gw 10.244.1.0/24 endpoint)" 192.0.2.21
-expect_eq "gateway -> node 2" "$(tunnel gw 10.244.2.0/24 endpoint)" 192.0.2.22
+expect_eq "gateway -> node 1" "$(tunnel gw 10.244.1.0/24 endpoint)" "${NODE}1"
+expect_eq "gateway -> node 2" "$(tunnel gw 10.244.2.0/24 endpoint)" "${NODE}2"
 expect_eq "gateway mac" "$(tunnel gw 10.244.2.0/24 mac)" "$NODE_MAC"
 # Overlay routes go to the vxlan device (201), not the FIB as gateways.
 ip -n "$NS_N1" route show proto 201 | grep -q "^10.244.2.0/24 dev ferry0" ||

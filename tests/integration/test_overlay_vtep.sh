@@ -71,4 +71,24 @@ ip netns exec "$NS_H1" ping -c 3 -i 0.2 -W 2 "$POD_IP" >/dev/null ||
 	fail "VTEP added back does not reach the pod"
 expect_eq "same ferryd" "$(jget "$(ctl gw --json status)" .result.pid)" \
 	"$FERRYD_PID"
+
+# A VTEP prefix that already has a route of somebody else's (here an
+# admin's blackhole) is refused, and that route is left as it was.
+ip -n "$NS_GW" route add blackhole 10.150.0.0/24
+ovl_gw_conf "$(ovl_vtep_conf 1), $(ovl_vtep_entry sw9 192.0.2.99 109 \
+	02:00:00:00:09:10 10.150.0.0/24)"
+out=$(ctl gw reload 2>&1) && fail "reload with a refused prefix succeeded"
+echo "$out" | grep -q "applied in part" || fail "reload said: $out"
+expect_eq "foreign route kept" \
+	"$(ip -n "$NS_GW" route show 10.150.0.0/24 | tr -s ' ' | sed 's/ $//')" \
+	"blackhole 10.150.0.0/24"
+grep -q "not ferry's exists for the prefix; not replaced: prefix=10.150.0.0/24" \
+	"$T_DIR/gw.log" || fail "refusal not logged"
+ip netns exec "$NS_H1" ping -c 2 -i 0.2 -W 2 "$POD_IP" >/dev/null ||
+	fail "the other VTEP stopped working"
+# Once the admin's route is gone, a reload installs the tunnel's.
+ip -n "$NS_GW" route del blackhole 10.150.0.0/24
+ctl gw reload >/dev/null || fail "reload after the foreign route went"
+ip -n "$NS_GW" route show proto 201 | grep -q "^10.150.0.0/24 dev ferry0" ||
+	fail "no route for sw9: $(ip -n "$NS_GW" route show proto 201)"
 exit 0
