@@ -6,10 +6,16 @@
  * ev_io on that epoll fd and one ev_timer for its timeouts drive it, so an
  * HTTP scrape is just another event on the daemon's loop.  Connections
  * are limited and time out, so scrapers cannot pile up.
+ *
+ * The library is loaded (dlopen) when metrics are first configured, not
+ * linked: Debian's libmicrohttpd pulls in GnuTLS and its dependencies,
+ * about 2.3 MB resident, which a ferryd without metrics (a node agent, a
+ * lab) has no use for.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -80,6 +86,56 @@ metrics_family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The libmicrohttpd functions ferryd calls, from dlopen. */
+static struct {
+	void *handle;
+	__typeof__(&MHD_start_daemon) start_daemon;
+	__typeof__(&MHD_stop_daemon) stop_daemon;
+	__typeof__(&MHD_get_daemon_info) get_daemon_info;
+	__typeof__(&MHD_run) run;
+	__typeof__(&MHD_get_timeout) get_timeout;
+	__typeof__(&MHD_create_response_from_buffer) create_response;
+	__typeof__(&MHD_add_response_header) add_header;
+	__typeof__(&MHD_queue_response) queue_response;
+	__typeof__(&MHD_destroy_response) destroy_response;
+} mhd;
+
+static int
+mhd_load(void)
+{
+	static const char *const names[] = { "libmicrohttpd.so.12",
+		"libmicrohttpd.so" };
+	size_t i;
+
+	if (mhd.handle != NULL)
+		return 0;
+	for (i = 0; i < 2 && mhd.handle == NULL; i++)
+		mhd.handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (mhd.handle == NULL) {
+		log_err("metrics: cannot load libmicrohttpd: %s", dlerror());
+		return -1;
+	}
+#define MHD_SYM(field, name)                                           \
+	if ((*(void **)&mhd.field = dlsym(mhd.handle, #name)) == NULL) \
+		goto missing;
+	MHD_SYM(start_daemon, MHD_start_daemon)
+	MHD_SYM(stop_daemon, MHD_stop_daemon)
+	MHD_SYM(get_daemon_info, MHD_get_daemon_info)
+	MHD_SYM(run, MHD_run)
+	MHD_SYM(get_timeout, MHD_get_timeout)
+	MHD_SYM(create_response, MHD_create_response_from_buffer)
+	MHD_SYM(add_header, MHD_add_response_header)
+	MHD_SYM(queue_response, MHD_queue_response)
+	MHD_SYM(destroy_response, MHD_destroy_response)
+#undef MHD_SYM
+	return 0;
+missing:
+	log_err("metrics: libmicrohttpd lacks a function: %s", dlerror());
+	dlclose(mhd.handle);
+	mhd.handle = NULL;
+	return -1;
+}
+
 static enum MHD_Result
 metrics_queue(
     struct MHD_Connection *conn, unsigned status, char *body, size_t len)
@@ -87,16 +143,16 @@ metrics_queue(
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	r = mhd.create_response(len, body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(body);
 		return MHD_NO;
 	}
 	if (status == MHD_HTTP_OK)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		mhd.add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+	ret = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -136,9 +192,9 @@ metrics_run(struct metrics *m)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	MHD_run(m->mhd);
+	mhd.run(m->mhd);
 	ev_timer_stop(m->loop, &m->timer);
-	if (MHD_get_timeout(m->mhd, &ms) == MHD_YES) {
+	if (mhd.get_timeout(m->mhd, &ms) == MHD_YES) {
 		ev_timer_set(&m->timer, (double)ms / 1000.0, 0.);
 		ev_timer_start(m->loop, &m->timer);
 	}
@@ -167,7 +223,7 @@ metrics_stop(struct metrics *m)
 		return;
 	ev_io_stop(m->loop, &m->io);
 	ev_timer_stop(m->loop, &m->timer);
-	MHD_stop_daemon(m->mhd);
+	mhd.stop_daemon(m->mhd);
 	m->mhd = NULL;
 	memset(&m->conf, 0, sizeof(m->conf));
 }
@@ -182,6 +238,8 @@ metrics_start(struct metrics *m, const struct conf_metrics *conf)
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	char a[ADDR_STRLEN];
 
+	if (mhd_load() == -1)
+		return -1;
 	memset(&ss, 0, sizeof(ss));
 	if (conf->addr.family == AF_INET) {
 		sin->sin_family = AF_INET;
@@ -193,7 +251,7 @@ metrics_start(struct metrics *m, const struct conf_metrics *conf)
 		sin6->sin6_port = htons(conf->port);
 		flags |= MHD_USE_IPv6;
 	}
-	m->mhd = MHD_start_daemon(flags, conf->port, NULL, NULL,
+	m->mhd = mhd.start_daemon(flags, conf->port, NULL, NULL,
 	    metrics_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_CONN_TIMEOUT,
@@ -204,7 +262,7 @@ metrics_start(struct metrics *m, const struct conf_metrics *conf)
 		    "metrics: cannot listen: addr=%s port=%u", a, conf->port);
 		return -1;
 	}
-	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = mhd.get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	ev_io_init(&m->io, metrics_io_cb, info->epoll_fd, EV_READ);
 	ev_init(&m->timer, metrics_timer_cb);
 	m->io.data = m->timer.data = m;

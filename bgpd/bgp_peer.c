@@ -71,7 +71,25 @@
 #define PEER_OUT_TICK	  0.025 /* seconds */
 #define PEER_OUT_GROWTH	  256	/* prefixes per tick */
 #define PEER_OUT_HOLD_MAX 1.0	/* seconds */
-#define PEER_DRAIN_SECS	  3.0
+/*
+ * Input pacing (conn_read_cb).  A speaker that packs UPDATEs from what
+ * is pending per attribute set (BIRD does) sends one prefix per message
+ * for as long as its receiver keeps up, and that makes a table with many
+ * attribute sets several times slower to send, to parse and to pass on.
+ * So when a read empties the socket and its UPDATEs carried fewer than
+ * PEER_IN_SMALL prefixes each, the connection is not read again for
+ * PEER_IN_PACE: the peer's output backs up into a receive buffer kept to
+ * PEER_RCVBUF, and it packs what waits.  Input that comes packed, or
+ * faster than we read, is never paused.
+ */
+#define PEER_IN_PACE	 0.01 /* seconds */
+#define PEER_IN_SMALL	 4    /* prefixes per UPDATE */
+#define PEER_IN_MIN_MSGS 16   /* UPDATEs in the read, to judge */
+/* Only a stream of small UPDATEs this long is paced: a short table fits
+ * in the socket buffers anyway, and a pause would only delay it. */
+#define PEER_IN_SUSTAIN 0.5 /* seconds */
+#define PEER_RCVBUF	(128 * 1024)
+#define PEER_DRAIN_SECS 3.0
 
 OBJCOUNT(bgp_peer);
 OBJCOUNT(bgp_conn);
@@ -85,6 +103,11 @@ struct bgp_conn {
 	bool busy;	 /* inside its own callback */
 	ev_io rio;
 	ev_io wio;
+	ev_timer pace;	     /* PEER_IN_PACE */
+	uint32_t rd_updates; /* UPDATEs in the current read */
+	uint32_t rd_prefixes;
+	ev_tstamp small_since; /* small UPDATEs since; 0: not now */
+	ev_tstamp small_last;  /* and last seen */
 	uint8_t *in;
 	size_t inlen;
 	struct wbuf out;
@@ -214,6 +237,11 @@ peer_sockopts(struct bgp_peer *p, int fd)
 		    p->name, ttl, minttl, strerror(errno));
 		return -1;
 	}
+	/* Input pacing needs a bounded receive buffer (PEER_RCVBUF). */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ PEER_RCVBUF },
+		sizeof(int)) == -1)
+		log_warn("bgp: cannot set receive buffer: peer=%s error=%s",
+		    p->name, strerror(errno));
 	return 0;
 }
 
@@ -317,6 +345,7 @@ drain_flush_now(struct bgp_drain *d)
 /* Connections. */
 
 static void conn_read_cb(struct ev_loop *, ev_io *, int);
+static void conn_pace_cb(struct ev_loop *, ev_timer *, int);
 static void conn_write_cb(struct ev_loop *, ev_io *, int);
 
 static struct bgp_conn *
@@ -332,7 +361,8 @@ conn_new(struct bgp_peer *p, int fd, bool outgoing)
 	wbuf_init(&c->out, 0);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
+	ev_init(&c->pace, conn_pace_cb);
+	c->rio.data = c->wio.data = c->pace.data = c;
 	return c;
 }
 
@@ -363,6 +393,7 @@ conn_close(struct bgp_peer *p, struct bgp_conn *c)
 		p->coll = NULL;
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->pace);
 	if (!c->connecting && c->out.len > 0)
 		drain_new(p->s, c->fd, &c->out);
 	else
@@ -405,7 +436,7 @@ conn_update_io(struct bgp_peer *p, struct bgp_conn *c)
 		ev_io_start(loop, &c->wio);
 	else
 		ev_io_stop(loop, &c->wio);
-	if (!c->connecting)
+	if (!c->connecting && !ev_is_active(&c->pace))
 		ev_io_start(loop, &c->rio);
 }
 
@@ -1071,6 +1102,10 @@ peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
 	peer_event(p, BGP_EV_UPDATE, NULL);
 	if (p->fsm.state != BGP_ST_ESTABLISHED)
 		return;
+	/* For input pacing: how packed this peer's UPDATEs come. */
+	p->conn->rd_updates++;
+	p->conn->rd_prefixes += u.nlri.count + u.withdrawn.count +
+	    u.mp_reach.count + u.mp_unreach.count;
 	if (a != BGP_ACT_OK)
 		log_info("bgp: malformed UPDATE handled: peer=%s asn=%u "
 			 "action=%s code=%u subcode=%u attr=%u reason=\"%s\"",
@@ -1249,17 +1284,50 @@ conn_input(struct bgp_peer *p, struct bgp_conn *c)
 	c->inlen -= off;
 }
 
+/* The input pause is over (PEER_IN_PACE): read again. */
+static void
+conn_pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_conn *c = w->data;
+
+	(void)revents;
+	if (c->fd != -1 && !c->connecting)
+		ev_io_start(loop, &c->rio);
+}
+
+/* Did the read just handled empty the socket, at the end of a stream
+ * of small UPDATEs at least PEER_IN_SUSTAIN long? */
+static bool
+conn_pace_due(struct bgp_peer *p, struct bgp_conn *c, size_t n, size_t want)
+{
+	ev_tstamp now = ev_now(p->s->loop);
+
+	if (c->fd == -1 || c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED)
+		return false;
+	if (c->rd_updates < PEER_IN_MIN_MSGS ||
+	    c->rd_prefixes >= (uint64_t)PEER_IN_SMALL * c->rd_updates) {
+		if (c->rd_updates >= PEER_IN_MIN_MSGS)
+			c->small_since = 0; /* packed input */
+		return false;
+	}
+	/* A stream with a pause of a second or more is a new stream. */
+	if (c->small_since == 0 || now - c->small_last > 1.0)
+		c->small_since = now;
+	c->small_last = now;
+	return n < want && now - c->small_since >= PEER_IN_SUSTAIN;
+}
+
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct bgp_conn *c = w->data;
 	struct bgp_peer *p = c->peer;
+	size_t want = PEER_RBUF_SIZE - c->inlen;
 	ssize_t n;
 
-	(void)loop;
 	(void)revents;
 	c->busy = true;
-	n = read(c->fd, c->in + c->inlen, PEER_RBUF_SIZE - c->inlen);
+	n = read(c->fd, c->in + c->inlen, want);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 		c->busy = false;
 		return;
@@ -1269,7 +1337,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    n == 0 ? "connection closed by peer" : strerror(errno));
 	} else {
 		c->inlen += (size_t)n;
+		c->rd_updates = c->rd_prefixes = 0;
 		conn_input(p, c);
+		if (conn_pace_due(p, c, (size_t)n, want)) {
+			ev_io_stop(loop, &c->rio);
+			ev_timer_set(&c->pace, PEER_IN_PACE, 0.);
+			ev_timer_start(loop, &c->pace);
+		}
 	}
 	c->busy = false;
 	if (c->fd == -1)

@@ -204,7 +204,10 @@ rib_policy_import_prefix(const struct rib_peer *rp, const struct prefix *p)
 /*
  * The set of a received route after import: LOCAL_PREF from an external
  * peer is ignored (RFC 4271 5.1.5) and replaced by the import default
- * (100, or the policy's), then the policy's additions.
+ * (100, or the policy's), then the policy's additions.  A set the policy
+ * leaves as it is stays the one interned on receipt: the decision process
+ * reads a missing LOCAL_PREF as 100 and export adds it towards internal
+ * peers, so an eBGP set without one needs no second copy.
  */
 struct rib_aset *
 rib_policy_import_attrs(struct rib_peer *rp, struct rib_aset *in)
@@ -220,10 +223,10 @@ rib_policy_import_attrs(struct rib_peer *rp, struct rib_aset *in)
 	if (rib_aset_decode(in, &a) == -1 || rib_policy_loop(rp, &a))
 		return NULL;
 	set = nb != NULL && nb->has_import ? &nb->import.set : NULL;
-	if (ibgp &&
-	    (set == NULL ||
+	if ((set == NULL ||
 		(!set->has_local_pref && !set->has_med &&
-		    set->ncommunities == 0 && set->nlarge == 0)))
+		    set->ncommunities == 0 && set->nlarge == 0)) &&
+	    (ibgp || !(a.present & BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF))))
 		return rib_aset_ref(in);
 	if (!ibgp) {
 		a.present |= BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF);

@@ -58,6 +58,15 @@ t_cleanup() {
 			log "---- $(basename "$f") (last 30 lines)"
 			tail -n 30 "$f" >&2
 		done
+		# What ended sessions early in the run is no longer in the
+		# tails: ferryd's account of every session that went down.
+		for f in "$T_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			grep -q "ferryd" "$f" 2>/dev/null || continue
+			log "---- $(basename "$f"): sessions down, notifications"
+			grep -E "session down|notification (sent|received)|hold timer" \
+				"$f" | tail -n 20 >&2
+		done
 	fi
 	[ -n "${KEEP_LOGS:-}" ] && cp -r "$T_DIR" /tmp/kept-logs; rm -rf "$T_DIR"
 	exit "$rc"
