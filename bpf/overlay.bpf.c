@@ -15,6 +15,14 @@
  * ovl_plens lists the prefix lengths in use: one hash lookup per length,
  * longest first.  Struct layouts and the map contract are in overlay.h.
  *
+ * ovl_underlay_rx (tcx ingress of the underlay device holding the local
+ * address) is the receive fast path: a VXLAN packet to us that it can
+ * handle exactly as the kernel would is checked as ovl_ingress checks it
+ * (peer = outer source and VNI), decapsulated in place and redirected to
+ * the vxlan device's ingress with a cookie that ovl_ingress accepts in
+ * place of tunnel metadata.  Everything else is left to the vxlan driver.
+ * Why, and why the cookie cannot be forged from the wire: docs/design.md.
+ *
  * The programs are split into entry point -> tunnel key -> inline decision
  * function, so that tests (tests/bpf/overlay_test.bpf.c includes this
  * file) can run the same decision functions under BPF_PROG_TEST_RUN, which
@@ -46,7 +54,9 @@
 #include <linux/bpf.h>
 #include <linux/errno.h>
 #include <linux/if_ether.h>
+#include <linux/in.h>
 #include <linux/pkt_cls.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -158,6 +168,22 @@ struct {
 	__type(value, struct ovl_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ovl_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ovl_urx_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_urx SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OVL_URX_MAX);
+	__type(key, __u32);
+	__type(value, struct ovl_stat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ovl_urx_stats SEC(".maps");
 
 static __always_inline void
 ovl_count(struct __sk_buff *skb, enum ovl_dir dir, int reason)
@@ -432,6 +458,370 @@ ovl_ingress_handle(
 	return TC_ACT_OK;
 }
 
+/* --- receive-side decapsulation on the underlay ------------------------ */
+
+/* Linux 6.3; older uapi headers lack them. */
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
+#endif
+
+/* RFC 7348 section 5: flags (I bit only), reserved, VNI, reserved. */
+struct ovl_vxlanhdr {
+	__be32 flags;
+	__be32 vni;
+};
+
+#define OVL_VXLAN_I	0x08000000U
+#define OVL_VXLAN_HLEN	sizeof(struct ovl_vxlanhdr)
+#define OVL_IP_CE	3      /* ECN field: congestion experienced */
+#define OVL_IP_FRAG	0x3fff /* IP_MF | IP_OFFSET */
+#define OVL_PACKET_HOST 0
+
+/* What the outer headers told us: the peer, and how much to pop. */
+struct ovl_outer {
+	struct ovl_peer peer;
+	__u32 pop; /* outer IP + UDP + VXLAN + inner Ethernet */
+	int v6;
+	struct ethhdr inner; /* the inner Ethernet header, put back in front */
+};
+
+static __always_inline void
+ovl_urx_count(struct __sk_buff *skb, __u32 what)
+{
+	struct ovl_stat *st = bpf_map_lookup_elem(&ovl_urx_stats, &what);
+
+	if (st) {
+		st->packets++;
+		st->bytes += skb->len;
+	}
+}
+
+static __always_inline int
+ovl_mac_eq(const __u8 *a, const __u8 *b)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < ETH_ALEN; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* Does the IPv4 header at ip (20 bytes, no options) sum to all ones? */
+static __always_inline int
+ovl_ip4_csum_ok(const struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* Fold a 32-bit ones' complement sum; a correct checksum gives 0xffff. */
+static __always_inline __u32
+ovl_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u32)sum;
+}
+
+/*
+ * The outer UDP checksum checked against the sum a CHECKSUM_COMPLETE
+ * device gave (it covers the IP header on, which at tc ingress is where
+ * skb->data was): minus the IPv6 header (an IPv4 header sums to zero),
+ * plus the pseudo-header.
+ */
+static __always_inline int
+ovl_urx_csum_complete(struct __sk_buff *skb, __u32 csum, int v6)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__be32 ph[10];
+	long sum;
+
+	if (v6) {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		__builtin_memcpy(ph, &ip6->saddr, 32);
+		ph[8] = bpf_htonl(bpf_ntohs(ip6->payload_len));
+		ph[9] = bpf_htonl(IPPROTO_UDP);
+		sum = bpf_csum_diff(
+		    (void *)ip6, sizeof(*ip6), ph, sizeof(ph), csum);
+	} else {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return 0;
+		ph[0] = ip->saddr;
+		ph[1] = ip->daddr;
+		ph[2] = bpf_htonl((IPPROTO_UDP << 16) |
+		    (bpf_ntohs(ip->tot_len) - sizeof(*ip)));
+		sum = bpf_csum_diff(0, 0, ph, 12, csum);
+	}
+	return sum >= 0 && ovl_csum_fold((__u64)sum) == 0xffff;
+}
+
+/*
+ * Is the outer UDP checksum as good as the kernel's UDP receive would
+ * find it?  A zero checksum over IPv4 means none (RFC 768; RFC 7348 says
+ * VTEPs should send that).  Otherwise by what the skb says, which BPF
+ * cannot read directly, so the bpf_csum_level() and bpf_csum_update()
+ * helpers tell: CHECKSUM_UNNECESSARY (validated by the device) is good;
+ * CHECKSUM_NONE (nobody checked) goes to the kernel, which sums the
+ * whole packet (the probe is undone); CHECKSUM_COMPLETE is checked here
+ * against the device's sum; what remains is CHECKSUM_PARTIAL, a packet
+ * made on this host (veth, loopback) and never on a wire, which the
+ * kernel does not check either.  trust is for tests, which cannot make a
+ * validated skb.
+ */
+static __always_inline int
+ovl_urx_csum_ok(struct __sk_buff *skb, __u16 check, int v6, int trust)
+{
+	long sum;
+
+	if (!v6 && check == 0)
+		return 1;
+	if (check == 0)
+		return 0; /* IPv6: the kernel decides (RFC 6935/6936) */
+	if (trust || bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) >= 0)
+		return 1;
+	/* Only CHECKSUM_NONE becomes CHECKSUM_UNNECESSARY this way. */
+	bpf_csum_level(skb, BPF_CSUM_LEVEL_INC);
+	if (bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) >= 0) {
+		bpf_csum_level(skb, BPF_CSUM_LEVEL_RESET);
+		return 0;
+	}
+	/* Adding zero to a CHECKSUM_COMPLETE sum returns it, unchanged. */
+	sum = bpf_csum_update(skb, 0);
+	if (sum >= 0)
+		return ovl_urx_csum_complete(skb, (__u32)sum, v6);
+	return 1;
+}
+
+/*
+ * The UDP and VXLAN headers and the inner Ethernet header at off; the
+ * IP header before them has been checked.  Returns 1 if the packet is
+ * ours to decapsulate, 0 to leave it to the kernel.  The ovl_urx_ipv*
+ * functions return the same, or -1 for a packet that is not VXLAN to us.
+ */
+static __always_inline int
+ovl_urx_vxlan(struct __sk_buff *skb, const struct ovl_urx_config *cfg,
+    __u32 off, __u32 l4len, struct ovl_outer *o, int trust)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ovl_vxlanhdr *vx;
+	struct udphdr *udp;
+	struct ethhdr *eth;
+	__u32 vni;
+
+	if (data + off + sizeof(*udp) + OVL_VXLAN_HLEN + ETH_HLEN > data_end)
+		return 0;
+	udp = data + off;
+	vx = (void *)(udp + 1);
+	eth = (void *)(vx + 1);
+	if (bpf_ntohs(udp->len) != l4len)
+		return 0;
+	if (!ovl_urx_csum_ok(skb, udp->check, o->v6, trust))
+		return 0;
+	/* Any other flag or reserved bit: the driver's call (it drops). */
+	if (vx->flags != bpf_htonl(OVL_VXLAN_I) ||
+	    (vx->vni & bpf_htonl(0xff)) != 0)
+		return 0;
+	/* Our own frames looped back: the driver drops those. */
+	if (ovl_mac_eq(eth->h_source, cfg->mac))
+		return 0;
+	vni = bpf_ntohl(vx->vni) >> 8;
+	o->peer.vni = bpf_htonl(vni);
+	__builtin_memcpy(&o->inner, eth, sizeof(o->inner));
+	o->pop = off - ETH_HLEN + sizeof(*udp) + OVL_VXLAN_HLEN + ETH_HLEN;
+	return 1;
+}
+
+static __always_inline int
+ovl_urx_ipv4(struct __sk_buff *skb, const struct ovl_urx_config *cfg,
+    struct ovl_outer *o, int trust)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	const __u32 hlen = sizeof(struct iphdr);
+	struct udphdr *udp;
+	struct iphdr *ip;
+	__u32 tot;
+
+	if (data + ETH_HLEN + hlen + sizeof(*udp) > data_end)
+		return 0;
+	ip = data + ETH_HLEN;
+	udp = (void *)(ip + 1);
+	/* The filter every other packet pays: UDP to our address and port. */
+	if (ip->protocol != IPPROTO_UDP || ip->daddr != cfg->local4 ||
+	    cfg->local4 == 0 || udp->dest != cfg->port)
+		return -1;
+	tot = bpf_ntohs(ip->tot_len);
+	/* Options, fragments, padding, CE, a bad header: the kernel's. */
+	if (ip->version != 4 || ip->ihl != 5 ||
+	    (ip->frag_off & bpf_htons(OVL_IP_FRAG)) ||
+	    tot != skb->len - ETH_HLEN || (ip->tos & 3) == OVL_IP_CE ||
+	    !ovl_ip4_csum_ok(ip))
+		return 0;
+	o->v6 = 0;
+	ovl_addr_map4(o->peer.remote, ip->saddr);
+	if (ovl_pkt_pull(skb,
+		ETH_HLEN + hlen + sizeof(*udp) + OVL_VXLAN_HLEN + ETH_HLEN))
+		return 0;
+	return ovl_urx_vxlan(skb, cfg, ETH_HLEN + hlen, tot - hlen, o, trust);
+}
+
+static __always_inline int
+ovl_urx_ipv6(struct __sk_buff *skb, const struct ovl_urx_config *cfg,
+    struct ovl_outer *o, int trust)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	const __u32 hlen = sizeof(struct ipv6hdr);
+	struct udphdr *udp;
+	struct ipv6hdr *ip6;
+	__u32 plen;
+
+	if (data + ETH_HLEN + hlen + sizeof(*udp) > data_end)
+		return 0;
+	ip6 = data + ETH_HLEN;
+	udp = (void *)(ip6 + 1);
+	if (ip6->nexthdr != IPPROTO_UDP || udp->dest != cfg->port ||
+	    ip6->daddr.in6_u.u6_addr32[3] != cfg->local6[3] ||
+	    ip6->daddr.in6_u.u6_addr32[2] != cfg->local6[2] ||
+	    ip6->daddr.in6_u.u6_addr32[1] != cfg->local6[1] ||
+	    ip6->daddr.in6_u.u6_addr32[0] != cfg->local6[0] ||
+	    (cfg->local6[0] | cfg->local6[1] | cfg->local6[2] |
+		cfg->local6[3]) == 0)
+		return -1;
+	plen = bpf_ntohs(ip6->payload_len);
+	/* ECN is the low two bits of the traffic class. */
+	if (ip6->version != 6 || plen == 0 ||
+	    plen != skb->len - ETH_HLEN - hlen ||
+	    ((ip6->flow_lbl[0] >> 4) & 3) == OVL_IP_CE)
+		return 0;
+	o->v6 = 1;
+	__builtin_memcpy(o->peer.remote, &ip6->saddr, 16);
+	if (ovl_pkt_pull(skb,
+		ETH_HLEN + hlen + sizeof(*udp) + OVL_VXLAN_HLEN + ETH_HLEN))
+		return 0;
+	return ovl_urx_vxlan(skb, cfg, ETH_HLEN + hlen, plen, o, trust);
+}
+
+/* Put the inner Ethernet header where the outer one was. */
+static __always_inline int
+ovl_urx_set_eth(struct __sk_buff *skb, const struct ethhdr *inner)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (data + ETH_HLEN > data_end)
+		return -1;
+	__builtin_memcpy(data, inner, ETH_HLEN);
+	return 0;
+}
+
+/*
+ * The whole underlay decision.  Returns TC_ACT_OK (the kernel's, packet
+ * untouched), TC_ACT_SHOT (decapsulated and refused, counted as
+ * ovl_ingress counts) or TC_ACT_REDIRECT (decapsulated, accepted and
+ * counted, on its way to the vxlan device's ingress with the cookie).
+ */
+static __always_inline int
+ovl_urx_handle(struct __sk_buff *skb, int trust)
+{
+	const struct ovl_urx_config *cfg;
+	struct ovl_src_val *src;
+	struct ovl_outer o;
+	struct ovl_pkt pkt;
+	struct ovl_cnt *cnt;
+	__u32 zero = 0, ifindex;
+	__u64 flags;
+	int r;
+
+	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
+	if (!cfg || cfg->ifindex == 0)
+		return TC_ACT_OK;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		r = ovl_urx_ipv4(skb, cfg, &o, trust);
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		r = ovl_urx_ipv6(skb, cfg, &o, trust);
+	else
+		return TC_ACT_OK;
+	if (r < 0)
+		return TC_ACT_OK;
+	/* Super-packets (GSO, GRO) and foreign frames: the kernel's. */
+	if (r == 0 || skb->gso_size != 0 || skb->pkt_type != OVL_PACKET_HOST ||
+	    skb->vlan_present)
+		goto kernel;
+	ifindex = cfg->ifindex;
+	flags = BPF_F_ADJ_ROOM_NO_CSUM_RESET;
+	if (o.inner.h_proto == bpf_htons(ETH_P_IPV6) && !o.v6)
+		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+	else if (o.inner.h_proto == bpf_htons(ETH_P_IP) && o.v6)
+		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
+	/* Fails before it changes anything: then the kernel decapsulates. */
+	if (bpf_skb_adjust_room(skb, -(__s32)o.pop, BPF_ADJ_ROOM_MAC, flags))
+		goto kernel;
+	/* What the UDP layer does once it has checked the outer checksum. */
+	bpf_csum_level(skb, BPF_CSUM_LEVEL_DEC);
+	if (ovl_urx_set_eth(skb, &o.inner))
+		return TC_ACT_SHOT;
+	/* From here on exactly what ovl_ingress does after the driver. */
+	ovl_urx_count(skb, OVL_URX_DECAP);
+	r = ovl_pkt_parse(skb, &pkt);
+	if (r)
+		return ovl_drop(skb, OVL_DIR_INGRESS, r);
+	src = ovl_src_lookup(&pkt, &o.peer, ovl_plens_get());
+	if (!src)
+		return ovl_drop(skb, OVL_DIR_INGRESS, OVL_REASON_SPOOF);
+	cnt = bpf_map_lookup_elem(&ovl_cnt, &src->id);
+	if (cnt) {
+		cnt->rx_packets++;
+		cnt->rx_bytes += skb->len;
+	}
+	ovl_count(skb, OVL_DIR_INGRESS, OVL_REASON_PASS);
+	skb->cb[0] = cfg->cookie[0];
+	skb->cb[1] = cfg->cookie[1];
+	return bpf_redirect(ifindex, BPF_F_INGRESS);
+kernel:
+	ovl_urx_count(skb, OVL_URX_KERNEL);
+	return TC_ACT_OK;
+}
+
+/*
+ * A frame without tunnel metadata on the vxlan device: did
+ * ovl_underlay_rx check and send it?  The cookie is cleared either way,
+ * so it does not travel further with the frame.
+ */
+static __always_inline int
+ovl_urx_sent(struct __sk_buff *skb)
+{
+	const struct ovl_urx_config *cfg;
+	__u32 zero = 0;
+	int ok;
+
+	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
+	ok = cfg && (cfg->cookie[0] | cfg->cookie[1]) != 0 &&
+	    skb->cb[0] == cfg->cookie[0] && skb->cb[1] == cfg->cookie[1];
+	skb->cb[0] = 0;
+	skb->cb[1] = 0;
+	return ok;
+}
+
 SEC("tc")
 int
 ovl_egress(struct __sk_buff *skb)
@@ -457,10 +847,21 @@ ovl_ingress(struct __sk_buff *skb)
 		err = bpf_skb_get_tunnel_key(
 		    skb, &key, sizeof(key), BPF_F_TUNINFO_IPV6);
 	}
-	if (err < 0)
+	if (err < 0) {
+		/* Decapsulated, checked and counted by ovl_underlay_rx. */
+		if (ovl_urx_sent(skb))
+			return TC_ACT_OK;
 		return ovl_drop(
 		    skb, OVL_DIR_INGRESS, OVL_REASON_NO_TUNNEL_INFO);
+	}
 	return ovl_ingress_handle(skb, &key, v6);
+}
+
+SEC("tc")
+int
+ovl_underlay_rx(struct __sk_buff *skb)
+{
+	return ovl_urx_handle(skb, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

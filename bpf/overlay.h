@@ -29,6 +29,11 @@
  *   ovl_stats            per-CPU array, OVL_STATS_KEY(dir, reason) ->
  *                        struct ovl_stat.
  *   ovl_config           array of one struct ovl_config.
+ *   ovl_urx              array of one struct ovl_urx_config: what
+ *                        ovl_underlay_rx needs (see there).
+ *   ovl_urx_stats        per-CPU array, enum ovl_urx_stat -> struct
+ *                        ovl_stat: what ovl_underlay_rx did with VXLAN
+ *                        packets to our address.
  *
  * Counters live apart from the tries on purpose: an LPM update replaces the
  * whole value, so counters inside it would be reset (or lose increments) on
@@ -50,6 +55,7 @@
 
 #define OVL_PROG_EGRESS	 "ovl_egress"
 #define OVL_PROG_INGRESS "ovl_ingress"
+#define OVL_PROG_URX	 "ovl_underlay_rx"
 
 #define OVL_MAP_TUN4	   "ovl_tun4"
 #define OVL_MAP_TUN6	   "ovl_tun6"
@@ -63,10 +69,15 @@
 #define OVL_MAP_SRC4_EXACT "ovl_src4_exact"
 #define OVL_MAP_SRC6_EXACT "ovl_src6_exact"
 #define OVL_MAP_PLENS	   "ovl_plens"
+#define OVL_MAP_URX	   "ovl_urx"
+#define OVL_MAP_URX_STATS  "ovl_urx_stats"
 
 /* tcx links (Linux 6.6+), pinned next to the maps. */
 #define OVL_LINK_INGRESS "ovl_ingress_link"
 #define OVL_LINK_EGRESS	 "ovl_egress_link"
+/* ovl_underlay_rx on the devices holding local and local6 (if another). */
+#define OVL_LINK_URX4 "ovl_underlay_link"
+#define OVL_LINK_URX6 "ovl_underlay6_link"
 
 /*
  * Default capacities.  The tries are BPF_F_NO_PREALLOC, so max_entries is
@@ -175,6 +186,33 @@ struct ovl_plens {
 struct ovl_config {
 	__be32 local4;
 	__be32 local6[4];
+};
+
+/*
+ * Receive-side decapsulation on the underlay (ovl_underlay_rx).  A VXLAN
+ * packet to local4/local6 and port that it can handle is decapsulated,
+ * checked as ovl_ingress would check it, and redirected to the ingress
+ * of the vxlan device ifindex, with cookie in skb->cb[0..1]: ovl_ingress
+ * accepts a frame without tunnel metadata only with that cookie.  User
+ * space draws the cookie at random when the map is first filled and keeps
+ * it across restarts, so old and new programs agree.  ifindex 0: off,
+ * every packet is left to the kernel.  mac is the vxlan device's MAC
+ * (the driver drops frames from it as loops; so does the fast path, by
+ * leaving them to the driver).
+ */
+struct ovl_urx_config {
+	__u32 ifindex;
+	__be32 local4;	  /* 0: none */
+	__be32 local6[4]; /* all zero: none */
+	__u32 cookie[2];  /* never both zero once set */
+	__be16 port;
+	__u8 mac[6];
+};
+
+enum ovl_urx_stat {
+	OVL_URX_DECAP = 0, /* decapsulated and redirected or dropped */
+	OVL_URX_KERNEL,	   /* VXLAN to us, left to the kernel's driver */
+	OVL_URX_MAX
 };
 
 enum ovl_dir {

@@ -207,6 +207,17 @@ render_overlay(struct json_object *r)
 	       " packets %" PRId64 " bytes\n",
 	    jint(r, "rx-packets"), jint(r, "rx-bytes"), jint(r, "tx-packets"),
 	    jint(r, "tx-bytes"));
+	if (json_object_object_get_ex(r, "underlay-decap", &v)) {
+		if (json_object_object_get_ex(v, "active", &c) &&
+		    json_object_get_boolean(c))
+			printf("underlay decap on ifindex %" PRId64 " %" PRId64
+			       ": %" PRId64 " decapsulated, %" PRId64
+			       " left to the kernel\n",
+			    jint(v, "ifindex"), jint(v, "ifindex6"),
+			    jint(v, "decapsulated"), jint(v, "to-kernel"));
+		else
+			printf("underlay decap off\n");
+	}
 	if (!json_object_object_get_ex(r, "verdicts", &v) ||
 	    !json_object_object_get_ex(v, "egress", &out) ||
 	    !json_object_object_get_ex(v, "ingress", &in))

@@ -310,7 +310,7 @@ vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 	v->conf = vc;
 	if ((v->nl = vtep_nl_open()) == NULL ||
 	    vtep_dev_ensure(v->nl, vc, &v->dev) == -1 ||
-	    (v->bpf = vtep_bpf_open(vc->pin_dir, v->dev.ifindex, vc)) == NULL)
+	    (v->bpf = vtep_bpf_open(vc->pin_dir, &v->dev, vc)) == NULL)
 		return -1;
 	vtep_bpf_read(v->bpf, &v->ents, &v->n);
 	v->cap = v->n;
@@ -386,7 +386,8 @@ vtep_link_changed(const struct vtep_conf *a, const struct vtep_conf *b)
 	return a->mtu != b->mtu || a->mac_set != b->mac_set ||
 	    memcmp(a->mac, b->mac, 6) != 0 ||
 	    addr_cmp(&a->local4, &b->local4) != 0 ||
-	    addr_cmp(&a->local6, &b->local6) != 0;
+	    addr_cmp(&a->local6, &b->local6) != 0 ||
+	    a->underlay_decap != b->underlay_decap;
 }
 
 /* The device MTU may have changed: every route's MTU with it. */
@@ -428,8 +429,8 @@ vtep_reload(void *arg, const void *old_arg, const void *new_arg)
 		vtep_bpf_close(v->bpf);
 		v->bpf = NULL;
 		if (vtep_dev_ensure(v->nl, new, &v->dev) == -1 ||
-		    (v->bpf = vtep_bpf_open(
-			 new->pin_dir, v->dev.ifindex, new)) == NULL) {
+		    (v->bpf = vtep_bpf_open(new->pin_dir, &v->dev, new)) ==
+			NULL) {
 			v->active = false;
 			return -1;
 		}
@@ -444,6 +445,27 @@ jaddr(const struct addr *a)
 	char buf[ADDR_STRLEN];
 
 	return json_object_new_string(addr_fmt(a, buf, sizeof(buf)));
+}
+
+/* Where ovl_underlay_rx runs and what it did. */
+static json_object *
+ctl_urx(struct vtep *v)
+{
+	struct ovl_stat st[OVL_URX_MAX];
+	json_object *o = json_object_new_object();
+	int if4, if6;
+
+	vtep_bpf_urx_devs(v->bpf, &if4, &if6);
+	vtep_bpf_urx_stats(v->bpf, st);
+	json_object_object_add(
+	    o, "active", json_object_new_boolean(if4 != 0 || if6 != 0));
+	json_object_object_add(o, "ifindex", json_object_new_int(if4));
+	json_object_object_add(o, "ifindex6", json_object_new_int(if6));
+	json_object_object_add(o, "decapsulated",
+	    json_object_new_int64((int64_t)st[OVL_URX_DECAP].packets));
+	json_object_object_add(o, "to-kernel",
+	    json_object_new_int64((int64_t)st[OVL_URX_KERNEL].packets));
+	return o;
 }
 
 static json_object *
@@ -509,6 +531,7 @@ ctl_show_overlay(void *arg, json_object *args, char *err, size_t errlen)
 		    drops, d == OVL_DIR_EGRESS ? "egress" : "ingress", dir);
 	}
 	json_object_object_add(o, "verdicts", drops);
+	json_object_object_add(o, "underlay-decap", ctl_urx(v));
 	return o;
 }
 

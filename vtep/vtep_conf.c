@@ -10,6 +10,7 @@
  *		mtu = 1450;			# default: underlay MTU - 50
  *		mac = "02:fe:00:00:00:01";	# device MAC VTEPs send to
  *		vni = 1;			# default VNI of an entry
+ *		underlay-decap = true;		# decapsulate in BPF on receive
  *		vteps = (
  *			{ name = "rack1"; endpoint = "192.0.2.10"; vni = 100;
  *			  mac = "02:00:00:00:01:01";
@@ -317,6 +318,7 @@ parse_globals(
 	}
 	if (conf_get_uint(e, sec, "vni", 0, OVL_VNI_MAX, &v) == 1)
 		vc->vni = (uint32_t)v;
+	conf_get_bool(e, sec, "underlay-decap", &vc->underlay_decap);
 	if (conf_get_string(e, sec, "pin-dir", &str) == 1) {
 		if (strncmp(str, "/sys/fs/bpf/", 12) != 0 || strlen(str) < 13 ||
 		    strstr(str, "..") != NULL)
@@ -334,7 +336,8 @@ vtep_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
     struct conf_errs *e)
 {
 	static const char *const keys[] = { "device", "port", "local", "local6",
-		"mtu", "mac", "vni", "pin-dir", "vteps", NULL };
+		"mtu", "mac", "vni", "pin-dir", "underlay-decap", "vteps",
+		NULL };
 	const config_setting_t *vteps, *g;
 	struct vtep_conf *vc = xcalloc(1, sizeof(*vc));
 	size_t i, n;
@@ -344,6 +347,7 @@ vtep_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 	vc->port = VTEP_DEFAULT_PORT;
 	vc->vni = 1;
 	vc->pin_dir = xstrdup(VTEP_DEFAULT_PIN_DIR);
+	vc->underlay_decap = VTEP_DEFAULT_UNDERLAY_DECAP;
 	if (sec == NULL)
 		return vc;
 	vc->enabled = true;
@@ -419,6 +423,7 @@ vtep_conf_dump(const void *arg, config_setting_t *root)
 	}
 	conf_dump_uint(out, "vni", vc->vni);
 	conf_dump_string(out, "pin-dir", vc->pin_dir);
+	conf_dump_bool(out, "underlay-decap", vc->underlay_decap);
 	list = conf_dump_list(out, "vteps");
 	for (i = 0; i < vc->nswitches; i++) {
 		const struct vtep_switch *sw = &vc->switches[i];

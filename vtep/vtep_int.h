@@ -23,6 +23,8 @@
 #define VTEP_DEFAULT_DEVICE  "ferry0"
 #define VTEP_DEFAULT_PORT    4789
 #define VTEP_DEFAULT_PIN_DIR OVL_PIN_DIR
+/* Until bench/overlay shows it pays (docs/performance.md). */
+#define VTEP_DEFAULT_UNDERLAY_DECAP true
 /* Encapsulation overhead: outer Ethernet is not counted by the MTU. */
 #define VTEP_OVERHEAD4 50 /* IPv4 20 + UDP 8 + VXLAN 8 + Eth 14 */
 #define VTEP_OVERHEAD6 70 /* IPv6 40 + UDP 8 + VXLAN 8 + Eth 14 */
@@ -47,6 +49,7 @@ struct vtep_conf {
 	uint8_t mac[6]; /* device MAC, if mac_set */
 	uint32_t vni;	/* default VNI */
 	char *pin_dir;
+	bool underlay_decap; /* ovl_underlay_rx on the underlay devices */
 	struct vtep_switch *switches;
 	size_t nswitches;
 };
@@ -90,7 +93,7 @@ int vtep_route_del(struct nl_sock *, int ifindex, const struct prefix *);
 /* The BPF side. */
 struct vtep_bpf;
 struct vtep_bpf *vtep_bpf_open(
-    const char *pin_dir, int ifindex, const struct vtep_conf *);
+    const char *pin_dir, const struct vtep_dev *, const struct vtep_conf *);
 void vtep_bpf_close(struct vtep_bpf *);
 /* Remove the pinned maps (the overlay was taken out of the config). */
 void vtep_bpf_unpin(const char *pin_dir);
@@ -109,6 +112,12 @@ int vtep_bpf_del(struct vtep_bpf *, const struct vtep_entry *);
 int vtep_bpf_prune(struct vtep_bpf *, const struct vtep_entry *, size_t);
 int vtep_bpf_counters(struct vtep_bpf *, uint32_t id, struct ovl_cnt *);
 int vtep_bpf_stats(struct vtep_bpf *, struct ovl_stat out[OVL_STATS_ENTRIES]);
+/*
+ * Underlay decapsulation: the devices ovl_underlay_rx is attached to (0:
+ * none; both 0 when it is off) and what it did.
+ */
+void vtep_bpf_urx_devs(struct vtep_bpf *, int *ifindex4, int *ifindex6);
+int vtep_bpf_urx_stats(struct vtep_bpf *, struct ovl_stat out[OVL_URX_MAX]);
 const char *vtep_reason_name(enum ovl_reason);
 
 int vtep_entry_cmp(const void *, const void *);

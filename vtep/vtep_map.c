@@ -22,6 +22,14 @@
  * first and removes our filters after, so for a moment both run (which
  * only counts those packets twice).
  *
+ * Underlay decapsulation.  ovl_underlay_rx hangs on the tcx ingress of
+ * the devices holding local and local6 (one link if they are the same),
+ * through links pinned like the device's; it is configured through
+ * ovl_urx (the vxlan device, addresses, port, MAC and the cookie that
+ * ovl_ingress trusts, kept across restarts).  It is a fast path only:
+ * without tcx, or when it cannot be attached, the vxlan driver receives
+ * as before, and that is logged, not an error.
+ *
  * Exact-match fronts.  Every entry written to one of the four LPM tries
  * is written to its hash mirror too (key masked to its prefix length),
  * and ovl_plens tells the programs which prefix lengths to probe there,
@@ -32,12 +40,15 @@
  * of a family a trie walk is as short as a hash lookup, and cheaper.
  */
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include <linux/magic.h>
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +108,16 @@ struct vtep_bpf {
 	size_t ntun4, ntun6;	    /* tunnel entries per family */
 	struct ovl_plens plens;	    /* as last written */
 	int link_in, link_eg;	    /* tcx links; -1: tc filters */
+	int fd_urx, fd_urx_stats;
+	int link_urx4, link_urx6; /* ovl_underlay_rx; -1: none */
+	int urx_if4, urx_if6;	  /* the devices they hang on; 0: none */
 };
 
 static const char *const pinned[] = { OVL_MAP_TUN4, OVL_MAP_TUN6, OVL_MAP_SRC4,
 	OVL_MAP_SRC6, OVL_MAP_CNT, OVL_MAP_STATS, OVL_MAP_CONFIG,
 	OVL_MAP_TUN4_EXACT, OVL_MAP_TUN6_EXACT, OVL_MAP_SRC4_EXACT,
-	OVL_MAP_SRC6_EXACT, OVL_MAP_PLENS, OVL_LINK_INGRESS, OVL_LINK_EGRESS };
+	OVL_MAP_SRC6_EXACT, OVL_MAP_PLENS, OVL_MAP_URX, OVL_MAP_URX_STATS,
+	OVL_LINK_INGRESS, OVL_LINK_EGRESS, OVL_LINK_URX4, OVL_LINK_URX6 };
 
 static const char *const reasons[OVL_REASON_MAX] = {
 	[OVL_REASON_PASS] = "pass",
@@ -251,6 +266,21 @@ tcx_has_prog(int ifindex, int type, __u32 prog_id)
 }
 
 /*
+ * The device of a tcx link, from struct bpf_link_info's tcx member (Linux
+ * 6.6), which older uapi headers lack: it is the first word of the union
+ * after type, id and prog_id, which starts 8-byte aligned.
+ */
+static __u32
+tcx_link_ifindex(const struct bpf_link_info *info)
+{
+	__u32 w[6];
+
+	_Static_assert(sizeof(*info) >= sizeof(w), "bpf_link_info too small");
+	memcpy(w, info, sizeof(w));
+	return w[4];
+}
+
+/*
  * The pinned tcx link at path, if it is attached to ifindex in our network
  * namespace: its fd.  Otherwise (the device was recreated, say) the pin is
  * removed, which lets the stale link go, and -1.
@@ -267,6 +297,7 @@ tcx_link_adopt(const char *path, int ifindex, int type)
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
 	    info.type == VTEP_LINK_TYPE_TCX &&
+	    tcx_link_ifindex(&info) == (__u32)ifindex &&
 	    tcx_has_prog(ifindex, type, info.prog_id))
 		return fd;
 	close(fd);
@@ -366,6 +397,159 @@ vtep_bpf_attach(struct vtep_bpf *vb, const char *pin_dir, int ifindex)
 	tcx_unpin(pin_dir, OVL_LINK_INGRESS);
 	tcx_unpin(pin_dir, OVL_LINK_EGRESS);
 	log_info("overlay: programs attached: ifindex=%d hook=tc", ifindex);
+	return 0;
+}
+
+/* --- decapsulation on the underlay ------------------------------------ */
+
+/* The device holding address a, 0 if none (or a is unset). */
+static int
+urx_dev_of(const struct addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	const void *p;
+	int ifindex = 0;
+
+	if (a->family == 0 || getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && ifindex == 0; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
+			continue;
+		if (a->family == AF_INET)
+			p = &((struct sockaddr_in *)(void *)i->ifa_addr)
+				 ->sin_addr;
+		else
+			p = &((struct sockaddr_in6 *)(void *)i->ifa_addr)
+				 ->sin6_addr;
+		if (memcmp(p, a->bytes, addr_len(a->family)) == 0)
+			ifindex = (int)if_nametoindex(i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	return ifindex;
+}
+
+/*
+ * Write ovl_urx.  The cookie is kept if the map has one (a previous
+ * ferryd's programs may still be running with it) and drawn otherwise.
+ * ifindex 0 turns the program into a pass-through.
+ */
+static int
+urx_config(struct vtep_bpf *vb, const struct vtep_dev *dev,
+    const struct vtep_conf *vc, int ifindex)
+{
+	struct ovl_urx_config cfg, old;
+	__u32 key = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (bpf_map_lookup_elem(vb->fd_urx, &key, &old) == 0)
+		memcpy(cfg.cookie, old.cookie, sizeof(cfg.cookie));
+	while ((cfg.cookie[0] | cfg.cookie[1]) == 0)
+		if (getrandom(cfg.cookie, sizeof(cfg.cookie), 0) !=
+		    (ssize_t)sizeof(cfg.cookie)) {
+			log_err("overlay: cannot draw a cookie: %s",
+			    strerror(errno));
+			return -1;
+		}
+	cfg.ifindex = (__u32)ifindex;
+	if (vc->local4.family == AF_INET)
+		cfg.local4 = vc->local4.v4.s_addr;
+	if (vc->local6.family == AF_INET6)
+		memcpy(cfg.local6, vc->local6.bytes, 16);
+	cfg.port = htons(vc->port);
+	memcpy(cfg.mac, dev->mac, 6);
+	if (bpf_map_update_elem(vb->fd_urx, &key, &cfg, BPF_ANY) != 0) {
+		log_err("overlay: cannot write the underlay decapsulation "
+			"config: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ovl_underlay_rx on ifindex through the link pinned as name; or none. */
+static int
+urx_link(const char *pin_dir, const char *name, int ifindex, int prog)
+{
+	int fd;
+
+	if (ifindex == 0) {
+		tcx_unpin(pin_dir, name);
+		return -1;
+	}
+	fd = tcx_attach(pin_dir, name, ifindex, VTEP_TCX_INGRESS, prog);
+	if (fd < 0)
+		log_warn("overlay: cannot attach underlay program, the "
+			 "kernel decapsulates: ifindex=%d error=%s",
+		    ifindex, strerror(errno));
+	return fd;
+}
+
+/*
+ * ovl_underlay_rx on the devices holding local and local6, after the
+ * vxlan device's programs (which must know its cookie first).  It is an
+ * optimization: where it cannot be attached (no tcx, no such device), or
+ * when the config turns it off, the kernel decapsulates as before, so
+ * failures are logged, not returned.  Links left on other devices by an
+ * earlier run go (tcx_attach), and with them the program from there.
+ */
+static void
+urx_attach(struct vtep_bpf *vb, const char *pin_dir, const struct vtep_dev *dev,
+    const struct vtep_conf *vc)
+{
+	int prog = bpf_program__fd(vb->skel->progs.ovl_underlay_rx);
+	int if4 = 0, if6 = 0;
+
+	if (vc->underlay_decap && vb->link_in >= 0) {
+		if4 = urx_dev_of(&vc->local4);
+		if6 = urx_dev_of(&vc->local6);
+		if (if6 == if4)
+			if6 = 0; /* one link serves both families */
+	}
+	/* Off: a program still attached (until its link goes) passes all. */
+	if ((if4 == 0 && if6 == 0) ||
+	    urx_config(vb, dev, vc, dev->ifindex) == -1) {
+		urx_config(vb, dev, vc, 0);
+		if4 = if6 = 0;
+	}
+	vb->link_urx4 = urx_link(pin_dir, OVL_LINK_URX4, if4, prog);
+	vb->link_urx6 = urx_link(pin_dir, OVL_LINK_URX6, if6, prog);
+	vb->urx_if4 = vb->link_urx4 >= 0 ? if4 : 0;
+	vb->urx_if6 = vb->link_urx6 >= 0 ? if6 : 0;
+	if (vb->urx_if4 != 0 || vb->urx_if6 != 0)
+		log_info("overlay: underlay decapsulation on: ifindex=%d "
+			 "ifindex6=%d",
+		    vb->urx_if4, vb->urx_if6);
+	else
+		log_info("overlay: underlay decapsulation off: %s",
+		    !vc->underlay_decap	  ? "config"
+			: vb->link_in < 0 ? "no tcx"
+					  : "no underlay device");
+}
+
+void
+vtep_bpf_urx_devs(struct vtep_bpf *vb, int *ifindex4, int *ifindex6)
+{
+	*ifindex4 = vb->urx_if4;
+	*ifindex6 = vb->urx_if6;
+}
+
+int
+vtep_bpf_urx_stats(struct vtep_bpf *vb, struct ovl_stat out[OVL_URX_MAX])
+{
+	struct ovl_stat *per = xcalloc((size_t)vb->ncpus, sizeof(*per));
+	__u32 key;
+	int i;
+
+	memset(out, 0, sizeof(*out) * OVL_URX_MAX);
+	for (key = 0; key < OVL_URX_MAX; key++) {
+		if (bpf_map_lookup_elem(vb->fd_urx_stats, &key, per) != 0)
+			continue;
+		for (i = 0; i < vb->ncpus; i++) {
+			out[key].packets += per[i].packets;
+			out[key].bytes += per[i].bytes;
+		}
+	}
+	free(per);
 	return 0;
 }
 
@@ -617,11 +801,13 @@ bpffs_ensure(const char *pin_dir)
 }
 
 struct vtep_bpf *
-vtep_bpf_open(const char *pin_dir, int ifindex, const struct vtep_conf *vc)
+vtep_bpf_open(
+    const char *pin_dir, const struct vtep_dev *dev, const struct vtep_conf *vc)
 {
 	struct vtep_bpf *vb = xcalloc(1, sizeof(*vb));
 
 	vb->link_in = vb->link_eg = -1;
+	vb->link_urx4 = vb->link_urx6 = -1;
 	libbpf_set_print(libbpf_log);
 	if (bpffs_ensure(pin_dir) == -1)
 		goto fail;
@@ -646,6 +832,8 @@ vtep_bpf_open(const char *pin_dir, int ifindex, const struct vtep_conf *vc)
 	vb->fd_stats = bpf_map__fd(vb->skel->maps.ovl_stats);
 	vb->fd_config = bpf_map__fd(vb->skel->maps.ovl_config);
 	vb->fd_plens = bpf_map__fd(vb->skel->maps.ovl_plens);
+	vb->fd_urx = bpf_map__fd(vb->skel->maps.ovl_urx);
+	vb->fd_urx_stats = bpf_map__fd(vb->skel->maps.ovl_urx_stats);
 	lpm_init(&vb->lpm[VTEP_LPM_TUN4], vb->fd_tun4,
 	    vb->skel->maps.ovl_tun4_exact, sizeof(struct ovl_tun4_key), 0,
 	    false);
@@ -662,8 +850,9 @@ vtep_bpf_open(const char *pin_dir, int ifindex, const struct vtep_conf *vc)
 	memset(&vb->plens, 0xff, sizeof(vb->plens));
 	/* Mirrors before the programs that read them. */
 	if (exact_sync(vb) == -1 || set_local(vb, vc) == -1 ||
-	    vtep_bpf_attach(vb, pin_dir, ifindex) == -1)
+	    vtep_bpf_attach(vb, pin_dir, dev->ifindex) == -1)
 		goto fail;
+	urx_attach(vb, pin_dir, dev, vc);
 	return vb;
 fail:
 	vtep_bpf_close(vb);
@@ -680,6 +869,10 @@ vtep_bpf_close(struct vtep_bpf *vb)
 		close(vb->link_in);
 	if (vb->link_eg >= 0)
 		close(vb->link_eg);
+	if (vb->link_urx4 >= 0)
+		close(vb->link_urx4);
+	if (vb->link_urx6 >= 0)
+		close(vb->link_urx6);
 	overlay_bpf__destroy(vb->skel);
 	free(vb);
 }

@@ -66,7 +66,7 @@
 #define UDP_PORT    9000
 #define TCP_PORT    9001
 #define BATCH	    64
-#define MAX_SIDES   4
+#define MAX_SIDES   5
 #define MAX_PAYLOAD 9000
 #define MAX_PKTS    1000000000ULL /* per side, udp */
 #define MAX_BYTES   (1ULL << 40)  /* per side, tcp */

@@ -5,7 +5,8 @@
 
 SAMPLES has one sample per line, tab-separated, in the order measured:
 
-    pps|tcp|cpu|loss <TAB> CASE <TAB> ferry|baseline|external|ferry-tc <TAB> VALUE
+    pps|tcp|cpu|loss <TAB> CASE <TAB> ferry|baseline|external|ferry-tc|ferry-old
+        <TAB> VALUE
     bpf <TAB> PROGRAM <TAB> MAP_ENTRIES <TAB> NS
 
 pps is received packets/s, tcp Gbit/s, cpu sender CPU ns per packet, loss
@@ -70,8 +71,9 @@ def rate_table(data, order):
     out = [
         "| traffic | ferry | baseline: plain vxlan | ferry / baseline"
         " | target | external, no BPF / baseline"
-        " | ferry on tc filters / baseline |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        " | ferry on tc filters / baseline"
+        " | ferry without underlay decap / baseline |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for key in order:
         group, case = key
@@ -80,18 +82,20 @@ def rate_table(data, order):
         unit, scale, fmt = UNITS[group]
         v = data[key]
         f, b, x = v.get("ferry"), v.get("baseline"), v.get("external")
-        t = v.get("ferry-tc")
+        t, o = v.get("ferry-tc"), v.get("ferry-old")
         if not f or not b:
             continue
         ratio = paired(f, b, lambda p, q: p / q)
         med = statistics.median(ratio)
-        out.append("| %s, %s | %s | %s | %s | >= %.1f: %s | %s | %s |" % (
+        out.append("| %s, %s | %s | %s | %s | >= %.1f: %s | %s | %s | %s |" % (
             case, unit, cell([s * scale for s in f], fmt),
             cell([s * scale for s in b], fmt), cell(ratio, "{:.2f}"),
             RATIO_TARGET, "met" if med >= RATIO_TARGET else "below",
             cell(paired(x, b, lambda p, q: p / q), "{:.2f}") if x
             else "-",
             cell(paired(t, b, lambda p, q: p / q), "{:.2f}") if t
+            else "-",
+            cell(paired(o, b, lambda p, q: p / q), "{:.2f}") if o
             else "-"))
     return out
 
@@ -100,8 +104,9 @@ def cost_table(data, order):
     out = [
         "| UDP traffic | ferry | baseline | ferry - baseline"
         " | of which external mode | of which BPF + hook"
-        " | tc filters instead of tcx |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        " | tc filters instead of tcx"
+        " | underlay decap (ferry - ferry without) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key in order:
         group, case = key
@@ -109,16 +114,17 @@ def cost_table(data, order):
             continue
         v = data[key]
         f, b, x = v.get("ferry"), v.get("baseline"), v.get("external")
-        t = v.get("ferry-tc")
+        t, o = v.get("ferry-tc"), v.get("ferry-old")
         if not f or not b:
             continue
         sub = lambda p, q: p - q  # noqa: E731
-        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             case, cell(f, "{:.0f}"), cell(b, "{:.0f}"),
             cell(paired(f, b, sub), "{:+.0f}"),
             cell(paired(x, b, sub), "{:+.0f}") if x else "-",
             cell(paired(f, x, sub), "{:+.0f}") if x else "-",
-            cell(paired(t, f, sub), "{:+.0f}") if t else "-"))
+            cell(paired(t, o or f, sub), "{:+.0f}") if t else "-",
+            cell(paired(f, o, sub), "{:+.0f}") if o else "-"))
     return out
 
 

@@ -64,6 +64,7 @@ struct ovl_obj {
 	int tun4, tun6, src4, src6, cnt, stats, config;
 	int tun4x, tun6x, src4x, src6x, plens; /* the exact-match front */
 	int egress, ingress;
+	int urx, urx_cfg, urx_stats; /* ovl_underlay_rx and its maps */
 };
 
 static struct ovl_obj prod, wrap;
@@ -537,14 +538,17 @@ static const char *const reason_names[OVL_REASON_MAX] = {
 };
 
 /*
- * Exactly one stats slot moved, by one packet of len bytes; exactly the
- * counter element id moved (none if id is 0), in direction dir.
+ * Exactly one stats slot moved, by one packet of len bytes (none if
+ * reason is -1); exactly the counter element id moved (none if id is 0),
+ * in direction dir.
  */
 static void
 snap_check(const char *name, const struct snap *a, const struct snap *b,
     enum ovl_dir dir, int reason, uint32_t id, uint32_t len)
 {
-	uint32_t k, want_key = OVL_STATS_KEY(dir, reason);
+	uint32_t k,
+	    want_key =
+		reason < 0 ? OVL_STATS_ENTRIES : OVL_STATS_KEY(dir, reason);
 
 	for (k = 0; k < OVL_STATS_ENTRIES; k++) {
 		uint64_t dp = b->stats[k].packets - a->stats[k].packets;
@@ -1248,6 +1252,8 @@ test_exact_overflow_uses_trie(void **state)
 	plens_set(&prod, exact_mode);
 }
 
+#include "test_overlay_urx.c"
+
 /* --- main ------------------------------------------------------------- */
 
 static int
@@ -1258,6 +1264,8 @@ fixture_setup(void **state)
 	fixture_fill(&wrap);
 	plens_set(&prod, exact_mode);
 	plens_set(&wrap, exact_mode);
+	urx_config_set(&prod, URX_IFX, 1);
+	urx_config_set(&wrap, URX_IFX, 1);
 	return 0;
 }
 
@@ -1286,7 +1294,7 @@ map_fd(struct bpf_object *obj, const char *name)
 /* Returns 0 or a negative errno. */
 static int
 ovl_obj_load(struct ovl_obj *o, const char *path, const char *egress,
-    const char *ingress)
+    const char *ingress, const char *urx)
 {
 	struct bpf_map *m;
 	int err;
@@ -1322,10 +1330,14 @@ ovl_obj_load(struct ovl_obj *o, const char *path, const char *egress,
 	o->plens = map_fd(o->obj, OVL_MAP_PLENS);
 	o->egress = prog_fd(o->obj, egress);
 	o->ingress = prog_fd(o->obj, ingress);
+	o->urx = prog_fd(o->obj, urx);
+	o->urx_cfg = map_fd(o->obj, OVL_MAP_URX);
+	o->urx_stats = map_fd(o->obj, OVL_MAP_URX_STATS);
 	if (o->tun4 < 0 || o->tun6 < 0 || o->src4 < 0 || o->src6 < 0 ||
 	    o->cnt < 0 || o->stats < 0 || o->config < 0 || o->tun4x < 0 ||
 	    o->tun6x < 0 || o->src4x < 0 || o->src6x < 0 || o->plens < 0 ||
-	    o->egress < 0 || o->ingress < 0) {
+	    o->egress < 0 || o->ingress < 0 || o->urx < 0 || o->urx_cfg < 0 ||
+	    o->urx_stats < 0) {
 		fprintf(
 		    stderr, "test_overlay: %s lacks a map or program\n", path);
 		return -ENOENT;
@@ -1357,10 +1369,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "test_overlay: cannot count CPUs\n");
 		return 1;
 	}
-	err = ovl_obj_load(&prod, ppath, OVL_PROG_EGRESS, OVL_PROG_INGRESS);
+	err = ovl_obj_load(
+	    &prod, ppath, OVL_PROG_EGRESS, OVL_PROG_INGRESS, OVL_PROG_URX);
 	if (!err)
-		err = ovl_obj_load(
-		    &wrap, wpath, "ovl_test_egress", "ovl_test_ingress");
+		err = ovl_obj_load(&wrap, wpath, "ovl_test_egress",
+		    "ovl_test_ingress", "ovl_test_underlay_rx");
 	if (err == -EPERM) {
 		fprintf(stderr,
 		    "test_overlay: SKIP: no privilege to load "
@@ -1376,7 +1389,8 @@ main(int argc, char **argv)
 	}
 
 	tests = calloc(
-	    NELEM(egress_cases) + NELEM(ingress_cases) + 6, sizeof(*tests));
+	    NELEM(egress_cases) + NELEM(ingress_cases) + NELEM(urx_cases) + 8,
+	    sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < NELEM(egress_cases); i++) {
@@ -1391,6 +1405,14 @@ main(int argc, char **argv)
 		tests[n].initial_state = (void *)(uintptr_t)&ingress_cases[i];
 		n++;
 	}
+	for (i = 0; i < NELEM(urx_cases); i++) {
+		tests[n].name = urx_cases[i].name;
+		tests[n].test_func = urx_case_run;
+		tests[n].initial_state = (void *)(uintptr_t)&urx_cases[i];
+		n++;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_urx_off);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ingress_cookie);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
 	    test_route_update_keeps_counters);
 	tests[n++] =

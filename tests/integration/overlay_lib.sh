@@ -272,3 +272,29 @@ t_cleanup_extra() {
 		rm -rf "$d"
 	done
 }
+
+# ovl_tcx_names NS DEV DIRECTION: names of the programs on DEV's tcx hook
+# in namespace NS (ingress or egress), one per line; nothing without tcx.
+# BPF_PROG_QUERY by hand: the bpftool of Debian 12 predates tcx.
+ovl_tcx_names() {
+	local id
+	for id in $(ip netns exec "$1" python3 - "$2" "$3" <<'PY'
+import ctypes, platform, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ids = (ctypes.c_uint32 * 64)()
+# union bpf_attr for BPF_PROG_QUERY (16): target_ifindex, attach_type
+# (BPF_TCX_INGRESS 46, BPF_TCX_EGRESS 47), query_flags, attach_flags,
+# prog_ids, prog_cnt.
+attr = ctypes.create_string_buffer(struct.pack(
+    "=IIIIQI", socket.if_nametoindex(sys.argv[1]),
+    {"ingress": 46, "egress": 47}[sys.argv[2]], 0, 0,
+    ctypes.addressof(ids), 64), 128)
+nr = {"x86_64": 321, "aarch64": 280}[platform.machine()]
+if libc.syscall(nr, 16, attr, 128) == 0:
+    n = struct.unpack_from("=I", attr.raw, 24)[0]
+    print(" ".join(str(ids[i]) for i in range(min(n, 64))))
+PY
+	); do
+		bpftool -j prog show id "$id" | jq -r .name
+	done
+}

@@ -4,6 +4,7 @@
 # over the IPv6 one (overlay.local6, a kernel vxlan device with IPv6
 # local and remote); both hosts have IPv4 and IPv6 addresses, and every
 # combination of inner and outer family carries ping both ways and TCP.
+# With tcx, both underlays' packets are decapsulated by ovl_underlay_rx.
 #
 # Route MTUs: with both underlays 1500 bytes, the device MTU comes from
 # the IPv4 underlay (1500 - 50) and the routes to prefixes behind the IPv6
@@ -53,6 +54,22 @@ for pair in "$NS_H1 $POD_IP" "$NS_H1 $POD_IP6" "$NS_H2 $POD_IP" \
 	# shellcheck disable=SC2086
 	ping_ok $pair
 done
+
+# With tcx, both underlays decapsulate in ovl_underlay_rx: one program on
+# each bridge, and pings from switch 2 (IPv6 outer) are taken by it.
+if grep -q "hook=tcx" "$T_DIR/gw.log"; then
+	urx() {
+		jget "$(ctl gw --json show overlay)" \
+			".result[\"underlay-decap\"].$1"
+	}
+	expect_eq "underlay program on under6" "$(urx ifindex6)" \
+		"$(ip netns exec "$NS_GW" cat /sys/class/net/under6/ifindex)"
+	d0=$(urx decapsulated)
+	ping_ok "$NS_H2" "$POD_IP6"
+	ping_ok "$NS_H2" "$POD_IP"
+	[ "$(urx decapsulated)" -ge $((d0 + 4)) ] ||
+		fail "IPv6 underlay not decapsulated: $(ctl gw show overlay)"
+fi
 
 # TCP, 4 MB each, content checked: every inner family over every underlay.
 tcp() { # FROM_NS TO_NS TO_ADDR

@@ -6,7 +6,9 @@
 # the new ferryd adopts the device, the tc or tcx programs and the pinned maps
 # (it creates nothing and rewrites no tunnel entry), and the per-tunnel
 # counters, which live in the pinned maps, carry on instead of starting
-# from zero.  Then a restart with one VTEP changed in the config changes
+# from zero.  With tcx, the same holds for ovl_underlay_rx on the underlay
+# bridge: it stays while ferryd is down, is adopted, not duplicated, and
+# carries the transfer before and after.  Then a restart with one VTEP changed in the config changes
 # that VTEP's entry only, and the entry's old (VNI, endpoint) is no longer
 # accepted; the same holds for the same change made by reload.
 . "$(dirname "$0")/lib.sh"
@@ -67,6 +69,16 @@ filters() {
 	echo "$n"
 }
 rx_above() { [ "$(tun "$NET1.0/24" rx-bytes)" -gt "$1" ]; }
+# underlay_progs: ovl_underlay_rx programs on the underlay bridge (tcx).
+underlay_progs() {
+	ovl_tcx_names "$NS_GW" under ingress | grep -c '^ovl_underlay_rx$'
+}
+decapsulated() {
+	jget "$(ctl gw --json show overlay)" '.result["underlay-decap"].decapsulated'
+}
+TCX=0
+grep -q "hook=tcx" "$T_DIR/gw.log" && TCX=1
+expect_eq "underlay programs" "$(underlay_progs)" "$TCX"
 
 # Switch 2 stays idle across the restarts: its counters must come back
 # exactly as they were.
@@ -96,6 +108,7 @@ kernel_state_intact() {
 		fail "ferry0 is gone or down without ferryd"
 	expect_eq "ingress programs without ferryd" "$(filters ingress)" 1
 	expect_eq "egress programs without ferryd" "$(filters egress)" 1
+	expect_eq "underlay programs without ferryd" "$(underlay_progs)" "$TCX"
 	for m in ovl_tun4 ovl_tun6 ovl_src4 ovl_src6 ovl_cnt ovl_stats \
 		ovl_config; do
 		[ -e "$PIN/$m" ] || fail "pinned map $m is gone without ferryd"
@@ -120,7 +133,7 @@ adopted_only() {
 # way, run CMD while ferryd is down, start ferryd again and let the
 # transfer finish.  Sets NEWLOG to what the new ferryd logged.
 restart_during_transfer() {
-	local how=$1 mark rx0 xfer rc=0
+	local how=$1 mark rx0 dec0 xfer rc=0
 	shift
 	python3 "$HERE/tcp_xfer.py" "$NS_H1" "$NS_POD" "$POD_IP" \
 		$((40 << 20)) 0.01 >"$T_DIR/xfer.out" 2>&1 &
@@ -130,6 +143,7 @@ restart_during_transfer() {
 	wait_for 10 rx_above $((rx0 + (2 << 20))) ||
 		fail "transfer does not get going"
 	rx0=$(tun "$NET1.0/24" rx-bytes)
+	dec0=$(decapsulated)
 	stop_ferryd "$how"
 	kill -0 "$xfer" 2>/dev/null ||
 		fail "transfer finished before ferryd was stopped"
@@ -151,6 +165,14 @@ restart_during_transfer() {
 	log "SIG$how: $(cat "$T_DIR/xfer.out")"
 	expect_eq "ingress programs after SIG$how" "$(filters ingress)" 1
 	expect_eq "egress programs after SIG$how" "$(filters egress)" 1
+	expect_eq "underlay programs after SIG$how" "$(underlay_progs)" "$TCX"
+	# The adopted program decapsulates (the bulk of the transfer is GSO
+	# packets, which it leaves to the driver; pings are not).
+	dec0=$(decapsulated)
+	ip netns exec "$NS_H1" ping -c 2 -i 0.2 -W 2 "$POD_IP" >/dev/null ||
+		fail "SIG$how: host 1 cannot ping the pod"
+	[ "$TCX" = 0 ] || [ "$(decapsulated)" -ge $((dec0 + 2)) ] ||
+		fail "SIG$how: the adopted underlay program does not decapsulate"
 }
 
 for how in KILL TERM; do

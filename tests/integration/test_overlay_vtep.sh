@@ -29,6 +29,16 @@ ip netns exec "$NS_H1" ping -c 3 -i 0.2 -W 2 "$POD_IP" >/dev/null ||
 ip netns exec "$NS_POD" ping -c 3 -i 0.2 -W 2 "$H1" >/dev/null ||
 	fail "pod cannot ping the host behind the switch"
 
+# With tcx, the pings were decapsulated by ovl_underlay_rx on the
+# underlay bridge, not by the vxlan driver (docs/design.md).
+if grep -q "hook=tcx" "$T_DIR/gw.log"; then
+	json=$(ctl gw --json show overlay)
+	expect_eq "underlay decap active" \
+		"$(jget "$json" '.result["underlay-decap"].active')" true
+	[ "$(jget "$json" '.result["underlay-decap"].decapsulated')" -ge 3 ] ||
+		fail "pings not decapsulated on the underlay: $json"
+fi
+
 # TCP both ways: 4 MB each, content checked.
 tcp_transfer() { # FROM_NS TO_NS TO_IP
 	python3 "$(dirname "$0")/tcp_xfer.py" "$1" "$2" "$3" $((4 << 20))
