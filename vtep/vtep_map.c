@@ -533,16 +533,17 @@ vtep_bpf_urx_devs(struct vtep_bpf *vb, int *ifindex4, int *ifindex6)
 	*ifindex6 = vb->urx_if6;
 }
 
-int
-vtep_bpf_urx_stats(struct vtep_bpf *vb, struct ovl_stat out[OVL_URX_MAX])
+/* The n counters of a per-CPU array map, summed over the CPUs. */
+static void
+percpu_sum(struct vtep_bpf *vb, int fd, struct ovl_stat *out, __u32 n)
 {
 	struct ovl_stat *per = xcalloc((size_t)vb->ncpus, sizeof(*per));
 	__u32 key;
 	int i;
 
-	memset(out, 0, sizeof(*out) * OVL_URX_MAX);
-	for (key = 0; key < OVL_URX_MAX; key++) {
-		if (bpf_map_lookup_elem(vb->fd_urx_stats, &key, per) != 0)
+	memset(out, 0, sizeof(*out) * n);
+	for (key = 0; key < n; key++) {
+		if (bpf_map_lookup_elem(fd, &key, per) != 0)
 			continue;
 		for (i = 0; i < vb->ncpus; i++) {
 			out[key].packets += per[i].packets;
@@ -550,6 +551,12 @@ vtep_bpf_urx_stats(struct vtep_bpf *vb, struct ovl_stat out[OVL_URX_MAX])
 		}
 	}
 	free(per);
+}
+
+int
+vtep_bpf_urx_stats(struct vtep_bpf *vb, struct ovl_stat out[OVL_URX_MAX])
+{
+	percpu_sum(vb, vb->fd_urx_stats, out, OVL_URX_MAX);
 	return 0;
 }
 
@@ -1193,19 +1200,6 @@ vtep_bpf_counters(struct vtep_bpf *vb, uint32_t id, struct ovl_cnt *sum)
 int
 vtep_bpf_stats(struct vtep_bpf *vb, struct ovl_stat out[OVL_STATS_ENTRIES])
 {
-	struct ovl_stat *per = xcalloc((size_t)vb->ncpus, sizeof(*per));
-	__u32 key;
-	int i;
-
-	memset(out, 0, sizeof(*out) * OVL_STATS_ENTRIES);
-	for (key = 0; key < OVL_STATS_ENTRIES; key++) {
-		if (bpf_map_lookup_elem(vb->fd_stats, &key, per) != 0)
-			continue;
-		for (i = 0; i < vb->ncpus; i++) {
-			out[key].packets += per[i].packets;
-			out[key].bytes += per[i].bytes;
-		}
-	}
-	free(per);
+	percpu_sum(vb, vb->fd_stats, out, OVL_STATS_ENTRIES);
 	return 0;
 }

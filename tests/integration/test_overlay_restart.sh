@@ -37,35 +37,12 @@ tun() {
 	jget "$(ctl gw --json show tunnels)" \
 		".result.tunnels[] | select(.prefix == \"$1\") | .[\"$2\"]"
 }
-# tcx_progs DIRECTION: ids of the programs on ferry0's tcx hook there
-# (BPF_PROG_QUERY; this bpftool predates tcx), none without tcx.
-tcx_progs() {
-	ip netns exec "$NS_GW" python3 - ferry0 "$1" <<'PY'
-import ctypes, platform, socket, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-ids = (ctypes.c_uint32 * 64)()
-# union bpf_attr for BPF_PROG_QUERY (16): target_ifindex, attach_type
-# (BPF_TCX_INGRESS 46, BPF_TCX_EGRESS 47), query_flags, attach_flags,
-# prog_ids, prog_cnt.
-attr = ctypes.create_string_buffer(struct.pack(
-    "=IIIIQI", socket.if_nametoindex(sys.argv[1]),
-    {"ingress": 46, "egress": 47}[sys.argv[2]], 0, 0,
-    ctypes.addressof(ids), 64), 128)
-nr = {"x86_64": 321, "aarch64": 280}[platform.machine()]
-if libc.syscall(nr, 16, attr, 128) == 0:
-    n = struct.unpack_from("=I", attr.raw, 24)[0]
-    print(" ".join(str(ids[i]) for i in range(min(n, 64))))
-PY
-}
 # filters DIRECTION: the overlay programs attached to ferry0 there, as tc
 # filters or, where the kernel has it, on the tcx hook.
 filters() {
-	local n id
+	local n
 	n=$(tc -n "$NS_GW" filter show dev ferry0 "$1" | grep -c "ovl_$1")
-	for id in $(tcx_progs "$1"); do
-		[ "$(bpftool -j prog show id "$id" | jq -r .name)" = "ovl_$1" ] &&
-			n=$((n + 1))
-	done
+	n=$((n + $(ovl_tcx_names "$NS_GW" ferry0 "$1" | grep -c "^ovl_$1$")))
 	echo "$n"
 }
 rx_above() { [ "$(tun "$NET1.0/24" rx-bytes)" -gt "$1" ]; }
