@@ -188,6 +188,7 @@ expect_eq "ib: learned6 no foreign link-local next hop" \
 # ---- What ferryd learns from FRR -----------------------------------------
 
 interop_check_learned
+interop_mark_flaps
 
 # Split horizon and export policy: ib's routes are not sent back to ib
 # (iBGP, no reflection), nor to up (its export has no "learned"; neither

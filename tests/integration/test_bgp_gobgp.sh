@@ -128,6 +128,7 @@ expect_eq "ib: learned6 next hop" "$(gj nexthop)" "$UP6"
 # ---- What ferryd learns from GoBGP ---------------------------------------
 
 interop_check_learned
+interop_mark_flaps
 expect_eq "gw: peer up4 advertised" "$(ferry_peer gw "$UP4" prefixes-advertised)" 5
 expect_eq "gw: peer ib4 advertised" "$(ferry_peer gw "$IB4" prefixes-advertised)" 7
 
