@@ -274,7 +274,7 @@ rib_decide_nexthops(const struct rib *rib, const struct rib_prefix *p,
 		rp = rib_path_peer(rib, path);
 		memset(&nh[n], 0, sizeof(nh[n]));
 		if (path->aset->flags & RIB_AS_NEXT_HOP)
-			nh[n].gw = path->aset->nh.global;
+			nh[n].gw = rib_aset_gateway(path->aset);
 		nh[n].peer = rp->info.addr;
 		nh[n].peer_asn = rp->info.asn;
 		nh[n].ibgp = rp->info.ibgp;

@@ -313,7 +313,7 @@ rib_out_spec(struct bgp_update_spec *s, const struct rib_group *g)
 	}
 	s->attrs = g->set->data;
 	s->attrs_len = g->set->len;
-	s->nh = g->set->nh;
+	rib_aset_nexthop(g->set, &s->nh);
 }
 
 /* An item was sent (or dropped): the Adj-RIB-Out takes its new state,

@@ -235,8 +235,13 @@ rib_policy_import_attrs(struct rib_peer *rp, struct rib_aset *in)
 	wbuf_reset(&rib->pscratch);
 	if (set != NULL)
 		rib_policy_apply_set(&rib->pscratch, &a, set, true);
-	return rib_aset_from_attrs(
-	    rib, &a, true, (in->flags & RIB_AS_MP) ? &in->nh : NULL);
+	if (in->flags & RIB_AS_MP) {
+		struct bgp_mp_nexthop nh;
+
+		rib_aset_nexthop(in, &nh);
+		return rib_aset_from_attrs(rib, &a, true, &nh);
+	}
+	return rib_aset_from_attrs(rib, &a, true, NULL);
 }
 
 /* Originated routes: ORIGIN IGP, an empty AS_PATH, the pool's set. */
@@ -284,7 +289,7 @@ rib_policy_xcache_slot(struct rib_peer *rp, const struct rib_aset *src,
 
 	if (o->xc_size == 0)
 		want = RIB_XCACHE_MIN;
-	else if (o->xc_size < RIB_XCACHE_MAX && o->xc_size < 2 * rp->rib->naset)
+	else if (o->xc_size < RIB_XCACHE_MAX && o->xc_size < rp->rib->naset)
 		want = o->xc_size * 2;
 	if (want != o->xc_size) {
 		rib_policy_xcache_flush(rp->rib, rp);
@@ -355,6 +360,7 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 {
 	const struct bgp_neighbor *nb = rp->nb;
 	const struct rib_aset *s = path->aset;
+	struct addr gw = rib_aset_gateway(s);
 	bool self;
 
 	if (nb != NULL && nb->next_hop_addr.family != 0 &&
@@ -368,7 +374,7 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 			self = nb == NULL || nb->next_hop != BGP_NH_UNCHANGED;
 		if ((path->flags & RIB_PF_LOCAL) ||
 		    !(s->flags & RIB_AS_NEXT_HOP) ||
-		    !rib_policy_nh_fits(rp, family, &s->nh.global))
+		    !rib_policy_nh_fits(rp, family, &gw))
 			self = true;
 		if (self) {
 			if (rib_policy_nh_self(rp, family, nh) == -1)
@@ -377,7 +383,7 @@ rib_policy_nexthop(const struct rib_peer *rp, const struct rib_path *path,
 			const struct rib_peer *src =
 			    rib_path_peer(rp->rib, path);
 
-			*nh = s->nh;
+			rib_aset_nexthop(s, nh);
 			/* RFC 2545 3: a link-local next hop is only
 			 * meaningful on the link it was learned on.  Passed
 			 * on unchanged to a peer on another link (say, from

@@ -337,8 +337,7 @@ rib_aset_fill(struct rib_aset *s)
 	if (s->flags & RIB_AS_MP)
 		s->flags |= RIB_AS_NEXT_HOP;
 	else if (a.present & BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP)) {
-		s->nh.global.family = AF_INET;
-		s->nh.global.v4 = a.next_hop;
+		s->nh4 = a.next_hop;
 		s->flags |= RIB_AS_NEXT_HOP;
 	}
 }
@@ -389,17 +388,19 @@ rib_aset_intern(struct rib *rib, const uint8_t *data, size_t len,
 			    (s->flags & RIB_AS_KEY) == keyflags &&
 			    memcmp(s->data, data, len) == 0 &&
 			    (!(keyflags & RIB_AS_MP) ||
-				memcmp(&s->nh, &key, sizeof(key)) == 0))
+				memcmp(s->data + len, &key, sizeof(key)) == 0))
 				return rib_aset_ref(s);
 	if (rib->naset >= rib->aset_size)
 		rib_aset_grow(rib);
-	s = xcalloc(1, sizeof(*s) + len);
+	s = xcalloc(
+	    1, sizeof(*s) + len + (keyflags & RIB_AS_MP ? sizeof(key) : 0));
 	s->hash = h;
 	s->refcnt = 1;
 	s->flags = keyflags;
 	s->len = (uint16_t)len;
-	s->nh = key;
 	memcpy(s->data, data, len);
+	if (keyflags & RIB_AS_MP)
+		memcpy(s->data + len, &key, sizeof(key));
 	rib_aset_fill(s);
 	s->next = rib->aset_hash[h & (rib->aset_size - 1)];
 	rib->aset_hash[h & (rib->aset_size - 1)] = s;
@@ -1101,7 +1102,7 @@ rib_walk_emit(const struct rib *rib, const struct rib_prefix *p,
 		r.attrs_len = s->len;
 		r.attrs_as4 = (s->flags & RIB_AS_AS4) != 0;
 		if (s->flags & RIB_AS_NEXT_HOP)
-			r.nexthop = s->nh.global;
+			r.nexthop = rib_aset_gateway(s);
 	}
 	return fn(arg, &r);
 }
