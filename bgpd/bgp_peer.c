@@ -70,26 +70,27 @@
  */
 #define PEER_OUT_TICK	  0.025 /* seconds */
 #define PEER_OUT_GROWTH	  256	/* prefixes per tick */
-#define PEER_OUT_HOLD_MAX 1.0	/* seconds */
+#define PEER_OUT_HOLD_MAX 0.1	/* seconds */
 /*
- * Input pacing (conn_read_cb).  A speaker that packs UPDATEs from what
- * is pending per attribute set (BIRD does) sends one prefix per message
- * for as long as its receiver keeps up, and that makes a table with many
- * attribute sets several times slower to send, to parse and to pass on.
- * So when a read empties the socket and its UPDATEs carried fewer than
- * PEER_IN_SMALL prefixes each, the connection is not read again for
- * PEER_IN_PACE: the peer's output backs up into a receive buffer kept to
- * PEER_RCVBUF, and it packs what waits.  Input that comes packed, or
- * faster than we read, is never paused.
+ * Input pacing (conn_read_cb, conn_pace_due).  A speaker that packs
+ * UPDATEs from what is pending per attribute set (BIRD does) sends one
+ * prefix per message for as long as its receiver keeps up, and that
+ * makes a table with many attribute sets several times slower to send,
+ * to parse and to pass on.  So when PEER_IN_WINDOW UPDATEs in a row, all
+ * within a second, carried fewer than PEER_IN_SMALL prefixes each, the
+ * connection's receive buffer is cut to one round trip's worth at
+ * PEER_IN_RATE (the kernel's autotuning would grow it to megabytes), and
+ * each read that empties the socket is followed by a PEER_IN_PACE pause:
+ * the peer's output backs up and it packs what waits.  Input that comes
+ * packed, or faster than we read, is never paused.
  */
-#define PEER_IN_PACE	 0.01 /* seconds */
-#define PEER_IN_SMALL	 4    /* prefixes per UPDATE */
-#define PEER_IN_MIN_MSGS 16   /* UPDATEs in the read, to judge */
-/* Only a stream of small UPDATEs this long is paced: a short table fits
- * in the socket buffers anyway, and a pause would only delay it. */
-#define PEER_IN_SUSTAIN 0.5 /* seconds */
-#define PEER_RCVBUF	(128 * 1024)
-#define PEER_DRAIN_SECS 3.0
+#define PEER_IN_WINDOW	   256	 /* UPDATEs judged together */
+#define PEER_IN_SMALL	   4	 /* prefixes per UPDATE */
+#define PEER_IN_PACE	   0.002 /* seconds */
+#define PEER_IN_RATE	   256e6 /* octets per second */
+#define PEER_IN_RCVBUF_MIN (16 * 1024)
+#define PEER_IN_RCVBUF_MAX (4 * 1024 * 1024)
+#define PEER_DRAIN_SECS	   3.0
 
 OBJCOUNT(bgp_peer);
 OBJCOUNT(bgp_conn);
@@ -103,11 +104,12 @@ struct bgp_conn {
 	bool busy;	 /* inside its own callback */
 	ev_io rio;
 	ev_io wio;
-	ev_timer pace;	     /* PEER_IN_PACE */
-	uint32_t rd_updates; /* UPDATEs in the current read */
-	uint32_t rd_prefixes;
-	ev_tstamp small_since; /* small UPDATEs since; 0: not now */
-	ev_tstamp small_last;  /* and last seen */
+	ev_timer pace;	      /* PEER_IN_PACE */
+	uint32_t win_updates; /* UPDATEs in the current window */
+	uint32_t win_prefixes;
+	ev_tstamp win_start;
+	ev_tstamp small_last; /* a window of small UPDATEs ended; 0: none */
+	bool rcvbuf_cut;
 	uint8_t *in;
 	size_t inlen;
 	struct wbuf out;
@@ -237,11 +239,6 @@ peer_sockopts(struct bgp_peer *p, int fd)
 		    p->name, ttl, minttl, strerror(errno));
 		return -1;
 	}
-	/* Input pacing needs a bounded receive buffer (PEER_RCVBUF). */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ PEER_RCVBUF },
-		sizeof(int)) == -1)
-		log_warn("bgp: cannot set receive buffer: peer=%s error=%s",
-		    p->name, strerror(errno));
 	return 0;
 }
 
@@ -1103,8 +1100,9 @@ peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
 	if (p->fsm.state != BGP_ST_ESTABLISHED)
 		return;
 	/* For input pacing: how packed this peer's UPDATEs come. */
-	p->conn->rd_updates++;
-	p->conn->rd_prefixes += u.nlri.count + u.withdrawn.count +
+	if (p->conn->win_updates++ == 0)
+		p->conn->win_start = ev_now(p->s->loop);
+	p->conn->win_prefixes += u.nlri.count + u.withdrawn.count +
 	    u.mp_reach.count + u.mp_unreach.count;
 	if (a != BGP_ACT_OK)
 		log_info("bgp: malformed UPDATE handled: peer=%s asn=%u "
@@ -1295,26 +1293,40 @@ conn_pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_io_start(loop, &c->rio);
 }
 
-/* Did the read just handled empty the socket, at the end of a stream
- * of small UPDATEs at least PEER_IN_SUSTAIN long? */
+/* Did the read just handled (n of want octets) empty the socket while
+ * small UPDATEs stream in?  Cuts the receive buffer the first time. */
 static bool
 conn_pace_due(struct bgp_peer *p, struct bgp_conn *c, size_t n, size_t want)
 {
 	ev_tstamp now = ev_now(p->s->loop);
+	int size;
 
 	if (c->fd == -1 || c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED)
 		return false;
-	if (c->rd_updates < PEER_IN_MIN_MSGS ||
-	    c->rd_prefixes >= (uint64_t)PEER_IN_SMALL * c->rd_updates) {
-		if (c->rd_updates >= PEER_IN_MIN_MSGS)
-			c->small_since = 0; /* packed input */
-		return false;
+	if (c->win_updates >= PEER_IN_WINDOW) {
+		if (now - c->win_start <= 1.0 &&
+		    c->win_prefixes < PEER_IN_SMALL * c->win_updates)
+			c->small_last = now;
+		else
+			c->small_last = 0;
+		c->win_updates = c->win_prefixes = 0;
 	}
-	/* A stream with a pause of a second or more is a new stream. */
-	if (c->small_since == 0 || now - c->small_last > 1.0)
-		c->small_since = now;
-	c->small_last = now;
-	return n < want && now - c->small_since >= PEER_IN_SUSTAIN;
+	if (c->small_last == 0 || now - c->small_last > 1.0)
+		return false;
+	if (!c->rcvbuf_cut) {
+		c->rcvbuf_cut = true;
+		size = bgp_sock_rcvbuf_rtt(c->fd, PEER_IN_RATE,
+		    PEER_IN_RCVBUF_MIN, PEER_IN_RCVBUF_MAX);
+		if (size == -1)
+			log_warn("bgp: cannot size receive buffer: peer=%s "
+				 "error=%s",
+			    p->name, strerror(errno));
+		else
+			log_info("bgp: pacing small UPDATEs: peer=%s "
+				 "rcvbuf=%d",
+			    p->name, size);
+	}
+	return n < want;
 }
 
 static void
@@ -1337,7 +1349,6 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    n == 0 ? "connection closed by peer" : strerror(errno));
 	} else {
 		c->inlen += (size_t)n;
-		c->rd_updates = c->rd_prefixes = 0;
 		conn_input(p, c);
 		if (conn_pace_due(p, c, (size_t)n, want)) {
 			ev_io_stop(loop, &c->rio);

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The kernel's header, not glibc's: glibc's struct tcp_info stops
+ * before tcpi_min_rtt. */
+#include <linux/tcp.h>
 
 #include "bgp_rib.h"
 #include "bgp_sock.h"
@@ -66,6 +69,28 @@ bgp_sock_addr_from(const struct sockaddr *sa, struct addr *a)
 	return -1;
 }
 
+int
+bgp_sock_rcvbuf_rtt(int fd, double rate, int min, int max)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	double want;
+	int size;
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return -1;
+	/* tcpi_min_rtt is in microseconds; 0 when the kernel has none. */
+	want = (double)ti.tcpi_min_rtt / 1e6 * rate;
+	size = want < min ? min : want > max ? max : (int)want;
+	/* Past net.core.rmem_max only with CAP_NET_ADMIN. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ==
+		-1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == -1)
+		return -1;
+	return size;
+}
+
 /* RFC 2385 through Linux's TCP_MD5SIG. */
 int
 bgp_sock_md5(int fd, const struct addr *a, unsigned plen, const char *key)
@@ -81,7 +106,7 @@ bgp_sock_md5(int fd, const struct addr *a, unsigned plen, const char *key)
 		errno = EINVAL;
 		return -1;
 	}
-	bgp_sock_sockaddr(a, 0, &md.tcpm_addr);
+	bgp_sock_sockaddr(a, 0, (struct sockaddr_storage *)&md.tcpm_addr);
 	if (plen < addr_bits(a->family)) {
 		opt = TCP_MD5SIG_EXT;
 		md.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;

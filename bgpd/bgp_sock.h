@@ -30,6 +30,12 @@ int bgp_sock_md5(int fd, const struct addr *a, unsigned plen, const char *key);
 /* Send with ttl; with minttl != 0, drop what arrives with less. */
 int bgp_sock_ttl(int fd, int family, int ttl, int minttl);
 
+/* Size the receive buffer of connected socket fd for its path: what
+ * arrives in one minimum round trip at `rate` octets a second, within
+ * [min, max].  Returns the size set, -1 with errno on failure.  Ends the
+ * kernel's autotuning of that buffer. */
+int bgp_sock_rcvbuf_rtt(int fd, double rate, int min, int max);
+
 /* RFC 5082 3: the least TTL accepted from a peer hops away. */
 static inline int
 bgp_gtsm_minttl(unsigned hops)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests for the GTSM socket filter (bgp_sock.c).  The program is
+ * Unit tests for bgp_sock.c.  The GTSM socket filter: the program is
  * attached to a real UDP socket on the loopback interface, and datagrams
  * are sent to it from the loopback address with chosen TTLs (hop
  * limits): the kernel runs the filter exactly as it does for a listening
- * TCP socket.  Loopback only; nothing leaves the host.
+ * TCP socket.  The receive buffer sizing of input pacing, on a TCP
+ * connection over loopback.  Loopback only; nothing leaves the host.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -188,6 +189,58 @@ test_gtsm_too_long(void **state)
 	    bgp_gtsm_prog(AF_INET, rules, 1, prog, BPF_MAXINSNS), 5);
 }
 
+static int
+rcvbuf(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	return v;
+}
+
+static void
+test_rcvbuf_rtt(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	int l, c, a, udp, small;
+
+	(void)state;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l >= 0 && c >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	/* A round trip each way, so both ends have measured one. */
+	assert_int_equal(write(c, "x", 1), 1);
+	assert_int_equal(read(a, (char[1]){ 0 }, 1), 1);
+	assert_int_equal(write(a, "y", 1), 1);
+	assert_int_equal(read(c, (char[1]){ 0 }, 1), 1);
+
+	/* Loopback's round trip at a byte a second: the floor. */
+	assert_int_equal(bgp_sock_rcvbuf_rtt(a, 1, 16384, 1 << 20), 16384);
+	small = rcvbuf(a);
+	/* The kernel doubles what it is given, for its own overhead. */
+	assert_true(small >= 16384 && small <= 2 * 16384);
+	/* At an absurd rate: the ceiling. */
+	assert_int_equal(bgp_sock_rcvbuf_rtt(c, 1e15, 16384, 1 << 20), 1 << 20);
+	assert_true(rcvbuf(c) > small);
+	/* Not a TCP socket. */
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(udp >= 0);
+	assert_int_equal(bgp_sock_rcvbuf_rtt(udp, 1e6, 16384, 1 << 20), -1);
+	close(udp);
+	close(a);
+	close(c);
+	close(l);
+}
+
 int
 main(void)
 {
@@ -195,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_gtsm_ipv4),
 		cmocka_unit_test(test_gtsm_ipv6),
 		cmocka_unit_test(test_gtsm_too_long),
+		cmocka_unit_test(test_rcvbuf_rtt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
