@@ -1784,12 +1784,12 @@ bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
 	if (p->conn->out.len > 0 || ev_is_active(&p->conn->wio) ||
 	    ev_is_active(&p->batch))
 		return;
-	if (rib_peer_output_ripe(p->rp)) {
-		p->out_due = true;
-		conn_update_io(p, p->conn);
-	} else {
-		peer_out_hold(p);
-	}
+	/* Called on the first prefix queued, usually in the middle of
+	 * an UPDATE: whether to hold output back (peer_out_hold) is for
+	 * conn_flush to judge once the input at hand has been handled,
+	 * when the write watcher fires.  A packed table then goes out at
+	 * once instead of a tick later. */
+	conn_update_io(p, p->conn);
 }
 
 struct bgp_peer *
