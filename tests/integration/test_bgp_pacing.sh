@@ -6,9 +6,7 @@
 # - ferryd sees the stream of small UPDATEs, logs that it paces it, with
 #   the receive buffer it sized from the path's round trip (at least the
 #   16 KB floor);
-# - BIRD, made to wait, packs: fewer UPDATEs than 0.8 per prefix arrive
-#   (without pacing ferryd reads as fast as BIRD writes and gets about
-#   one prefix per UPDATE);
+#   and the kernel holds the session's socket to that buffer (ss);
 # - all 30k prefixes arrive and are accepted, the session never resets;
 # - a later small change still arrives (the pause never stalls input).
 . "$(dirname "$0")/lib.sh"
@@ -68,11 +66,16 @@ rcvbuf=${line##*rcvbuf=}
 [ "$rcvbuf" -ge 16384 ] 2>/dev/null ||
 	fail "receive buffer '$rcvbuf' below the 16 KB floor"
 
-updates=$(jget "$(ctl gw --json show bgp peers)" \
-	".result.peers[] | select(.address == \"$UP4\") | .[\"messages-received\"].update")
-log "$N prefixes in $updates UPDATEs"
-[ "$updates" -lt $((N * 8 / 10)) ] ||
-	fail "BIRD did not pack: $updates UPDATEs for $N prefixes"
+# The kernel reports twice what was set (room for its own overhead).
+rb=$(ip netns exec "$NS_GW" ss -tmn state established "( sport = :179 or dport = :179 )" |
+	sed -n 's/.*skmem:([^)]*,rb\([0-9]*\),.*/\1/p' | head -1)
+log "socket receive buffer: $rb"
+[ -n "$rb" ] && [ "$rb" -le $((2 * rcvbuf)) ] ||
+	fail "session socket's receive buffer '$rb', not cut to $rcvbuf"
+# How well BIRD packed is the benchmark's to measure (bench/bgp), not a
+# test's: it depends on how fast each side runs.
+log "$N prefixes in $(jget "$(ctl gw --json show bgp peers)" \
+	".result.peers[] | select(.address == \"$UP4\") | .[\"messages-received\"].update") UPDATEs"
 
 birdc_q up enable extra >/dev/null
 wait_for 10 ferry_has_best gw 198.51.100.0/24 ||
