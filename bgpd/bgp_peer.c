@@ -28,6 +28,9 @@
  * hands accepted connections to peer_accept.  eBGP uses TTL 1 unless
  * multihop is set, iBGP 255; with GTSM we send 255 and require
  * 255 - (multihop - 1) on receipt.
+ *
+ * Messages.  What each received message does is in bgp_peer_msg.c; the
+ * structures both files share are in bgp_peer_int.h.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -51,6 +54,7 @@
 #include "bgp_listen.h"
 #include "bgp_msg.h"
 #include "bgp_peer.h"
+#include "bgp_peer_int.h"
 #include "bgp_sock.h"
 #include "bgp_update.h"
 #include "log.h"
@@ -96,101 +100,12 @@ OBJCOUNT(bgp_peer);
 OBJCOUNT(bgp_conn);
 OBJCOUNT(bgp_drain);
 
-struct bgp_conn {
-	struct bgp_peer *peer;
-	int fd;
-	bool outgoing;	 /* we initiated it */
-	bool connecting; /* non-blocking connect under way */
-	bool busy;	 /* inside its own callback */
-	ev_io rio;
-	ev_io wio;
-	ev_timer pace;	      /* PEER_IN_PACE */
-	uint32_t win_updates; /* UPDATEs in the current window */
-	uint32_t win_prefixes;
-	ev_tstamp win_start;
-	ev_tstamp small_last; /* a window of small UPDATEs ended; 0: none */
-	bool rcvbuf_cut;
-	uint8_t *in;
-	size_t inlen;
-	struct wbuf out;
-};
-
-/* A closed connection still flushing its last bytes (a NOTIFICATION). */
-struct bgp_drain {
-	struct bgp_sessions *s;
-	int fd;
-	bool shut; /* SHUT_WR done */
-	ev_io rio;
-	ev_io wio;
-	ev_timer timer;
-	struct wbuf out;
-	TAILQ_ENTRY(bgp_drain) entry;
-};
-
-struct bgp_peer {
-	struct bgp_sessions *s;
-	const struct bgp_neighbor *nb; /* into s->conf, or &dyn */
-	struct bgp_neighbor dyn;       /* dynamic: the range's tmpl */
-	const struct bgp_listen_range *range;
-	bool dynamic;
-	char name[ADDR_STRLEN];
-	struct bgp_fsm fsm;
-	struct rib_peer *rp;
-	struct bgp_conn *conn; /* the session's connection */
-	struct bgp_conn *coll; /* a colliding second one */
-	ev_timer timers[BGP_TIMER_COUNT];
-	ev_timer batch;	       /* output pacing, PEER_OUT_TICK */
-	ev_tstamp batch_start; /* when output began to wait */
-	size_t batch_mark;     /* prefixes queued at the last tick */
-	bool out_due;	       /* the wait is over: pull a round */
-	/* Negotiated in the OPEN exchange. */
-	uint32_t remote_as;
-	uint32_t remote_id;
-	uint8_t families; /* BGP_FAM_* */
-	bool as4;
-	bool ibgp;
-	bool refresh;
-	bool enhanced_refresh;
-	bool ext_nh; /* RFC 8950 for IPv4 unicast */
-	/* Session layer state. */
-	bool rib_pending; /* the RIB has output */
-	bool reap;	  /* free at the end of the callback */
-	bool in_event;
-	enum bgp_fsm_event pending;    /* raised while acting */
-	const struct bgp_err *cur_err; /* NOTIFICATION data */
-	const char *stop_text;	       /* RFC 9003 */
-	/* Status. */
-	time_t since;
-	uint64_t flaps;
-	uint64_t msgs_in[6];
-	uint64_t msgs_out[6];
-	char last_error[128];
-	TAILQ_ENTRY(bgp_peer) entry;
-};
-
-TAILQ_HEAD(bgp_peer_list, bgp_peer);
-
-struct bgp_sessions {
-	struct ev_loop *loop;
-	struct rib *rib;
-	const struct bgp_conf *conf;
-	struct bgp_peer_list peers; /* configured, then dynamic */
-	struct bgp_listeners *listeners;
-	TAILQ_HEAD(, bgp_drain) drains;
-};
-
-static void peer_event(
-    struct bgp_peer *, enum bgp_fsm_event, const struct bgp_fsm_arg *);
 static void peer_free(struct bgp_peer *);
-static void conn_close(struct bgp_peer *, struct bgp_conn *);
 static void conn_update_io(struct bgp_peer *, struct bgp_conn *);
 
 /* Logging and status. */
 
-static void peer_error_text(struct bgp_peer *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 peer_error_text(struct bgp_peer *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -198,18 +113,6 @@ peer_error_text(struct bgp_peer *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
 	va_end(ap);
-}
-
-static uint32_t
-peer_asn(const struct bgp_peer *p)
-{
-	return p->nb->asn;
-}
-
-static bool
-peer_ebgp(const struct bgp_peer *p)
-{
-	return p->nb->asn != p->s->conf->asn;
 }
 
 /* Sockets: TCP-MD5, TTL, GTSM. */
@@ -377,7 +280,7 @@ conn_destroy(struct bgp_conn *c)
  * NOTIFICATION at least), through a drain.  The object itself goes when
  * its own callback, if running, returns.
  */
-static void
+void
 conn_close(struct bgp_peer *p, struct bgp_conn *c)
 {
 	struct ev_loop *loop = p->s->loop;
@@ -634,7 +537,7 @@ peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 }
 
 /* NOTIFICATION on a connection outside the FSM (collisions), then close. */
-static void
+void
 conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err)
 {
@@ -833,7 +736,7 @@ peer_exec(
  * one lives: that one carries the session on, from OpenSent (our OPEN is
  * already out on it).
  */
-static void
+void
 peer_promote(struct bgp_peer *p)
 {
 	struct bgp_fsm_actions acts = { 0 };
@@ -848,7 +751,7 @@ peer_promote(struct bgp_peer *p)
 	peer_exec(p, &acts, old);
 }
 
-static void
+void
 peer_event(
     struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
 {
@@ -880,7 +783,7 @@ peer_event(
 }
 
 /* An error found by us: its NOTIFICATION (with data) goes out. */
-static void
+void
 peer_error(struct bgp_peer *p, const struct bgp_err *err)
 {
 	struct bgp_fsm_arg arg = { .code = err->code, .subcode = err->subcode };
@@ -888,366 +791,6 @@ peer_error(struct bgp_peer *p, const struct bgp_err *err)
 	p->cur_err = err;
 	peer_event(p, BGP_EV_MSG_ERROR, &arg);
 	p->cur_err = NULL;
-}
-
-/*
- * RFC 4486 4: Cease, Maximum Number of Prefixes Reached, with the AFI and
- * SAFI of the UPDATE that crossed the limit and the limit itself (our
- * limit counts both families together).
- */
-static void
-peer_max_prefix_cease(struct bgp_peer *p, const struct bgp_update *u)
-{
-	uint16_t afi = u->mp_reach.count > 0 ? u->mp_reach.afi : BGP_AFI_IPV4;
-	uint32_t max = p->nb->import.max_prefix;
-	uint8_t d[7] = { (uint8_t)(afi >> 8), (uint8_t)afi, BGP_SAFI_UNICAST,
-		(uint8_t)(max >> 24), (uint8_t)(max >> 16), (uint8_t)(max >> 8),
-		(uint8_t)max };
-	struct bgp_err err;
-
-	bgp_msg_err_clear(&err);
-	bgp_msg_err_set(&err, BGP_ACT_SESSION_RESET, BGP_ERR_CEASE,
-	    BGP_ERR_CEASE_MAX_PREFIX, d, sizeof(d),
-	    "maximum prefix count exceeded");
-	peer_error(p, &err);
-}
-
-/* OPEN (RFC 4271 6.2 via bgp_msg_open_check, then 6.8). */
-
-static int
-peer_open_parse(struct bgp_peer *p, const uint8_t *m, size_t len,
-    struct bgp_open *o, struct bgp_err *err)
-{
-	const struct bgp_conf *conf = p->s->conf;
-	struct bgp_open_expect x;
-	uint8_t ours = 0, theirs;
-
-	if (bgp_msg_open_decode(m, len, o, err) != BGP_ACT_OK)
-		return -1;
-	memset(&x, 0, sizeof(x));
-	x.peer_as = p->nb->asn;
-	x.local_id = ntohl(conf->router_id.v4.s_addr);
-	x.ibgp = p->nb->asn == conf->asn;
-	if (bgp_msg_open_check(o, &x, err) != BGP_ACT_OK)
-		return -1;
-	/* RFC 4760 8: no MP capability means IPv4 unicast only. */
-	theirs = (o->caps.seen & BGP_CAPF_MP) ? o->caps.mp
-					      : 1 << BGP_AF_IPV4_UNICAST;
-	if (p->nb->families & BGP_FAM_IPV4)
-		ours |= 1 << BGP_AF_IPV4_UNICAST;
-	if (p->nb->families & BGP_FAM_IPV6)
-		ours |= 1 << BGP_AF_IPV6_UNICAST;
-	if ((ours & theirs) == 0) {
-		bgp_msg_err_set(err, BGP_ACT_SESSION_RESET, BGP_ERR_OPEN,
-		    BGP_ERR_OPEN_CAPABILITY, NULL, 0,
-		    "no address family in common");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-peer_open_accept(struct bgp_peer *p, const struct bgp_open *o)
-{
-	struct bgp_fsm_arg arg = { .peer_hold = o->hold_time };
-	uint8_t af = (o->caps.seen & BGP_CAPF_MP) ? o->caps.mp
-						  : 1 << BGP_AF_IPV4_UNICAST;
-
-	p->remote_as = bgp_msg_open_peer_as(o);
-	p->remote_id = o->bgp_id;
-	p->ibgp = p->remote_as == p->s->conf->asn;
-	p->as4 = (o->caps.seen & BGP_CAPF_AS4) != 0;
-	p->refresh = (o->caps.seen & BGP_CAPF_ROUTE_REFRESH) != 0;
-	p->enhanced_refresh = (o->caps.seen & BGP_CAPF_ENHANCED_RR) != 0;
-	p->families = 0;
-	if ((af & (1 << BGP_AF_IPV4_UNICAST)) &&
-	    (p->nb->families & BGP_FAM_IPV4))
-		p->families |= BGP_FAM_IPV4;
-	if ((af & (1 << BGP_AF_IPV6_UNICAST)) &&
-	    (p->nb->families & BGP_FAM_IPV6))
-		p->families |= BGP_FAM_IPV6;
-	/* RFC 8950 4: IPv4 routes may carry IPv6 next hops when both
-	 * sides said so. */
-	p->ext_nh = p->nb->ext_nh && (p->families & BGP_FAM_IPV4) &&
-	    (o->caps.seen & BGP_CAPF_EXT_NEXTHOP) &&
-	    (o->caps.ext_nh & (1 << BGP_AF_IPV4_UNICAST));
-	log_debug("bgp: open received: peer=%s asn=%u hold=%u caps=0x%x",
-	    p->name, p->remote_as, o->hold_time, o->caps.seen);
-	peer_event(p, BGP_EV_OPEN, &arg);
-}
-
-/*
- * RFC 4271 6.8, our implementation: when an OPEN arrives on the second
- * connection while the session's is in OpenConfirm, the one initiated
- * by the side with the higher identifier survives (bgp_fsm_collision).
- * When both were initiated by the peer the newer wins: the older one is
- * most likely a leftover of a peer restart.  A connection still in
- * OpenSent is not compared (BIRD does the same): it is closed with 6/7
- * if the other one reaches Established first.  Returns the survivor.
- */
-static struct bgp_conn *
-peer_collide(struct bgp_peer *p, const struct bgp_open *o)
-{
-	const struct bgp_conf *conf = p->s->conf;
-	struct bgp_conn *keep, *lose;
-	enum bgp_fsm_collision r;
-
-	r = bgp_fsm_collision(ntohl(conf->router_id.v4.s_addr), conf->asn,
-	    o->bgp_id, bgp_msg_open_peer_as(o));
-	if (p->conn->outgoing == p->coll->outgoing)
-		keep = p->coll;
-	else if (r == BGP_COLL_KEEP_LOCAL)
-		keep = p->conn->outgoing ? p->conn : p->coll;
-	else
-		keep = p->conn->outgoing ? p->coll : p->conn;
-	lose = keep == p->conn ? p->coll : p->conn;
-	log_info("bgp: collision resolved: peer=%s keep=%s close=%s", p->name,
-	    keep->outgoing ? "outgoing" : "incoming",
-	    lose->outgoing ? "outgoing" : "incoming");
-	if (lose == p->conn) {
-		/* The session's connection goes: its timers restart. */
-		conn_notify_close(
-		    p, lose, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
-		peer_promote(p);
-	} else {
-		conn_notify_close(
-		    p, lose, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
-	}
-	return keep;
-}
-
-static void
-peer_msg_open(
-    struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len)
-{
-	struct bgp_open o;
-	struct bgp_err err;
-
-	if (c == p->conn && p->fsm.state != BGP_ST_OPENSENT) {
-		/* A second OPEN: FSM error. */
-		peer_event(p, BGP_EV_OPEN, NULL);
-		return;
-	}
-	if (peer_open_parse(p, m, len, &o, &err) == -1) {
-		log_notice("bgp: bad OPEN: peer=%s asn=%u reason=\"%s\"",
-		    p->name, peer_asn(p), err.reason ? err.reason : "");
-		if (c == p->conn)
-			peer_error(p, &err);
-		else
-			conn_notify_close(p, c, err.code, err.subcode, &err);
-		return;
-	}
-	if (c == p->coll && p->fsm.state == BGP_ST_OPENSENT) {
-		/*
-		 * 6.8 compares only connections that both have an OPEN:
-		 * this one is ahead, so it carries the session and the
-		 * other one waits for its OPEN in its place.
-		 */
-		p->coll = p->conn;
-		p->conn = c;
-	} else if (c == p->coll && peer_collide(p, &o) != c) {
-		return;
-	}
-	/* c is the session's connection, in OpenSent. */
-	peer_open_accept(p, &o);
-}
-
-/* UPDATE: RFC 7606 verdicts, then the RIB. */
-
-static void
-peer_input_withdraw(struct bgp_peer *p, const struct bgp_update *u)
-{
-	struct bgp_update w;
-
-	/* RFC 7606 2: treat-as-withdraw, announcements become withdrawals. */
-	memset(&w, 0, sizeof(w));
-	w.withdrawn = u->withdrawn;
-	w.mp_unreach = u->mp_unreach;
-	if (w.withdrawn.count > 0 || w.mp_unreach.count > 0)
-		(void)rib_peer_input(p->rp, &w);
-	memset(&w, 0, sizeof(w));
-	w.withdrawn = u->nlri;
-	if (u->mp_reach.family != 0)
-		w.mp_unreach = u->mp_reach;
-	if (w.withdrawn.count > 0 || w.mp_unreach.count > 0)
-		(void)rib_peer_input(p->rp, &w);
-}
-
-static void
-peer_msg_update(struct bgp_peer *p, const uint8_t *m, size_t len)
-{
-	struct bgp_attr_opts opts = { .as4 = p->as4, .ebgp = !p->ibgp };
-	struct rib_peer_stats st;
-	struct bgp_update u;
-	struct bgp_err err;
-	enum bgp_action a;
-	bool was_hit;
-
-	if (p->fsm.state != BGP_ST_ESTABLISHED) {
-		peer_event(p, BGP_EV_UPDATE, NULL);
-		return;
-	}
-	a = bgp_update_decode(m, len, &opts, &u, &err);
-	if (a == BGP_ACT_SESSION_RESET) {
-		log_notice("bgp: malformed UPDATE: peer=%s asn=%u code=%u "
-			   "subcode=%u reason=\"%s\"",
-		    p->name, peer_asn(p), err.code, err.subcode,
-		    err.reason ? err.reason : "");
-		peer_error(p, &err);
-		return;
-	}
-	peer_event(p, BGP_EV_UPDATE, NULL);
-	if (p->fsm.state != BGP_ST_ESTABLISHED)
-		return;
-	/* For input pacing: how packed this peer's UPDATEs come. */
-	if (p->conn->win_updates++ == 0)
-		p->conn->win_start = ev_now(p->s->loop);
-	p->conn->win_prefixes += u.nlri.count + u.withdrawn.count +
-	    u.mp_reach.count + u.mp_unreach.count;
-	if (a != BGP_ACT_OK)
-		log_info("bgp: malformed UPDATE handled: peer=%s asn=%u "
-			 "action=%s code=%u subcode=%u attr=%u reason=\"%s\"",
-		    p->name, peer_asn(p), bgp_msg_action_name(a), err.code,
-		    err.subcode, err.attr_type, err.reason ? err.reason : "");
-	switch (a) {
-	case BGP_ACT_IGNORE:
-		return;
-	case BGP_ACT_TREAT_AS_WITHDRAW:
-		peer_input_withdraw(p, &u);
-		return;
-	default:
-		break;
-	}
-	rib_peer_stats(p->rp, &st);
-	was_hit = st.max_prefix_hit;
-	if (rib_peer_input(p->rp, &u) == RIB_INPUT_MAX_PREFIX) {
-		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
-			 "max=%u",
-		    p->name, peer_asn(p), p->nb->import.max_prefix);
-		peer_max_prefix_cease(p, &u);
-		return;
-	}
-	/*
-	 * max-prefix-action "warn" (docs/config.md: log once): the RIB
-	 * keeps the routes and returns RIB_INPUT_OK, so nothing was ever
-	 * logged.  Log when the limit is first crossed in this session
-	 * (the RIB clears max_prefix_hit on session up and on a policy
-	 * change).
-	 */
-	rib_peer_stats(p->rp, &st);
-	if (!was_hit && st.max_prefix_hit)
-		log_warn("bgp: maximum prefix count exceeded: peer=%s asn=%u "
-			 "max=%u action=warn accepted=%" PRIu64,
-		    p->name, peer_asn(p), p->nb->import.max_prefix,
-		    st.accepted);
-}
-
-static void
-peer_msg_notification(
-    struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len)
-{
-	struct bgp_notification n;
-	struct bgp_err err;
-	char text[256];
-
-	if (bgp_msg_notification_decode(m, len, &n, &err) != BGP_ACT_OK) {
-		/* RFC 4271 6.4: never answer a NOTIFICATION; just close. */
-		n.code = n.subcode = 0;
-	}
-	if (bgp_msg_notification_shutdown_text(&n, text, sizeof(text)) == -1)
-		text[0] = '\0';
-	log_notice("bgp: notification received: peer=%s asn=%u code=%u "
-		   "subcode=%u error=\"%s\"%s%s%s",
-	    p->name, peer_asn(p), n.code, n.subcode,
-	    bgp_msg_err_name(n.code, n.subcode), text[0] ? " text=\"" : "",
-	    text, text[0] ? "\"" : "");
-	if (c != p->conn) {
-		c->out.len = 0;
-		conn_close(p, c);
-		return;
-	}
-	peer_error_text(p, "received NOTIFICATION %u/%u (%s)%s%s", n.code,
-	    n.subcode, bgp_msg_err_name(n.code, n.subcode), text[0] ? ": " : "",
-	    text);
-	c->out.len = 0;
-	peer_event(p, BGP_EV_NOTIFICATION, NULL);
-}
-
-static void
-peer_msg_refresh(struct bgp_peer *p, const uint8_t *m, size_t len)
-{
-	struct bgp_refresh r;
-	struct bgp_err err;
-	enum bgp_action a;
-
-	if (p->fsm.state != BGP_ST_ESTABLISHED) {
-		peer_event(p, BGP_EV_ROUTE_REFRESH, NULL);
-		return;
-	}
-	a = bgp_msg_refresh_decode(m, len, &r, &err);
-	if (a == BGP_ACT_SESSION_RESET) {
-		peer_error(p, &err);
-		return;
-	}
-	peer_event(p, BGP_EV_ROUTE_REFRESH, NULL);
-	if (a != BGP_ACT_OK || p->fsm.state != BGP_ST_ESTABLISHED)
-		return;
-	if (r.subtype != BGP_REFRESH_NORMAL) {
-		log_debug("bgp: route refresh marker: peer=%s subtype=%u",
-		    p->name, r.subtype);
-		return;
-	}
-	if (bgp_msg_af(r.afi, r.safi) == -1) {
-		log_info("bgp: route refresh for an unknown family ignored: "
-			 "peer=%s afi=%u safi=%u",
-		    p->name, r.afi, r.safi);
-		return;
-	}
-	log_info("bgp: route refresh requested: peer=%s asn=%u afi=%u safi=%u",
-	    p->name, peer_asn(p), r.afi, r.safi);
-	rib_peer_refresh(p->rp, r.afi, r.safi);
-}
-
-/* One framed message on connection c. */
-static void
-peer_msg(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m, size_t len,
-    uint8_t type)
-{
-	struct bgp_err err;
-
-	if (type < 6)
-		p->msgs_in[type]++;
-	if (c != p->conn) {
-		/* A colliding connection speaks OPEN or NOTIFICATION only. */
-		if (type == BGP_MSG_OPEN)
-			peer_msg_open(p, c, m, len);
-		else if (type == BGP_MSG_NOTIFICATION)
-			peer_msg_notification(p, c, m, len);
-		else
-			conn_notify_close(
-			    p, c, BGP_ERR_FSM, BGP_ERR_FSM_OPENSENT, NULL);
-		return;
-	}
-	switch (type) {
-	case BGP_MSG_OPEN:
-		peer_msg_open(p, c, m, len);
-		break;
-	case BGP_MSG_UPDATE:
-		peer_msg_update(p, m, len);
-		break;
-	case BGP_MSG_NOTIFICATION:
-		peer_msg_notification(p, c, m, len);
-		break;
-	case BGP_MSG_KEEPALIVE:
-		if (bgp_msg_keepalive_decode(m, len, &err) != BGP_ACT_OK)
-			peer_error(p, &err);
-		else
-			peer_event(p, BGP_EV_KEEPALIVE, NULL);
-		break;
-	case BGP_MSG_ROUTE_REFRESH:
-		peer_msg_refresh(p, m, len);
-		break;
-	}
 }
 
 /* Frame and dispatch what c has read; stop when c is closed. */

@@ -217,6 +217,7 @@ rib_policy_import_attrs(struct rib_peer *rp, struct rib_aset *in)
 	bool ibgp = rib_peer_is_ibgp(rp);
 	const struct bgp_attr_set *set;
 	struct bgp_attrs a;
+	struct bgp_mp_nexthop nh;
 
 	if (!ibgp && (nb == NULL || !nb->has_import))
 		return NULL;
@@ -235,13 +236,9 @@ rib_policy_import_attrs(struct rib_peer *rp, struct rib_aset *in)
 	wbuf_reset(&rib->pscratch);
 	if (set != NULL)
 		rib_policy_apply_set(&rib->pscratch, &a, set, true);
-	if (in->flags & RIB_AS_MP) {
-		struct bgp_mp_nexthop nh;
-
-		rib_aset_nexthop(in, &nh);
-		return rib_aset_from_attrs(rib, &a, true, &nh);
-	}
-	return rib_aset_from_attrs(rib, &a, true, NULL);
+	rib_aset_nexthop(in, &nh);
+	return rib_aset_from_attrs(
+	    rib, &a, true, (in->flags & RIB_AS_MP) ? &nh : NULL);
 }
 
 /* Originated routes: ORIGIN IGP, an empty AS_PATH, the pool's set. */
