@@ -1084,95 +1084,103 @@ vtep_bpf_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 	return 0;
 }
 
-static bool
-id_used(const struct vtep_entry *v, size_t n, uint32_t id)
-{
-	size_t i;
+/*
+ * A sorted set of map keys of one size, to prune a map against in
+ * O(n log n): at start, with 100k tunnels, a scan of the entries per key
+ * took minutes.
+ */
+struct keyset {
+	uint8_t *keys;
+	size_t ksize, n;
+};
 
-	for (i = 0; i < n; i++)
-		if (v[i].id == id)
+static int
+keyset_cmp(const void *a, const void *b, void *ksize)
+{
+	return memcmp(a, b, *(const size_t *)ksize);
+}
+
+static void
+keyset_sort(struct keyset *ks)
+{
+	qsort_r(ks->keys, ks->n, ks->ksize, keyset_cmp, &ks->ksize);
+}
+
+static bool
+keyset_has(const struct keyset *ks, const void *key)
+{
+	size_t lo = 0, hi = ks->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(ks->keys + mid * ks->ksize, key, ks->ksize);
+		if (c == 0)
 			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return false;
 }
 
-/* Delete every key of map fd for which keep() says no. */
+/* Delete every key of map fd that ks lacks.  The walk only reads;
+ * deleting during it could reorder what is left to walk. */
 static void
-prune_map(int fd, size_t ksize, bool (*keep)(const void *, const void *),
-    const void *arg)
+prune_map(int fd, const struct keyset *ks)
 {
 	uint8_t key[sizeof(struct ovl_src6_key)], next[sizeof(key)];
+	uint8_t *gone = NULL;
+	size_t ngone = 0, cap = 0, i;
 	bool have = false;
 
 	while (bpf_map_get_next_key(fd, have ? key : NULL, next) == 0) {
-		memcpy(key, next, ksize);
+		memcpy(key, next, ks->ksize);
 		have = true;
-		if (!keep(key, arg)) {
-			bpf_map_delete_elem(fd, key);
-			/* Deleting can reorder: restart the walk. */
-			have = false;
+		if (keyset_has(ks, key))
+			continue;
+		if (ngone == cap) {
+			cap = cap ? cap * 2 : 64;
+			gone = xreallocarray(gone, cap, ks->ksize);
 		}
+		memcpy(gone + ngone++ * ks->ksize, key, ks->ksize);
 	}
-}
-
-struct prune_ctx {
-	const struct vtep_entry *v;
-	size_t n;
-};
-
-static bool
-keep_src4(const void *key, const void *arg)
-{
-	const struct prune_ctx *c = arg;
-	struct ovl_src4_key want;
-	struct ovl_src6_key unused;
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		if (c->v[i].t.prefix.addr.family != AF_INET)
-			continue;
-		src_key(&c->v[i], &unused, &want);
-		if (memcmp(&want, key, sizeof(want)) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool
-keep_src6(const void *key, const void *arg)
-{
-	const struct prune_ctx *c = arg;
-	struct ovl_src6_key want;
-	struct ovl_src4_key unused;
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		if (c->v[i].t.prefix.addr.family != AF_INET6)
-			continue;
-		src_key(&c->v[i], &want, &unused);
-		if (memcmp(&want, key, sizeof(want)) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool
-keep_cnt(const void *key, const void *arg)
-{
-	const struct prune_ctx *c = arg;
-	uint32_t id;
-
-	memcpy(&id, key, sizeof(id));
-	return id_used(c->v, c->n, id);
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, gone + i * ks->ksize);
+	free(gone);
 }
 
 int
 vtep_bpf_prune(struct vtep_bpf *vb, const struct vtep_entry *v, size_t n)
 {
-	struct prune_ctx c = { v, n };
+	struct keyset k4 = { xcalloc(n + 1, sizeof(struct ovl_src4_key)),
+		sizeof(struct ovl_src4_key), 0 };
+	struct keyset k6 = { xcalloc(n + 1, sizeof(struct ovl_src6_key)),
+		sizeof(struct ovl_src6_key), 0 };
+	struct keyset ids = { xcalloc(n + 1, sizeof(uint32_t)),
+		sizeof(uint32_t), 0 };
+	struct ovl_src4_key a4;
+	struct ovl_src6_key a6;
+	size_t i;
 
-	prune_map(vb->fd_src4, sizeof(struct ovl_src4_key), keep_src4, &c);
-	prune_map(vb->fd_src6, sizeof(struct ovl_src6_key), keep_src6, &c);
-	prune_map(vb->fd_cnt, sizeof(uint32_t), keep_cnt, &c);
+	for (i = 0; i < n; i++) {
+		src_key(&v[i], &a6, &a4);
+		if (v[i].t.prefix.addr.family == AF_INET)
+			memcpy(k4.keys + k4.n++ * k4.ksize, &a4, k4.ksize);
+		else
+			memcpy(k6.keys + k6.n++ * k6.ksize, &a6, k6.ksize);
+		memcpy(ids.keys + ids.n++ * ids.ksize, &v[i].id, ids.ksize);
+	}
+	keyset_sort(&k4);
+	keyset_sort(&k6);
+	keyset_sort(&ids);
+	prune_map(vb->fd_src4, &k4);
+	prune_map(vb->fd_src6, &k6);
+	prune_map(vb->fd_cnt, &ids);
+	free(k4.keys);
+	free(k6.keys);
+	free(ids.keys);
 	/* Mirrors follow the tries; lengths no longer in use go. */
 	return exact_sync(vb);
 }
