@@ -976,7 +976,13 @@ bgp_neighbor_session_differs(
 	    a->hold_time != b->hold_time || a->keepalive != b->keepalive ||
 	    a->multihop != b->multihop || a->gtsm != b->gtsm ||
 	    a->families != b->families || a->ext_nh != b->ext_nh ||
-	    a->passive != b->passive || a->rr_client != b->rr_client ||
-	    a->overlay != b->overlay || a->overlay_vni != b->overlay_vni ||
+	    a->passive != b->passive || a->rr_client != b->rr_client;
+}
+
+bool
+bgp_neighbor_overlay_differs(
+    const struct bgp_neighbor *a, const struct bgp_neighbor *b)
+{
+	return a->overlay != b->overlay || a->overlay_vni != b->overlay_vni ||
 	    memcmp(a->overlay_mac, b->overlay_mac, 6) != 0;
 }

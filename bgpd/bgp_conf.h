@@ -178,6 +178,10 @@ const char *bgp_pool_kind_name(enum bgp_pool_kind);
 /* Do two neighbor configs differ in anything that needs a session reset? */
 bool bgp_neighbor_session_differs(
     const struct bgp_neighbor *, const struct bgp_neighbor *);
+/* ...or in where their routes go (overlay tunnels or the FIB)?  That
+ * needs no reset: the routes are handed out again (rib_peer_refib). */
+bool bgp_neighbor_overlay_differs(
+    const struct bgp_neighbor *, const struct bgp_neighbor *);
 /* Does p (a route's prefix) match a prefix list entry? */
 bool bgp_prefix_match(
     const struct bgp_prefix_match *, size_t, const struct prefix *);

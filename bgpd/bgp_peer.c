@@ -1218,6 +1218,7 @@ sessions_configure_dynamic(struct bgp_sessions *s, struct bgp_peer_list *list,
 	const struct bgp_listen_range *r;
 	struct bgp_neighbor tmp;
 	struct bgp_peer *p;
+	bool refib;
 
 	while ((p = TAILQ_FIRST(list)) != NULL) {
 		TAILQ_REMOVE(list, p, entry);
@@ -1241,8 +1242,11 @@ sessions_configure_dynamic(struct bgp_sessions *s, struct bgp_peer_list *list,
 			peer_free(p);
 			continue;
 		}
+		refib = bgp_neighbor_overlay_differs(&p->dyn, &tmp);
 		peer_dyn_set(p, r, &p->dyn.addr);
 		rib_peer_reconf(p->rp, &p->dyn);
+		if (refib)
+			rib_peer_refib(p->rp);
 	}
 }
 
@@ -1271,9 +1275,15 @@ bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
 			if (bgp_neighbor_session_differs(p->nb, nb)) {
 				peer_restart(p, nb);
 			} else {
-				/* Policy only (or nothing): no reset. */
+				/* Policy or overlay only (or nothing): no
+				 * reset. */
+				bool refib =
+				    bgp_neighbor_overlay_differs(p->nb, nb);
+
 				p->nb = nb;
 				rib_peer_reconf(p->rp, nb);
+				if (refib)
+					rib_peer_refib(p->rp);
 			}
 			continue;
 		}

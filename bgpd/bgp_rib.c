@@ -867,6 +867,27 @@ rib_reimport_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
 	rib_aset_unref(rib, in);
 }
 
+static void
+rib_refib_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
+{
+	const struct rib_peer *rp = arg;
+	const struct rib_path *path;
+
+	for (path = p->paths; path != NULL && (path->flags & RIB_PF_MULTI);
+	     path = path->next)
+		if (path->peer == rp->idx) {
+			rib_prefix_changed(rib, p, false, true);
+			return;
+		}
+}
+
+void
+rib_peer_refib(struct rib_peer *rp)
+{
+	if (rp->up)
+		rib_foreach_prefix(rp->rib, rib_refib_prefix, rp);
+}
+
 void
 rib_peer_reconf(struct rib_peer *rp, const struct bgp_neighbor *nb)
 {

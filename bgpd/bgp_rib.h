@@ -101,6 +101,10 @@ struct rib_peer *rib_peer_new(
 void *rib_peer_owner(const struct rib_peer *);
 /* New policy for a peer: re-evaluates imports and exports in place. */
 void rib_peer_reconf(struct rib_peer *, const struct bgp_neighbor *);
+/* Report again (best_changed) every prefix whose installed next hops
+ * include this peer: what the hook does with them changed (a neighbor
+ * became, or stopped being, an overlay peer). */
+void rib_peer_refib(struct rib_peer *);
 /* The session reached Established: the whole table is queued, then EoR. */
 void rib_peer_up(struct rib_peer *, const struct rib_peer_info *);
 /* The session went down: its paths are withdrawn, its output dropped. */

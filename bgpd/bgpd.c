@@ -75,8 +75,9 @@ bgpd_neighbor(const struct bgp_conf *bc, const struct addr *addr)
  * overlay routes: their next hop is the peer's VXLAN endpoint, so they go
  * to the overlay as tunnel entries and never into the FIB as gateway
  * routes.  Everything else goes to the FIB.  Both sides are told every
- * time (one of them "gone"), so a prefix whose best path moves from one
- * kind of peer to the other ends up in exactly one place.
+ * time (one of them "gone", and that one first), so a prefix whose best
+ * path moves from one kind of peer to the other ends up in exactly one
+ * place.
  */
 static void
 hook_best_changed(
@@ -96,7 +97,12 @@ hook_best_changed(
 		r.vni = nb->overlay_vni;
 		memcpy(r.mac, nb->overlay_mac, 6);
 		r.owner = addr_fmt(&nh[0].peer, owner, sizeof(owner));
-		n = 0; /* not for the FIB */
+		/* The side that lets go goes first: the overlay never
+		 * replaces a route that is not its own. */
+		if (b->fib != NULL)
+			bgp_fib_set(b->fib, p, nh, 0);
+		ferryd_overlay_publish(b->d, &r);
+		return;
 	}
 	ferryd_overlay_publish(b->d, &r);
 	if (b->fib != NULL)

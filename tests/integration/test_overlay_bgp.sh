@@ -116,6 +116,39 @@ ip netns exec "$NS_P2" ping -c 3 -i 0.2 -W 2 10.244.1.10 >/dev/null ||
 [ "$(tunnel gw 10.244.2.0/24 tx-packets)" -ge 3 ] ||
 	fail "traffic did not cross the gateway's tunnel: $(ctl gw show tunnels)"
 
+# Node 1's overlay settings for the gateway change by reload: the routes
+# it learned are handed out again, as tunnels with the new VNI, then (no
+# overlay group) as gateway routes in the FIB, then back; the session is
+# never reset.
+n1_flaps() {
+	jget "$(ctl n1 --json show bgp peers)" \
+		".result.peers[] | select(.address == \"$GW\") | .flaps"
+}
+flaps=$(n1_flaps)
+n1_reload() { # what the reload is for; the config is edited before
+	ctl n1 reload >/dev/null || fail "node 1: reload ($1)"
+}
+cp "$T_DIR/n1.conf" "$T_DIR/n1.conf.orig"
+sed -i 's/overlay = { vni = 7;/overlay = { vni = 9;/' "$T_DIR/n1.conf"
+n1_reload "VNI 9"
+wait_until 10 'test "$(tunnel n1 10.244.2.0/24 vni)" = 9' ||
+	fail "node 1: tunnel not moved to VNI 9: $(ctl n1 show tunnels)"
+sed -i 's/overlay = { vni = 9; mac = "[^"]*"; };//' "$T_DIR/n1.conf"
+n1_reload "no overlay"
+wait_until 10 'test -z "$(tunnel n1 10.244.2.0/24 endpoint)"' ||
+	fail "node 1: tunnel kept without overlay: $(ctl n1 show tunnels)"
+wait_until 10 'ip -n "$NS_N1" route show proto 202 | grep -q "^10.244.2.0/24"' ||
+	fail "node 1: no gateway route without overlay: $(ip -n "$NS_N1" route)"
+cp "$T_DIR/n1.conf.orig" "$T_DIR/n1.conf"
+n1_reload "overlay back"
+wait_until 10 'test "$(tunnel n1 10.244.2.0/24 vni)" = 7' ||
+	fail "node 1: tunnel not back: $(ctl n1 show tunnels)"
+wait_until 10 '! ip -n "$NS_N1" route show proto 202 | grep -q 10.244.2.0' ||
+	fail "node 1: gateway route left: $(ip -n "$NS_N1" route)"
+expect_eq "node 1: session resets by the overlay changes" "$(n1_flaps)" "$flaps"
+ip netns exec "$NS_P1" ping -c 3 -i 0.2 -W 2 10.244.2.10 >/dev/null ||
+	fail "pods cannot reach each other after the overlay changes"
+
 # The gateway is killed and restarted: it adopts the BGP-fed tunnels it
 # finds and keeps them until BGP claims them again, so it removes none
 # (removing them until the nodes are back would cut pod traffic).
