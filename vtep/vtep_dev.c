@@ -34,18 +34,16 @@ vtep_nl_open(void)
 	return netlink_open("overlay");
 }
 
-/* MTU of the interface that holds address a; 0 if not found. */
-static unsigned
-underlay_mtu(struct nl_sock *sk, const struct addr *a)
+int
+vtep_ifindex_of(const struct addr *a)
 {
 	struct ifaddrs *ifa, *i;
-	struct rtnl_link *link;
-	unsigned mtu = 0;
 	const void *p;
+	int ifindex = 0;
 
 	if (a->family == 0 || getifaddrs(&ifa) == -1)
 		return 0;
-	for (i = ifa; i != NULL && mtu == 0; i = i->ifa_next) {
+	for (i = ifa; i != NULL && ifindex == 0; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
 			continue;
 		if (a->family == AF_INET)
@@ -54,14 +52,26 @@ underlay_mtu(struct nl_sock *sk, const struct addr *a)
 		else
 			p = &((struct sockaddr_in6 *)(void *)i->ifa_addr)
 				 ->sin6_addr;
-		if (memcmp(p, a->bytes, addr_len(a->family)) != 0)
-			continue;
-		if (rtnl_link_get_kernel(sk, 0, i->ifa_name, &link) == 0) {
-			mtu = rtnl_link_get_mtu(link);
-			rtnl_link_put(link);
-		}
+		if (memcmp(p, a->bytes, addr_len(a->family)) == 0)
+			ifindex = (int)if_nametoindex(i->ifa_name);
 	}
 	freeifaddrs(ifa);
+	return ifindex;
+}
+
+/* MTU of the interface that holds address a; 0 if not found. */
+static unsigned
+underlay_mtu(struct nl_sock *sk, const struct addr *a)
+{
+	struct rtnl_link *link;
+	unsigned mtu = 0;
+	int ifindex = vtep_ifindex_of(a);
+
+	if (ifindex != 0 &&
+	    rtnl_link_get_kernel(sk, ifindex, NULL, &link) == 0) {
+		mtu = rtnl_link_get_mtu(link);
+		rtnl_link_put(link);
+	}
 	return mtu;
 }
 

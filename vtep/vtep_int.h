@@ -73,6 +73,8 @@ struct vtep_dev {
 	uint8_t mac[6];
 };
 struct nl_sock *vtep_nl_open(void);
+/* The interface holding address a; 0 if none (or a is unset). */
+int vtep_ifindex_of(const struct addr *a);
 int vtep_dev_ensure(
     struct nl_sock *, const struct vtep_conf *, struct vtep_dev *);
 int vtep_dev_delete(struct nl_sock *, const char *);

@@ -47,8 +47,6 @@
 #include <linux/magic.h>
 
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,32 +400,6 @@ vtep_bpf_attach(struct vtep_bpf *vb, const char *pin_dir, int ifindex)
 
 /* --- decapsulation on the underlay ------------------------------------ */
 
-/* The device holding address a, 0 if none (or a is unset). */
-static int
-urx_dev_of(const struct addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	const void *p;
-	int ifindex = 0;
-
-	if (a->family == 0 || getifaddrs(&ifa) == -1)
-		return 0;
-	for (i = ifa; i != NULL && ifindex == 0; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
-			continue;
-		if (a->family == AF_INET)
-			p = &((struct sockaddr_in *)(void *)i->ifa_addr)
-				 ->sin_addr;
-		else
-			p = &((struct sockaddr_in6 *)(void *)i->ifa_addr)
-				 ->sin6_addr;
-		if (memcmp(p, a->bytes, addr_len(a->family)) == 0)
-			ifindex = (int)if_nametoindex(i->ifa_name);
-	}
-	freeifaddrs(ifa);
-	return ifindex;
-}
-
 /*
  * Write ovl_urx.  The cookie is kept if the map has one (a previous
  * ferryd's programs may still be running with it) and drawn otherwise.
@@ -500,8 +472,8 @@ urx_attach(struct vtep_bpf *vb, const char *pin_dir, const struct vtep_dev *dev,
 	int if4 = 0, if6 = 0;
 
 	if (vc->underlay_decap && vb->link_in >= 0) {
-		if4 = urx_dev_of(&vc->local4);
-		if6 = urx_dev_of(&vc->local6);
+		if4 = vtep_ifindex_of(&vc->local4);
+		if6 = vtep_ifindex_of(&vc->local6);
 		if (if6 == if4)
 			if6 = 0; /* one link serves both families */
 	}
