@@ -77,16 +77,34 @@ log "BIRD since: p1 $since1, p2 $since2"
 for s in "$since1" "$since2"; do
 	[[ $s =~ ^[0-9-]+\ [0-9:]+\.[0-9]{3}$ ]] || fail "BIRD since not a ms time: '$s'"
 done
-# no_reset WHAT: neither session went down since the start.
+# BIRD can still move "since" by a millisecond or so after it settled,
+# to a time within its start-up (seen once in CI), so a session counts as
+# reset when its "since" is later than a moment taken before a reload:
+# BIRD's times and date's are the same clock and zone, and the format
+# compares as a string.
+now_ms() { date '+%F %T.%3N'; }
+# since_before PROTO TIME: BIRD's session PROTO last changed before TIME.
+since_before() {
+	local s
+	s=$(bird_since up "$1")
+	[ -n "$s" ] && [[ "$s" < "$2" ]]
+}
+# no_reset WHAT: neither session went down since the first reload.
 no_reset() {
-	expect_eq "$1: p1 since (BIRD)" "$(bird_since up p1)" "$since1"
-	expect_eq "$1: p2 since (BIRD)" "$(bird_since up p2)" "$since2"
+	since_before p1 "$FIRST_RELOAD" ||
+		fail "$1: p1 reset in BIRD (since $(bird_since up p1))"
+	since_before p2 "$FIRST_RELOAD" ||
+		fail "$1: p2 reset in BIRD (since $(bird_since up p2))"
 	expect_eq "$1: p1 flaps" "$(ferry_flaps gw $P1)" "$flaps1"
 	expect_eq "$1: p2 flaps" "$(ferry_flaps gw $P2)" "$flaps2"
 	ferry_established gw $P1 && ferry_established gw $P2 ||
 		fail "$1: a session is not Established in ferryd"
 }
-reload() { ctl gw reload >/dev/null || fail "ferryctl reload ($1)"; }
+reload() {
+	RELOAD_AT=$(now_ms)
+	: "${FIRST_RELOAD:=$RELOAD_AT}"
+	ctl gw reload >/dev/null || fail "ferryctl reload ($1)"
+}
 
 # 1. Two pools added.
 gw_conf "$POD, $MORE" "" 9
@@ -133,14 +151,15 @@ no_reset "export communities"
 # 5. p1's hold time: p1 alone is reset.
 gw_conf "$POD" 'communities = ("65000:777"); large-communities = ("65000:7:7");' 12
 reload "hold time"
-p1_reset() { s=$(bird_since up p1) && [ -n "$s" ] && [ "$s" != "$since1" ]; }
+p1_reset() { s=$(bird_since up p1) && [ -n "$s" ] && ! [[ "$s" < "$RELOAD_AT" ]]; }
 wait_for 10 p1_reset || fail "p1 not reset by a hold-time change"
 wait_for 20 bird_established up p1 || fail "p1 not back: $(bird_proto_all up p1)"
 wait_for 10 ferry_established gw $P1 || fail "ferryd: p1 not back"
 expect_eq "p1 new hold time" "$(ferry_peer gw $P1 hold-time)" 12
 expect_eq "p1 flaps" "$(ferry_flaps gw $P1)" $((flaps1 + 1))
 wait_for 10 has_comm || fail "p1 lacks the pool after its reset"
-expect_eq "p2 since (BIRD)" "$(bird_since up p2)" "$since2"
+since_before p2 "$FIRST_RELOAD" ||
+	fail "hold time: p2 reset in BIRD (since $(bird_since up p2))"
 expect_eq "p2 flaps" "$(ferry_flaps gw $P2)" "$flaps2"
 bird_has up t2 10.244.0.0/16 || fail "p2 lost the pod pool"
 expect_eq reloads "$(jget "$(ctl gw --json status)" .result.reloads)" 5
