@@ -11,7 +11,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -100,7 +99,8 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-	    "usage: ferryctl [-j] [-s socket] command\n"
+	    "usage: ferryctl [-j] [-s socket] command [args]\n"
+	    "  options may also follow the command\n"
 	    "  -j, --json         print ferryd's JSON reply as is\n"
 	    "  -s, --socket path  control socket (default %s)\n"
 	    "commands:\n",
@@ -562,54 +562,102 @@ render_routes(struct json_object *r)
 		printf("\n* best, x rejected by import policy\n");
 }
 
+/*
+ * Take ferryctl's own options out of argv, wherever they stand, as people
+ * type them (`ferryctl status --json`, `ferryctl show bgp peers -s SOCK`),
+ * and leave the command's words and its own options (`--peer ADDR`) in
+ * order at the front of argv.  A bare `--` ends our options.  Returns the
+ * number of words left, -1 after a usage error, or -2 for --help.
+ */
+static int
+take_options(int argc, char *argv[], bool *json, const char **sock)
+{
+	int i, n = 0;
+	bool ours = true;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!ours || a[0] != '-' || a[1] == '\0') {
+			argv[n++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			ours = false;
+		} else if (strcmp(a, "--json") == 0) {
+			*json = true;
+		} else if (strcmp(a, "--help") == 0) {
+			return -2;
+		} else if (strncmp(a, "--socket=", 9) == 0) {
+			*sock = a + 9;
+		} else if (strcmp(a, "--socket") == 0) {
+			if (++i == argc)
+				goto missing;
+			*sock = argv[i];
+		} else if (a[1] != '-' && strspn(a + 1, "jhs") > 0) {
+			/* -j, -h, -s PATH, -sPATH, -js PATH */
+			for (a++; *a != '\0'; a++) {
+				if (*a == 'j') {
+					*json = true;
+				} else if (*a == 'h') {
+					return -2;
+				} else if (*a == 's') {
+					if (a[1] != '\0')
+						*sock = a + 1;
+					else if (++i == argc)
+						goto missing;
+					else
+						*sock = argv[i];
+					break;
+				} else {
+					fprintf(stderr,
+					    "ferryctl: unknown option -%c\n",
+					    *a);
+					return -1;
+				}
+			}
+		} else {
+			/* Not ours: the command's own (--peer), or wrong. */
+			argv[n++] = argv[i];
+		}
+	}
+	return n;
+missing:
+	fprintf(stderr, "ferryctl: %s needs a socket path\n", argv[i - 1]);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *sock = FERRY_DEFAULT_SOCKET;
 	const struct ctl_cmd *cmd;
 	struct json_object *req, *reply, *ok, *result, *args;
 	const char *line;
 	char *answer;
 	bool json = false;
-	int ch, fd, used = 0, rc = 1;
+	int nwords, fd, used = 0, rc = 1;
 
-	/* "+": options stop at the command; its own arguments follow. */
-	while ((ch = getopt_long(argc, argv, "+hjs:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	if ((nwords = take_options(argc, argv, &json, &sock)) == -2) {
+		usage(stdout);
+		return 0;
 	}
-	if (optind == argc) {
+	if (nwords <= 0) {
 		usage(stderr);
 		return 2;
 	}
-	if ((cmd = find_command(argc - optind, argv + optind, &used)) == NULL) {
+	if (argv[0][0] == '-') {
+		fprintf(stderr, "ferryctl: unknown option %s\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	if ((cmd = find_command(nwords, argv, &used)) == NULL) {
 		fprintf(stderr, "ferryctl: unknown command\n");
 		usage(stderr);
 		return 2;
 	}
 	args = json_object_new_object();
-	if ((cmd->parse == NULL && optind + used != argc) ||
+	if ((cmd->parse == NULL && used != nwords) ||
 	    (cmd->parse != NULL &&
-		cmd->parse(argc - optind - used, argv + optind + used, args) ==
-		    -1)) {
+		cmd->parse(nwords - used, argv + used, args) == -1)) {
 		fprintf(stderr, "usage: ferryctl %s %s\n", cmd->words,
 		    cmd->usage != NULL ? cmd->usage : "");
 		json_object_put(args);

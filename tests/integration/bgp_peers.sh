@@ -218,10 +218,10 @@ interop_check_no_flaps() {
 need_frr() {
 	local d
 	for d in zebra bgpd; do
-		[ -x "$FRR_DIR/$d" ] || skip "needs FRR ($FRR_DIR/$d)"
+		[ -x "$FRR_DIR/$d" ] || missing "FRR ($FRR_DIR/$d)"
 	done
 	need_cmd vtysh
-	id frr >/dev/null 2>&1 || skip "needs the frr user (FRR package)"
+	id frr >/dev/null 2>&1 || missing "the frr user (FRR package)"
 }
 
 # frr_dir NAME: the directory of FRR instance NAME (config, vty sockets,

@@ -81,10 +81,22 @@ need_root() {
 	ip netns del "fy-probe-$T_ID"
 }
 
+# missing WHAT: the test cannot run because WHAT (a command, a package)
+# is not installed.  scripts/deps installs everything the tests use, so
+# under CI=true that is a failure (a line "MISSING: WHAT", which
+# tests/integration/run collects); elsewhere it is a skip that says so.
+missing() {
+	if [ "${CI:-}" = true ]; then
+		log "MISSING: $*"
+		exit 1
+	fi
+	skip "needs $*"
+}
+
 need_cmd() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+		command -v "$c" >/dev/null 2>&1 || missing "$c"
 	done
 }
 

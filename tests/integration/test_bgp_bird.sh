@@ -119,6 +119,11 @@ wait_for 10 sh -c "ip -n $NS_GW -6 route show proto 202 | grep -q 2001:db8:51::/
 	fail "IPv6 route not in the kernel"
 ctl gw show bgp routes >/dev/null || fail "ferryctl show bgp routes (table)"
 ctl gw show bgp peers | grep -q Established || fail "ferryctl show bgp peers"
+# As people type it: the options after the command.
+"$FERRYCTL" show bgp peers -s "$T_DIR/gw.sock" | grep -q Established ||
+	fail "ferryctl show bgp peers -s SOCK"
+"$FERRYCTL" show bgp peers --json -s "$T_DIR/gw.sock" |
+	jq -e '.ok' >/dev/null || fail "ferryctl show bgp peers --json -s SOCK"
 
 # Withdrawn by BIRD: gone from ferryd and the kernel.
 birdc_q up disable s4 >/dev/null

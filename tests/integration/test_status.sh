@@ -25,6 +25,27 @@ expect_eq config-file "$(jget "$json" '.result["config-file"]')" \
 expect_eq "live configs" "$(jget "$json" .result.objects.config)" 1
 expect_eq "our own connection" "$(jget "$json" .result.objects.ctl_client)" 1
 
+# Options go before or after the command, as people type them.
+for args in "status --json" "status -j" "-j status" "status --socket=$T_DIR/gw.sock --json"; do
+	# shellcheck disable=SC2086 # the words are meant to split
+	json=$("$FERRYCTL" -s "$T_DIR/gw.sock" $args) ||
+		fail "ferryctl $args failed"
+	expect_eq "pid from 'ferryctl $args'" "$(jget "$json" .result.pid)" \
+		"$FERRYD_PID"
+done
+json=$("$FERRYCTL" status -s "$T_DIR/gw.sock" --json) ||
+	fail "ferryctl status -s SOCK --json"
+expect_eq "pid, options after the command" "$(jget "$json" .result.pid)" \
+	"$FERRYD_PID"
+"$FERRYCTL" show config -s "$T_DIR/gw.sock" | grep -q "max-clients" ||
+	fail "ferryctl show config -s SOCK"
+# A wrong option is a usage error (exit 2), wherever it stands.
+for args in "status --frobnicate" "-x status" "status -jx" "status -s"; do
+	# shellcheck disable=SC2086
+	"$FERRYCTL" $args >/dev/null 2>&1
+	expect_eq "exit status of 'ferryctl $args'" "$?" 2
+done
+
 expect_eq "socket mode" "$(stat -c %a "$T_DIR/gw.sock")" 600
 expect_eq "pid file" "$(cat "$T_DIR/gw.pid")" "$FERRYD_PID"
 
