@@ -1,6 +1,7 @@
 # agent/: the daemon core.  All but main.c go into libferry.a so that
 # unit tests and fuzz targets link the very code the daemon runs.
 lib_libferry_a_SOURCES += \
+	agent/bpf_hook.c agent/bpf_hook.h \
 	agent/conf.c agent/conf.h \
 	agent/control.c agent/control.h \
 	agent/ctl_proto.c agent/ctl_proto.h \

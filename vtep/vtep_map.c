@@ -4,13 +4,14 @@
  * skeleton, reuse or pin its maps, attach the programs to the device, and
  * translate tunnel entries to map entries (the layouts are in overlay.h).
  *
- * Attachment.  Where the kernel has tcx (Linux 6.6+), the programs are
- * attached with tcx links (BPF_LINK_CREATE, BPF_TCX_INGRESS/EGRESS):
- * the hook runs them directly, without the clsact qdisc's classifier
- * around them.  The links are pinned next to the maps, so they outlive
- * ferryd.  Elsewhere, tc filters on a clsact qdisc, as before tcx.  The
- * environment variable FERRY_OVERLAY_NO_TCX=1 forces the tc filters where
- * tcx exists, so that tests and benchmarks reach that path too.
+ * Attachment (agent/bpf_hook.c, shared with the egress gateway).  Where
+ * the kernel has tcx (Linux 6.6+), the programs are attached with tcx
+ * links: the hook runs them directly, without the clsact qdisc's
+ * classifier around them.  The links are pinned next to the maps, so they
+ * outlive ferryd.  Elsewhere, tc filters on a clsact qdisc, as before tcx.
+ * FERRY_OVERLAY_NO_TCX=1 (or FERRY_NO_TCX=1) in the environment forces
+ * the tc filters where tcx exists, so that tests and benchmarks reach
+ * that path too.
  *
  * Restarts.  Maps and links are pinned by name under the pin directory, so
  * a new ferryd finds the previous one's entries and counters in place.
@@ -39,12 +40,7 @@
  * a prune.  Small tables stay on the tries: below VTEP_EXACT_MIN entries
  * of a family a trie walk is as short as a hash lookup, and cheaper.
  */
-#include <sys/mount.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
-
-#include <linux/magic.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,17 +56,10 @@
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "bpf/overlay.skel.h"
 #pragma GCC diagnostic pop
+#include "bpf_hook.h"
 #include "log.h"
 #include "vtep_int.h"
 #include "xalloc.h"
-
-#define VTEP_TC_HANDLE	 1
-#define VTEP_TC_PRIORITY 1
-
-/* tcx (Linux 6.6), newer than the uapi headers we may build against. */
-#define VTEP_TCX_INGRESS   46 /* BPF_TCX_INGRESS */
-#define VTEP_TCX_EGRESS	   47 /* BPF_TCX_EGRESS */
-#define VTEP_LINK_TYPE_TCX 11 /* BPF_LINK_TYPE_TCX */
 
 /*
  * Tunnels of a family from which on the programs use the exact-match
@@ -105,7 +94,7 @@ struct vtep_bpf {
 	bool seen4[33], seen6[129]; /* inner prefix lengths in use */
 	size_t ntun4, ntun6;	    /* tunnel entries per family */
 	struct ovl_plens plens;	    /* as last written */
-	int link_in, link_eg;	    /* tcx links; -1: tc filters */
+	int link_in, link_eg;	    /* tcx links; < 0: tc filters */
 	int fd_urx, fd_urx_stats;
 	int link_urx4, link_urx6; /* ovl_underlay_rx; -1: none */
 	int urx_if4, urx_if6;	  /* the devices they hang on; 0: none */
@@ -148,23 +137,6 @@ vtep_bpf_unpin(const char *pin_dir)
 	rmdir(pin_dir);
 }
 
-static int
-libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-	size_t n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	log_msg(
-	    level == LIBBPF_WARN ? LOG_WARNING : LOG_INFO, "libbpf: %s", line);
-	return 0;
-}
-
 static struct overlay_bpf *
 skel_load(const char *pin_dir)
 {
@@ -185,216 +157,43 @@ skel_load(const char *pin_dir)
 	return skel;
 }
 
-/* The clsact qdisc holds both filters; it may be there from our last run. */
-static int
-tc_hook(int ifindex)
+/* Where the overlay's programs hang; prio 1 is what earlier runs used. */
+static struct bpf_hook
+vtep_hook(
+    const char *pin_dir, const char *link, int ifindex, enum bpf_hook_dir dir)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-	    .attach_point = BPF_TC_INGRESS);
-	libbpf_print_fn_t prev;
-	int err;
+	struct bpf_hook h = { .who = "overlay",
+		.pin_dir = pin_dir,
+		.link = link,
+		.ifindex = ifindex,
+		.dir = dir,
+		.prio = 1 };
 
-	/* EEXIST is the normal case on restart: keep libbpf quiet about it. */
-	prev = libbpf_set_print(NULL);
-	err = bpf_tc_hook_create(&hook);
-	libbpf_set_print(prev);
-	if (err != 0 && err != -EEXIST) {
-		log_err("overlay: cannot create clsact qdisc: ifindex=%d "
-			"error=%s",
-		    ifindex, strerror(-err));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
-{
-	LIBBPF_OPTS(
-	    bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTEP_TC_HANDLE,
-	    .priority = VTEP_TC_PRIORITY, .prog_fd = prog_fd,
-	    .flags = BPF_TC_F_REPLACE);
-	int err;
-
-	if ((err = bpf_tc_attach(&hook, &opts)) != 0) {
-		log_err("overlay: cannot attach tc program: ifindex=%d "
-			"direction=%s error=%s",
-		    ifindex, point == BPF_TC_INGRESS ? "ingress" : "egress",
-		    strerror(-err));
-		return -1;
-	}
-	return 0;
-}
-
-/* Remove our tc filter, if any, from one direction; the qdisc stays. */
-static void
-tc_detach(int ifindex, enum bpf_tc_attach_point point)
-{
-	LIBBPF_OPTS(
-	    bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTEP_TC_HANDLE,
-	    .priority = VTEP_TC_PRIORITY);
-	libbpf_print_fn_t prev;
-	int err;
-
-	/* No qdisc or no filter is the normal case: keep libbpf quiet. */
-	prev = libbpf_set_print(NULL);
-	err = bpf_tc_detach(&hook, &opts);
-	libbpf_set_print(prev);
-	if (err == 0)
-		log_info("overlay: removed tc filter, tcx replaces it: "
-			 "ifindex=%d direction=%s",
-		    ifindex, point == BPF_TC_INGRESS ? "ingress" : "egress");
-}
-
-/* Is the program prog_id attached to ifindex's tcx hook of this type? */
-static bool
-tcx_has_prog(int ifindex, int type, __u32 prog_id)
-{
-	__u32 ids[64], cnt = 64, flags = 0, i;
-
-	if (bpf_prog_query(
-		ifindex, (enum bpf_attach_type)type, 0, &flags, ids, &cnt) != 0)
-		return false;
-	for (i = 0; i < cnt && i < 64; i++)
-		if (ids[i] == prog_id)
-			return true;
-	return false;
-}
-
-/*
- * The device of a tcx link, from struct bpf_link_info's tcx member (Linux
- * 6.6), which older uapi headers lack: it is the first word of the union
- * after type, id and prog_id, which starts 8-byte aligned.
- */
-static __u32
-tcx_link_ifindex(const struct bpf_link_info *info)
-{
-	__u32 w[6];
-
-	_Static_assert(sizeof(*info) >= sizeof(w), "bpf_link_info too small");
-	memcpy(w, info, sizeof(w));
-	return w[4];
-}
-
-/*
- * The pinned tcx link at path, if it is attached to ifindex in our network
- * namespace: its fd.  Otherwise (the device was recreated, say) the pin is
- * removed, which lets the stale link go, and -1.
- */
-static int
-tcx_link_adopt(const char *path, int ifindex, int type)
-{
-	struct bpf_link_info info;
-	__u32 len = sizeof(info);
-	int fd;
-
-	if ((fd = bpf_obj_get(path)) < 0)
-		return -1;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-	    info.type == VTEP_LINK_TYPE_TCX &&
-	    tcx_link_ifindex(&info) == (__u32)ifindex &&
-	    tcx_has_prog(ifindex, type, info.prog_id))
-		return fd;
-	close(fd);
-	unlink(path);
-	log_info("overlay: removed stale tcx link: path=%s", path);
-	return -1;
-}
-
-/*
- * Attach prog_fd to one tcx hook of ifindex through the link pinned at
- * pin_dir/name: adopted and updated in place if there is one, created and
- * pinned otherwise.  Returns the link's fd, or -1 with errno set.
- */
-static int
-tcx_attach(
-    const char *pin_dir, const char *name, int ifindex, int type, int prog_fd)
-{
-	char path[256];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	if ((fd = tcx_link_adopt(path, ifindex, type)) >= 0) {
-		if (bpf_link_update(fd, prog_fd, NULL) == 0)
-			return fd;
-		err = errno;
-		log_err("overlay: cannot update tcx link: path=%s error=%s",
-		    path, strerror(err));
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	if ((fd = bpf_link_create(
-		 prog_fd, ifindex, (enum bpf_attach_type)type, NULL)) < 0)
-		return -1;
-	if (bpf_obj_pin(fd, path) != 0) {
-		err = errno;
-		log_err("overlay: cannot pin tcx link: path=%s error=%s", path,
-		    strerror(err));
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-/* Let a pinned tcx link go, if there is one. */
-static void
-tcx_unpin(const char *pin_dir, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	if (unlink(path) == 0)
-		log_info("overlay: removed tcx link: path=%s", path);
+	return h;
 }
 
 /*
  * Attach both programs: with tcx links where the kernel has them, with tc
- * filters on a clsact qdisc where it does not.
+ * filters on a clsact qdisc where it does not (bpf_hook.h).
  */
 static int
 vtep_bpf_attach(struct vtep_bpf *vb, const char *pin_dir, int ifindex)
 {
-	int in = bpf_program__fd(vb->skel->progs.ovl_ingress);
-	int eg = bpf_program__fd(vb->skel->progs.ovl_egress);
-	const char *no_tcx = getenv("FERRY_OVERLAY_NO_TCX");
+	struct bpf_hook in =
+	    vtep_hook(pin_dir, OVL_LINK_INGRESS, ifindex, BPF_HOOK_INGRESS);
+	struct bpf_hook eg =
+	    vtep_hook(pin_dir, OVL_LINK_EGRESS, ifindex, BPF_HOOK_EGRESS);
 
-	if (no_tcx != NULL && strcmp(no_tcx, "1") == 0) {
-		vb->link_in = -1;
-		errno = EOPNOTSUPP;
-	} else
-		vb->link_in = tcx_attach(
-		    pin_dir, OVL_LINK_INGRESS, ifindex, VTEP_TCX_INGRESS, in);
-	if (vb->link_in >= 0) {
-		vb->link_eg = tcx_attach(
-		    pin_dir, OVL_LINK_EGRESS, ifindex, VTEP_TCX_EGRESS, eg);
-		if (vb->link_eg < 0) {
-			log_err("overlay: cannot attach tcx egress program: "
-				"ifindex=%d error=%s",
-			    ifindex, strerror(errno));
-			return -1;
-		}
-		/* A ferryd from before tcx left tc filters: now redundant. */
-		tc_detach(ifindex, BPF_TC_INGRESS);
-		tc_detach(ifindex, BPF_TC_EGRESS);
-		log_info(
-		    "overlay: programs attached: ifindex=%d hook=tcx", ifindex);
-		return 0;
-	}
-	log_info("overlay: no tcx, using tc filters: ifindex=%d error=%s",
-	    ifindex, strerror(errno));
-	if (tc_hook(ifindex) == -1 ||
-	    tc_attach(ifindex, BPF_TC_INGRESS, in) == -1 ||
-	    tc_attach(ifindex, BPF_TC_EGRESS, eg) == -1)
+	vb->link_in =
+	    bpf_hook_attach(&in, bpf_program__fd(vb->skel->progs.ovl_ingress));
+	if (vb->link_in == -1)
 		return -1;
-	/* Links of an earlier run with tcx would run the programs twice. */
-	tcx_unpin(pin_dir, OVL_LINK_INGRESS);
-	tcx_unpin(pin_dir, OVL_LINK_EGRESS);
-	log_info("overlay: programs attached: ifindex=%d hook=tc", ifindex);
+	vb->link_eg =
+	    bpf_hook_attach(&eg, bpf_program__fd(vb->skel->progs.ovl_egress));
+	if (vb->link_eg == -1)
+		return -1;
+	log_info("overlay: programs attached: ifindex=%d hook=%s", ifindex,
+	    vb->link_in >= 0 ? "tcx" : "tc");
 	return 0;
 }
 
@@ -442,13 +241,14 @@ urx_config(struct vtep_bpf *vb, const struct vtep_dev *dev,
 static int
 urx_link(const char *pin_dir, const char *name, int ifindex, int prog)
 {
+	struct bpf_hook h = vtep_hook(pin_dir, name, ifindex, BPF_HOOK_INGRESS);
 	int fd;
 
 	if (ifindex == 0) {
-		tcx_unpin(pin_dir, name);
+		bpf_hook_unpin(&h);
 		return -1;
 	}
-	fd = tcx_attach(pin_dir, name, ifindex, VTEP_TCX_INGRESS, prog);
+	fd = bpf_hook_attach_tcx(&h, prog);
 	if (fd < 0)
 		log_warn("overlay: cannot attach underlay program, the "
 			 "kernel decapsulates: ifindex=%d error=%s",
@@ -462,7 +262,8 @@ urx_link(const char *pin_dir, const char *name, int ifindex, int prog)
  * optimization: where it cannot be attached (no tcx, no such device), or
  * when the config turns it off, the kernel decapsulates as before, so
  * failures are logged, not returned.  Links left on other devices by an
- * earlier run go (tcx_attach), and with them the program from there.
+ * earlier run go (bpf_hook_attach_tcx), and with them the program from
+ * there.
  */
 static void
 urx_attach(struct vtep_bpf *vb, const char *pin_dir, const struct vtep_dev *dev,
@@ -755,30 +556,6 @@ set_local(struct vtep_bpf *vb, const struct vtep_conf *vc)
 	return 0;
 }
 
-/*
- * Pinned maps need a BPF filesystem.  systemd mounts one at /sys/fs/bpf;
- * where nothing did (a minimal host, a container), mount it ourselves.
- */
-static int
-bpffs_ensure(const char *pin_dir)
-{
-	static const char root[] = "/sys/fs/bpf";
-	struct statfs st;
-
-	if (strncmp(pin_dir, root, sizeof(root) - 1) != 0)
-		return 0;
-	if (statfs(root, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", root, "bpf", 0, "mode=0700") == -1) {
-		log_err("overlay: no BPF filesystem at %s and cannot mount "
-			"one: %s",
-		    root, strerror(errno));
-		return -1;
-	}
-	log_info("overlay: mounted a BPF filesystem: path=%s", root);
-	return 0;
-}
-
 struct vtep_bpf *
 vtep_bpf_open(
     const char *pin_dir, const struct vtep_dev *dev, const struct vtep_conf *vc)
@@ -787,8 +564,8 @@ vtep_bpf_open(
 
 	vb->link_in = vb->link_eg = -1;
 	vb->link_urx4 = vb->link_urx6 = -1;
-	libbpf_set_print(libbpf_log);
-	if (bpffs_ensure(pin_dir) == -1)
+	bpf_hook_log_libbpf();
+	if (bpf_hook_fs_ensure("overlay", pin_dir) == -1)
 		goto fail;
 	if ((vb->skel = skel_load(pin_dir)) == NULL) {
 		/*
