@@ -127,6 +127,8 @@ static const char *const reasons[OVL_REASON_MAX] = {
 	[OVL_REASON_TUNNEL_KEY] = "tunnel-key",
 	[OVL_REASON_NO_TUNNEL_INFO] = "no-tunnel-info",
 	[OVL_REASON_SPOOF] = "spoof",
+	[OVL_REASON_PROXY_ARP] = "proxy-arp",
+	[OVL_REASON_PROXY_ND] = "proxy-nd",
 };
 
 const char *
