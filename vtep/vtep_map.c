@@ -13,7 +13,8 @@
  * tcx exists, so that tests and benchmarks reach that path too.
  *
  * Restarts.  Maps and links are pinned by name under the pin directory, so
- * a new ferryd finds the previous one's entries and counters in place.
+ * a new ferryd finds the previous one's entries and counters in place; a
+ * map whose layout an upgrade changed is recreated alone (unpin_changed).
  * Programs are replaced atomically: a pinned tcx link is adopted and
  * pointed at the new program (bpf_link_update), a tc filter is replaced
  * on the same handle and priority (BPF_TC_F_REPLACE).  At no moment is the
@@ -167,6 +168,46 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/*
+ * A pinned map that this object cannot reuse (an upgrade changed its
+ * layout or size, as new verdicts grow ovl_stats) fails the whole load,
+ * and vtep_bpf_open would then recreate every map, emptying the tunnel
+ * maps under live traffic until the sources refill them.  So unpin just
+ * the maps whose kernel side differs from ours in what libbpf checks
+ * before it reuses one: libbpf creates those afresh and adopts the rest,
+ * entries and counters included.
+ */
+static void
+unpin_changed(struct overlay_bpf *skel)
+{
+	struct bpf_map_info info;
+	const char *path;
+	struct bpf_map *m;
+	__u32 len;
+	int fd;
+
+	bpf_object__for_each_map(m, skel->obj)
+	{
+		path = bpf_map__pin_path(m);
+		if (path == NULL || (fd = bpf_obj_get(path)) < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (info.type != (__u32)bpf_map__type(m) ||
+			info.key_size != bpf_map__key_size(m) ||
+			info.value_size != bpf_map__value_size(m) ||
+			info.max_entries != bpf_map__max_entries(m) ||
+			info.map_flags != bpf_map__map_flags(m))) {
+			log_warn("overlay: pinned map has another layout, "
+				 "recreating it: map=%s",
+			    bpf_map__name(m));
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
 static struct overlay_bpf *
 skel_load(const char *pin_dir)
 {
@@ -178,6 +219,7 @@ skel_load(const char *pin_dir)
 		log_err("overlay: cannot open BPF object: %s", strerror(errno));
 		return NULL;
 	}
+	unpin_changed(skel);
 	if ((err = overlay_bpf__load(skel)) != 0) {
 		log_err(
 		    "overlay: cannot load BPF programs: %s", strerror(-err));
