@@ -278,6 +278,37 @@ bpf_hook_fs_ensure(const char *who, const char *pin_dir)
 	return 0;
 }
 
+void
+bpf_hook_unpin_changed(const char *who, struct bpf_object *obj)
+{
+	struct bpf_map_info info;
+	const char *path;
+	struct bpf_map *m;
+	__u32 len;
+	int fd;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		path = bpf_map__pin_path(m);
+		if (path == NULL || (fd = bpf_obj_get(path)) < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (info.type != (__u32)bpf_map__type(m) ||
+			info.key_size != bpf_map__key_size(m) ||
+			info.value_size != bpf_map__value_size(m) ||
+			info.max_entries != bpf_map__max_entries(m) ||
+			info.map_flags != bpf_map__map_flags(m))) {
+			log_warn("%s: pinned map has another layout, "
+				 "recreating it: map=%s",
+			    who, bpf_map__name(m));
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
 static int
 libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

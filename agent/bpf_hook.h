@@ -59,6 +59,16 @@ void bpf_hook_unpin(const struct bpf_hook *h);
  * is below it and nothing did.  0 or -1 (logged).
  */
 int bpf_hook_fs_ensure(const char *who, const char *pin_dir);
+/*
+ * A pinned map that obj cannot reuse (an upgrade changed its layout or
+ * size) fails the whole load, and the module would then recreate every
+ * map, emptying them under live traffic.  So, before the load, unpin just
+ * the maps of obj whose pinned copy differs from ours in what libbpf
+ * checks before it reuses one: libbpf creates those afresh and adopts the
+ * rest, entries and counters included.
+ */
+struct bpf_object;
+void bpf_hook_unpin_changed(const char *who, struct bpf_object *obj);
 /* Route libbpf's messages to our log (debug ones dropped). */
 void bpf_hook_log_libbpf(void);
 

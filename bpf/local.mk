@@ -12,7 +12,8 @@
 BPF_OBJS += bpf/overlay.bpf.o tests/bpf/overlay_test.bpf.o
 
 EXTRA_DIST += bpf/overlay.bpf.c bpf/overlay.h bpf/lib/ovl_pkt.h \
-	tests/bpf/overlay_test.bpf.c tests/bpf/test_overlay_urx.c
+	bpf/lib/ovl_nd.h tests/bpf/overlay_test.bpf.c \
+	tests/bpf/test_overlay_urx.c tests/bpf/test_overlay_proxy.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/bpf/test_overlay

@@ -28,22 +28,23 @@
  * file) can run the same decision functions under BPF_PROG_TEST_RUN, which
  * cannot attach tunnel metadata to a packet.
  *
- * ARP.  The overlay is routed: user space is expected to set IFF_NOARP on
- * the device (neighbours then resolve to the device's own MAC and
- * ovl_egress writes the real one from the tunnel entry), so the gateway
- * itself does not need ARP.  A VTEP switch or a VM with a plain kernel
- * vxlan device may still ARP for its next hop through the tunnel, and that
- * is harmless to allow with the same rule as IP: on ingress an Ethernet/
- * IPv4 request or reply passes only if its sender protocol address is
- * inside the peer's prefixes, so a peer cannot claim addresses that are
- * not its own (IP traffic ignores the neighbour table anyway, since the MAC
- * comes from the map).  On egress ARP is tunnelled by its target protocol
- * address with the Ethernet header left alone: a reply already goes to the
- * asker's MAC, a broadcast request reaches the one VTEP owning the target.
- * Other ARP (other hardware or protocol types, RARP, InARP) is dropped as
- * UNSUPPORTED.  IPv6 neighbour discovery gets no special case: NS from a
- * link-local source is dropped as SPOOF unless fe80::/10 is registered for
- * the peer, and solicited-node multicast has no route.
+ * ARP and ND.  The overlay is routed: user space sets IFF_NOARP on the
+ * device (neighbours then resolve to the device's own MAC and ovl_egress
+ * writes the real one from the tunnel entry), so the gateway itself needs
+ * no ARP.  Hosts behind a VTEP switch and VMs with a plain kernel vxlan
+ * device do, for each other and for what the gateway routes: both ingress
+ * paths answer an ARP request or a Neighbor Solicitation for an address
+ * routed elsewhere themselves (ovl_proxy; what is answered and why is in
+ * docs/design.md), with the device's MAC, back through the tunnel the
+ * question came by.  Other ARP passes on ingress only if its sender
+ * protocol address is inside the peer's prefixes, like IP, so a peer
+ * cannot claim addresses that are not its own.  On egress ARP is tunnelled
+ * by its target protocol address with the Ethernet header left alone: a
+ * reply already goes to the asker's MAC, a broadcast request reaches the
+ * one VTEP owning the target.  Other ARP (other hardware or protocol
+ * types, RARP, InARP) is dropped as UNSUPPORTED.  Other ND gets no special
+ * case: from a link-local source it is dropped as SPOOF unless fe80::/10
+ * is registered for the peer, and solicited-node multicast has no route.
  *
  * Outer UDP checksum: zero over IPv4, as a kernel vxlan device does by
  * default and RFC 7348 section 5 recommends ("UDP Checksum: It SHOULD be
@@ -61,6 +62,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "overlay.h"
+#include "ovl_nd.h"
 #include "ovl_pkt.h"
 
 struct {
@@ -373,6 +375,26 @@ ovl_tunnel_key_set(struct __sk_buff *skb, const struct ovl_tun_val *tun)
 	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags);
 }
 
+/*
+ * A proxy answer from ovl_ingress or ovl_underlay_rx (see ovl_proxy)?
+ * Its tunnel key is set and it was counted there.  The cookie is cleared
+ * when it matches; otherwise cb is not ours to touch.
+ */
+static __always_inline int
+ovl_proxy_sent(struct __sk_buff *skb)
+{
+	const struct ovl_urx_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
+	if (!cfg || (cfg->cookie[0] | cfg->cookie[1]) == 0 ||
+	    skb->cb[0] != cfg->cookie[0] || skb->cb[1] != cfg->cookie[1])
+		return 0;
+	skb->cb[0] = 0;
+	skb->cb[1] = 0;
+	return 1;
+}
+
 /* The whole egress decision; runs unchanged under BPF_PROG_TEST_RUN. */
 static __always_inline int
 ovl_egress_handle(struct __sk_buff *skb)
@@ -382,6 +404,8 @@ ovl_egress_handle(struct __sk_buff *skb)
 	struct ovl_cnt *cnt;
 	int r;
 
+	if (ovl_proxy_sent(skb))
+		return TC_ACT_OK;
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_EGRESS, r);
@@ -426,6 +450,156 @@ ovl_peer_from_key(
 	return 0;
 }
 
+/* --- proxy ARP and ND -------------------------------------------------- */
+
+#define OVL_AF_INET  2
+#define OVL_AF_INET6 10
+
+/*
+ * Does the kernel route dst, from src arriving on the vxlan device
+ * ifindex, straight to a neighbour on another of our links: a connected
+ * route or a device route, not one through a gateway (the default route,
+ * say) and not back into the overlay?  Forwarding must be on, as for the
+ * traffic that would follow.
+ */
+static __always_inline int
+ovl_fib_onlink(struct __sk_buff *skb, int v6, const __be32 *src,
+    const __be32 *dst, __u32 ifindex)
+{
+	struct bpf_fib_lookup p = {};
+	long rc;
+
+	p.ifindex = ifindex;
+	if (v6) {
+		p.family = OVL_AF_INET6;
+		__builtin_memcpy(p.ipv6_src, src, 16);
+		__builtin_memcpy(p.ipv6_dst, dst, 16);
+	} else {
+		p.family = OVL_AF_INET;
+		p.ipv4_src = src[0];
+		p.ipv4_dst = dst[0];
+	}
+	rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return 0;
+	if (p.ifindex == ifindex)
+		return 0;
+	/* With a gateway, the lookup puts its address in place of dst. */
+	if (v6)
+		return p.ipv6_dst[0] == dst[0] && p.ipv6_dst[1] == dst[1] &&
+		    p.ipv6_dst[2] == dst[2] && p.ipv6_dst[3] == dst[3];
+	return p.ipv4_dst == dst[0];
+}
+
+/*
+ * Is target, which is not the asker's, routed elsewhere by the gateway:
+ * a tunnel entry (to another peer, since it is not the asker's), or a
+ * link of ours the kernel reaches it on (ovl_fib_onlink)?
+ */
+static __always_inline int
+ovl_proxy_routed(struct __sk_buff *skb, const struct ovl_pkt *q, __u32 ifindex,
+    const struct ovl_plens *pl)
+{
+	const struct ovl_tun_val *tun;
+
+	tun = ovl_tun_lookup(q, pl);
+	if (tun)
+		return tun->vni <= OVL_VNI_MAX;
+	return ovl_fib_onlink(
+	    skb, q->proto == ETH_P_IPV6, q->saddr, q->daddr, ifindex);
+}
+
+/*
+ * Proxy ARP and ND, shared by both ingress paths: pkt arrived from peer
+ * and will be on the vxlan device ifindex.  Answers an ARP request or a
+ * Neighbor Solicitation for an address routed elsewhere (see
+ * docs/design.md), in place, and sends the answer back through the tunnel
+ * the question came by: tunnel key (peer, our local address), cookie in
+ * cb for ovl_egress, redirect to the vxlan device's egress.
+ *
+ * Returns -1 when pkt is no question we answer (it goes on as any frame:
+ * its source decides), else the verdict.  Not answered: a sender outside
+ * the peer's prefixes (dropped as SPOOF by the caller's check), a target
+ * inside them (that host answers for itself), a target not routed
+ * elsewhere.  An unspecified sender (ARP probe, DAD) has no source to
+ * check; its target alone decides, and what is not answered is dropped
+ * as before.  An invalid solicitation is dropped for its reason.
+ */
+static __always_inline int
+ovl_proxy(struct __sk_buff *skb, const struct ovl_pkt *pkt,
+    const struct ovl_peer *peer, __u32 ifindex, const struct ovl_plens *pl)
+{
+	const struct ovl_urx_config *cfg;
+	const struct ovl_src_val *src;
+	struct ovl_tun_val back = {};
+	struct ovl_pkt q = {};
+	struct ovl_cnt *cnt;
+	struct ovl_ns ns;
+	__u32 zero = 0;
+	int r, reason, unspec;
+
+	if (pkt->proto == ETH_P_ARP) {
+		if (pkt->arp_op != OVL_ARPOP_REQUEST ||
+		    ovl_addr4_unanswerable(pkt->daddr[0]))
+			return -1;
+		q.proto = ETH_P_IP;
+		q.daddr[0] = pkt->daddr[0];
+		unspec = pkt->saddr[0] == 0;
+		reason = OVL_REASON_PROXY_ARP;
+	} else if (pkt->proto == ETH_P_IPV6 &&
+	    pkt->nexthdr == OVL_IPPROTO_ICMPV6) {
+		r = ovl_ns_parse(skb, pkt, &ns);
+		if (r)
+			return r < 0 ? -1 : ovl_drop(skb, OVL_DIR_INGRESS, r);
+		if (ovl_addr6_unanswerable(ns.target))
+			return -1;
+		q.proto = ETH_P_IPV6;
+		__builtin_memcpy(q.daddr, ns.target, sizeof(q.daddr));
+		unspec = ns.dad;
+		reason = OVL_REASON_PROXY_ND;
+	} else {
+		return -1;
+	}
+	src = NULL;
+	if (!unspec) {
+		src = ovl_src_lookup(pkt, peer, pl);
+		if (!src)
+			return -1;
+	}
+	/* The target inside the asker's own prefixes: not ours. */
+	__builtin_memcpy(q.saddr, q.daddr, sizeof(q.saddr));
+	if (ovl_src_lookup(&q, peer, pl))
+		return -1;
+	__builtin_memcpy(q.saddr, pkt->saddr, sizeof(q.saddr));
+	if (!ovl_proxy_routed(skb, &q, ifindex, pl))
+		return -1;
+	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
+	if (!cfg || (cfg->cookie[0] | cfg->cookie[1]) == 0)
+		return -1;
+	/* Counted as the question it is, before it becomes the answer. */
+	ovl_count(skb, OVL_DIR_INGRESS, reason);
+	if (src) {
+		cnt = bpf_map_lookup_elem(&ovl_cnt, &src->id);
+		if (cnt) {
+			cnt->rx_packets++;
+			cnt->rx_bytes += skb->len;
+		}
+	}
+	if (reason == OVL_REASON_PROXY_ARP)
+		r = ovl_arp_reply(skb, cfg->mac);
+	else
+		r = ovl_na_build(skb, pkt, &ns, cfg->mac);
+	if (r)
+		return TC_ACT_SHOT;
+	__builtin_memcpy(back.remote, peer->remote, sizeof(back.remote));
+	back.vni = bpf_ntohl(peer->vni);
+	if (ovl_tunnel_key_set(skb, &back) < 0)
+		return TC_ACT_SHOT;
+	skb->cb[0] = cfg->cookie[0];
+	skb->cb[1] = cfg->cookie[1];
+	return bpf_redirect(ifindex, 0);
+}
+
 /*
  * The whole ingress decision, given the tunnel key the frame arrived
  * with; v6 says which half of the key's address union is valid.
@@ -434,6 +608,7 @@ static __always_inline int
 ovl_ingress_handle(
     struct __sk_buff *skb, const struct bpf_tunnel_key *key, int v6)
 {
+	const struct ovl_plens *pl;
 	struct ovl_src_val *src;
 	struct ovl_peer peer;
 	struct ovl_pkt pkt;
@@ -446,7 +621,11 @@ ovl_ingress_handle(
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_INGRESS, r);
-	src = ovl_src_lookup(&pkt, &peer, ovl_plens_get());
+	pl = ovl_plens_get();
+	r = ovl_proxy(skb, &pkt, &peer, skb->ifindex, pl);
+	if (r >= 0)
+		return r;
+	src = ovl_src_lookup(&pkt, &peer, pl);
 	if (!src)
 		return ovl_drop(skb, OVL_DIR_INGRESS, OVL_REASON_SPOOF);
 	cnt = bpf_map_lookup_elem(&ovl_cnt, &src->id);
@@ -523,16 +702,6 @@ ovl_ip4_csum_ok(const struct iphdr *ip)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
-}
-
-/* Fold a 32-bit ones' complement sum; a correct checksum gives 0xffff. */
-static __always_inline __u32
-ovl_csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u32)sum;
 }
 
 /*
@@ -744,6 +913,7 @@ static __always_inline int
 ovl_urx_handle(struct __sk_buff *skb, int trust)
 {
 	const struct ovl_urx_config *cfg;
+	const struct ovl_plens *pl;
 	struct ovl_src_val *src;
 	struct ovl_outer o;
 	struct ovl_pkt pkt;
@@ -785,7 +955,11 @@ ovl_urx_handle(struct __sk_buff *skb, int trust)
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_INGRESS, r);
-	src = ovl_src_lookup(&pkt, &o.peer, ovl_plens_get());
+	pl = ovl_plens_get();
+	r = ovl_proxy(skb, &pkt, &o.peer, ifindex, pl);
+	if (r >= 0)
+		return r;
+	src = ovl_src_lookup(&pkt, &o.peer, pl);
 	if (!src)
 		return ovl_drop(skb, OVL_DIR_INGRESS, OVL_REASON_SPOOF);
 	cnt = bpf_map_lookup_elem(&ovl_cnt, &src->id);

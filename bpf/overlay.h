@@ -199,6 +199,13 @@ struct ovl_config {
  * every packet is left to the kernel.  mac is the vxlan device's MAC
  * (the driver drops frames from it as loops; so does the fast path, by
  * leaving them to the driver).
+ *
+ * Both ingress programs also answer ARP and Neighbor Solicitations for
+ * addresses routed elsewhere (proxy ARP/ND, docs/design.md) from this map,
+ * whether or not ovl_underlay_rx is on: mac is the hardware address they
+ * answer with, and the answer goes to the vxlan device's egress with
+ * cookie in skb->cb[0..1], which tells ovl_egress that its tunnel key is
+ * already set.  User space fills mac and cookie even when ifindex is 0.
  */
 struct ovl_urx_config {
 	__u32 ifindex;
@@ -232,6 +239,8 @@ enum ovl_reason {
 	OVL_REASON_TUNNEL_KEY,	   /* egress: bpf_skb_set_tunnel_key failed */
 	OVL_REASON_NO_TUNNEL_INFO, /* ingress: no tunnel metadata on skb */
 	OVL_REASON_SPOOF,	   /* ingress: source not the peer's */
+	OVL_REASON_PROXY_ARP,	   /* ingress: ARP request answered */
+	OVL_REASON_PROXY_ND,	   /* ingress: Neighbor Solicitation answered */
 	OVL_REASON_MAX
 };
 

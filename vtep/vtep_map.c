@@ -14,7 +14,8 @@
  * that path too.
  *
  * Restarts.  Maps and links are pinned by name under the pin directory, so
- * a new ferryd finds the previous one's entries and counters in place.
+ * a new ferryd finds the previous one's entries and counters in place; a
+ * map whose layout an upgrade changed is recreated alone (bpf_hook_unpin_changed).
  * Programs are replaced atomically: a pinned tcx link is adopted and
  * pointed at the new program (bpf_link_update), a tc filter is replaced
  * on the same handle and priority (BPF_TC_F_REPLACE).  At no moment is the
@@ -116,6 +117,8 @@ static const char *const reasons[OVL_REASON_MAX] = {
 	[OVL_REASON_TUNNEL_KEY] = "tunnel-key",
 	[OVL_REASON_NO_TUNNEL_INFO] = "no-tunnel-info",
 	[OVL_REASON_SPOOF] = "spoof",
+	[OVL_REASON_PROXY_ARP] = "proxy-arp",
+	[OVL_REASON_PROXY_ND] = "proxy-nd",
 };
 
 const char *
@@ -148,6 +151,7 @@ skel_load(const char *pin_dir)
 		log_err("overlay: cannot open BPF object: %s", strerror(errno));
 		return NULL;
 	}
+	bpf_hook_unpin_changed("overlay", skel->obj);
 	if ((err = overlay_bpf__load(skel)) != 0) {
 		log_err(
 		    "overlay: cannot load BPF programs: %s", strerror(-err));

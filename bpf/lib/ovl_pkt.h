@@ -47,6 +47,8 @@ struct ovl_arp {
 
 struct ovl_pkt {
 	__u16 proto;	 /* ETH_P_IP, ETH_P_IPV6 or ETH_P_ARP, host order */
+	__u16 arp_op;	 /* ARP: OVL_ARPOP_*, host order */
+	__u8 nexthdr;	 /* IPv6: the fixed header's next header */
 	__be32 saddr[4]; /* ARP: sender address; IPv4, ARP: [0] only */
 	__be32 daddr[4]; /* ARP: target address */
 };
@@ -127,6 +129,7 @@ ovl_pkt_ipv6(struct __sk_buff *skb, struct ovl_pkt *pkt)
 	if (sizeof(*ip6) + bpf_ntohs(ip6->payload_len) > skb->len - ETH_HLEN)
 		return OVL_REASON_TRUNCATED;
 	pkt->proto = ETH_P_IPV6;
+	pkt->nexthdr = ip6->nexthdr;
 	__builtin_memcpy(pkt->saddr, &ip6->saddr, sizeof(pkt->saddr));
 	__builtin_memcpy(pkt->daddr, &ip6->daddr, sizeof(pkt->daddr));
 	return 0;
@@ -156,6 +159,7 @@ ovl_pkt_arp(struct __sk_buff *skb, struct ovl_pkt *pkt)
 	    arp->op != bpf_htons(OVL_ARPOP_REPLY))
 		return OVL_REASON_UNSUPPORTED;
 	pkt->proto = ETH_P_ARP;
+	pkt->arp_op = bpf_ntohs(arp->op);
 	__builtin_memcpy(&pkt->saddr[0], arp->spa, 4);
 	__builtin_memcpy(&pkt->daddr[0], arp->tpa, 4);
 	return 0;
@@ -219,6 +223,16 @@ static __always_inline int
 ovl_addr_is_v4(const __be32 *a)
 {
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
+/* Fold a 32-bit ones' complement sum; a correct checksum gives 0xffff. */
+static __always_inline __u32
+ovl_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u32)sum;
 }
 
 #endif /* FERRY_BPF_LIB_OVL_PKT_H */

@@ -25,6 +25,7 @@
  * from the context, laid out the way bpf_skb_get_tunnel_key() fills it:
  *   in:  cb[0] = tunnel_id, cb[1] = remote_ipv4 (host order) or
  *        cb[1..4] = remote_ipv6 (network order); priority = 1 for IPv6
+ * A proxy answer comes back as ovl_test_proxied() says.
  */
 #include "overlay.bpf.c"
 
@@ -60,20 +61,14 @@ ovl_test_put_addr(struct __sk_buff *skb, const __u32 *a, int v6)
 	skb->cb[4] = m[3];
 }
 
-SEC("tc")
-int
-ovl_test_egress(struct __sk_buff *skb)
+/* The tunnel key set on skb into cb[0..4] and priority; -1 if none. */
+static __always_inline int
+ovl_test_dump_key(struct __sk_buff *skb, __u32 what)
 {
-	__u32 what = skb->cb[0];
 	struct bpf_tunnel_key key;
-	int verdict, v6 = 0;
+	int v6 = 0;
 	long err;
 
-	if (ovl_test_trim(skb))
-		return OVL_TEST_NO_TRIM;
-	verdict = ovl_egress_handle(skb);
-	if (verdict != TC_ACT_OK)
-		return verdict;
 	err =
 	    bpf_skb_get_tunnel_key(skb, &key, sizeof(key), BPF_F_TUNINFO_FLAGS);
 	if (err == -EPROTO) {
@@ -82,7 +77,7 @@ ovl_test_egress(struct __sk_buff *skb)
 		    BPF_F_TUNINFO_IPV6 | BPF_F_TUNINFO_FLAGS);
 	}
 	if (err < 0)
-		return OVL_TEST_NO_KEY;
+		return -1;
 	skb->cb[0] = bpf_htonl(key.tunnel_id);
 	if (what == OVL_TEST_DUMP_LOCAL)
 		ovl_test_put_addr(skb, key.remote_ipv6, v6);
@@ -90,6 +85,46 @@ ovl_test_egress(struct __sk_buff *skb)
 		ovl_test_put_addr(skb, key.local_ipv6, v6);
 	skb->priority =
 	    key.tunnel_ttl | (__u32)bpf_ntohs(key.tunnel_flags) << 16;
+	return 0;
+}
+
+SEC("tc")
+int
+ovl_test_egress(struct __sk_buff *skb)
+{
+	__u32 what = skb->cb[0];
+	int verdict;
+
+	if (ovl_test_trim(skb))
+		return OVL_TEST_NO_TRIM;
+	verdict = ovl_egress_handle(skb);
+	if (verdict != TC_ACT_OK)
+		return verdict;
+	if (ovl_test_dump_key(skb, what) < 0)
+		return OVL_TEST_NO_KEY;
+	return verdict;
+}
+
+/*
+ * After an ingress decision: a proxy answer (a redirect with a tunnel
+ * key) reports mark = 1 if cb held the cookie for ovl_egress (2 if not),
+ * and its tunnel key as ovl_test_egress does (the remote).  Any other
+ * verdict, a plain decapsulation's redirect included, is left alone.
+ */
+static __always_inline int
+ovl_test_proxied(struct __sk_buff *skb, int verdict)
+{
+	const struct ovl_urx_config *cfg;
+	__u32 zero = 0;
+	int cookie;
+
+	if (verdict != TC_ACT_REDIRECT)
+		return verdict;
+	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
+	cookie =
+	    cfg && skb->cb[0] == cfg->cookie[0] && skb->cb[1] == cfg->cookie[1];
+	if (ovl_test_dump_key(skb, OVL_TEST_DUMP_REMOTE) == 0)
+		skb->mark = cookie ? 1 : 2;
 	return verdict;
 }
 
@@ -111,18 +146,18 @@ ovl_test_ingress(struct __sk_buff *skb)
 	} else {
 		key.remote_ipv4 = skb->cb[1];
 	}
-	return ovl_ingress_handle(skb, &key, v6);
+	return ovl_test_proxied(skb, ovl_ingress_handle(skb, &key, v6));
 }
 
 /*
  * ovl_test_underlay_rx runs ovl_urx_handle() as ovl_underlay_rx does, but
  * trusting the outer UDP checksum as if the device had validated it:
  * test_run cannot make a CHECKSUM_UNNECESSARY skb, and IPv6 outer
- * packets always carry a checksum.
+ * packets always carry a checksum.  Proxy answers as ovl_test_proxied().
  */
 SEC("tc")
 int
 ovl_test_underlay_rx(struct __sk_buff *skb)
 {
-	return ovl_urx_handle(skb, 1);
+	return ovl_test_proxied(skb, ovl_urx_handle(skb, 1));
 }

@@ -29,6 +29,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -535,6 +536,8 @@ static const char *const reason_names[OVL_REASON_MAX] = {
 	[OVL_REASON_TUNNEL_KEY] = "TUNNEL_KEY",
 	[OVL_REASON_NO_TUNNEL_INFO] = "NO_TUNNEL_INFO",
 	[OVL_REASON_SPOOF] = "SPOOF",
+	[OVL_REASON_PROXY_ARP] = "PROXY_ARP",
+	[OVL_REASON_PROXY_ND] = "PROXY_ND",
 };
 
 /*
@@ -1253,6 +1256,7 @@ test_exact_overflow_uses_trie(void **state)
 }
 
 #include "test_overlay_urx.c"
+#include "test_overlay_proxy.c"
 
 /* --- main ------------------------------------------------------------- */
 
@@ -1363,6 +1367,19 @@ main(int argc, char **argv)
 	snprintf(ppath, sizeof(ppath), "%s/bpf/overlay.bpf.o", dir);
 	snprintf(wpath, sizeof(wpath), "%s/tests/bpf/overlay_test.bpf.o", dir);
 
+	/*
+	 * A namespace of our own, empty: the kernel routes nothing, so the
+	 * proxy's route lookups answer the same on every machine (and
+	 * test_proxy_fib can add links and routes without touching the
+	 * host's).
+	 */
+	if (unshare(CLONE_NEWNET) == -1) {
+		fprintf(stderr,
+		    "test_overlay: SKIP: cannot make a network namespace: "
+		    "%s\n",
+		    strerror(errno));
+		return 77;
+	}
 	libbpf_set_print(libbpf_print);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -1388,8 +1405,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	tests = calloc(
-	    NELEM(egress_cases) + NELEM(ingress_cases) + NELEM(urx_cases) + 8,
+	tests = calloc(NELEM(egress_cases) + NELEM(ingress_cases) +
+		NELEM(urx_cases) + NELEM(proxy_cases) + 10,
 	    sizeof(*tests));
 	if (!tests)
 		return 1;
@@ -1411,6 +1428,15 @@ main(int argc, char **argv)
 		tests[n].initial_state = (void *)(uintptr_t)&urx_cases[i];
 		n++;
 	}
+	for (i = 0; i < NELEM(proxy_cases); i++) {
+		tests[n].name = proxy_cases[i].name;
+		tests[n].test_func = proxy_case_run;
+		tests[n].initial_state = (void *)(uintptr_t)&proxy_cases[i];
+		n++;
+	}
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_egress_proxy_sent);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_proxy_fib);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_urx_off);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ingress_cookie);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(

@@ -8,7 +8,8 @@
 # counters, which live in the pinned maps, carry on instead of starting
 # from zero.  With tcx, the same holds for ovl_underlay_rx on the underlay
 # bridge: it stays while ferryd is down, is adopted, not duplicated, and
-# carries the transfer before and after.  Then a restart with one VTEP changed in the config changes
+# carries the transfer before and after.  A restart after an upgrade that
+# changed one map's layout recreates that map only.  Then a restart with one VTEP changed in the config changes
 # that VTEP's entry only, and the entry's old (VNI, endpoint) is no longer
 # accepted; the same holds for the same change made by reload.
 . "$(dirname "$0")/lib.sh"
@@ -166,6 +167,26 @@ for how in KILL TERM; do
 	IDLE_RX=$(tun "$NET2.0/24" rx-packets)
 	IDLE_TX=$(tun "$NET2.0/24" tx-packets)
 done
+
+# An upgrade that changes one map's layout (as new verdicts grow
+# ovl_stats): the new ferryd recreates that map alone and adopts the
+# others, tunnel entries and their counters included.
+stats_layout_changed() {
+	rm "$PIN/ovl_stats"
+	bpftool map create "$PIN/ovl_stats" type percpu_array key 4 value 16 \
+		entries 3 name ovl_stats || fail "cannot pin a changed ovl_stats"
+}
+restart_during_transfer TERM stats_layout_changed
+grep -q "pinned map has another layout, recreating it: map=ovl_stats" \
+	<<<"$NEWLOG" || fail "changed ovl_stats not recreated: $NEWLOG"
+expect_eq "maps recreated" "$(grep -c "another layout" <<<"$NEWLOG")" 1
+adopted_only "$NEWLOG" 2
+! grep -Eq "tunnel (added|changed|removed)" <<<"$NEWLOG" ||
+	fail "changed ovl_stats, but entries were rewritten: $NEWLOG"
+expect_eq "changed ovl_stats: idle rx" "$(tun "$NET2.0/24" rx-packets)" \
+	"$IDLE_RX"
+expect_eq "changed ovl_stats: idle tx" "$(tun "$NET2.0/24" tx-packets)" \
+	"$IDLE_TX"
 
 # A restart with switch 2 moved to VNI 202: only its entry changes, and
 # the transfer through switch 1 does not notice.
