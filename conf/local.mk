@@ -2,7 +2,7 @@
 ferrysysconfdir = $(sysconfdir)/ferry
 dist_ferrysysconf_DATA = conf/ferryd.conf
 
-systemdsystemunitdir = $(prefix)/lib/systemd/system
+# systemdsystemunitdir comes from configure (--with-systemdsystemunitdir).
 systemdsystemunit_DATA = conf/ferryd.service
 EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf \
 	conf/lab/upstream-bird.conf
