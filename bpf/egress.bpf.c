@@ -37,6 +37,7 @@
 #include "egr_csum.h"
 #include "egr_pkt.h"
 #include "egr_ct.h"
+#include "egr_nat.h"
 
 /* Probes for a free translated port before EGR_DROP_PORTS. */
 #define EGR_PORT_PROBES 32
@@ -149,115 +150,6 @@ egr_pass(struct __sk_buff *skb)
 {
 	egr_count(skb, EGR_STAT_PASS);
 	return TC_ACT_OK;
-}
-
-/* --- rewriting ---------------------------------------------------------- */
-
-/*
- * Replace the source (dst == 0) or destination address of the packet's
- * own IP header with addr, and the matching port (or echo identifier)
- * with port when the packet has one.  Fixes the IPv4 header checksum and
- * the transport checksum (pseudo-header for the address, plain for the
- * port; a zero UDP checksum stays zero, BPF_F_MARK_MANGLED_0).
- * Returns 0, or -1 if a helper failed (the packet is then unusable).
- */
-static __always_inline int
-egr_rewrite(struct __sk_buff *skb, const struct egr_pkt *p, int dst,
-    const __be32 *addr, __be16 port)
-{
-	const __be32 *old = dst ? p->t.daddr : p->t.saddr;
-	__be16 oport = dst ? p->t.dport : p->t.sport;
-	__u32 poff = dst ? p->o.dport_off : p->o.sport_off;
-	__u64 mz = p->o.zero_ok ? BPF_F_MARK_MANGLED_0 : 0;
-	__u32 aoff;
-	__s64 diff;
-
-	if (!p->v6) {
-		aoff = p->o.l3off + (dst ? 16 : 12);
-		if (bpf_skb_store_bytes(skb, aoff, &addr[3], 4, 0))
-			return -1;
-		if (bpf_l3_csum_replace(
-			skb, p->o.l3off + 10, old[3], addr[3], 4))
-			return -1;
-		if (p->o.csum_off && p->o.pseudo &&
-		    bpf_l4_csum_replace(skb, p->o.csum_off, old[3], addr[3],
-			BPF_F_PSEUDO_HDR | 4 | mz))
-			return -1;
-	} else {
-		aoff = p->o.l3off + (dst ? 24 : 8);
-		diff = bpf_csum_diff((__be32 *)old, 16, (__be32 *)addr, 16, 0);
-		if (diff < 0 || bpf_skb_store_bytes(skb, aoff, addr, 16, 0))
-			return -1;
-		if (p->o.csum_off && p->o.pseudo &&
-		    bpf_l4_csum_replace(skb, p->o.csum_off, 0, (__u32)diff,
-			BPF_F_PSEUDO_HDR | mz))
-			return -1;
-	}
-	if (poff == 0 || port == oport)
-		return 0;
-	if (bpf_skb_store_bytes(skb, poff, &port, 2, 0))
-		return -1;
-	if (p->o.csum_off &&
-	    bpf_l4_csum_replace(skb, p->o.csum_off, oport, port, 2 | mz))
-		return -1;
-	return 0;
-}
-
-/*
- * The quoted packet of an ICMP error: replace its source (dst == 0) or
- * destination address and port, recompute its IPv4 header checksum and
- * (when quoted) its transport checksum, and carry every changed word into
- * the outer ICMP checksum.  The outer IP header is egr_rewrite()'s.
- */
-static __always_inline int
-egr_rewrite_quoted(struct __sk_buff *skb, const struct egr_pkt *p, int dst,
-    const __be32 *addr, __be16 port)
-{
-	const struct egr_hdrs *h = &p->i;
-	const __be32 *old = dst ? p->in.daddr : p->in.saddr;
-	__be16 oport = dst ? p->in.dport : p->in.sport;
-	__u32 poff = dst ? h->dport_off : h->sport_off;
-	__u32 outer = 0, l4 = 0, aoff;
-	__u16 ipc, l4c;
-
-	if (!p->v6) {
-		aoff = h->l3off + (dst ? 16 : 12);
-		if (bpf_skb_store_bytes(skb, aoff, &addr[3], 4, 0))
-			return -1;
-		outer = egr_csum_bytes(outer, &old[3], &addr[3], 4);
-		ipc = egr_csum_apply(
-		    h->ipcsum, egr_csum_bytes(0, &old[3], &addr[3], 4), 0);
-		if (bpf_skb_store_bytes(skb, h->l3off + 10, &ipc, 2, 0))
-			return -1;
-		outer = egr_csum_word(outer, h->ipcsum, ipc);
-		if (h->pseudo)
-			l4 = egr_csum_bytes(l4, &old[3], &addr[3], 4);
-	} else {
-		aoff = h->l3off + (dst ? 24 : 8);
-		if (bpf_skb_store_bytes(skb, aoff, addr, 16, 0))
-			return -1;
-		outer = egr_csum_bytes(outer, old, addr, 16);
-		if (h->pseudo)
-			l4 = egr_csum_bytes(l4, old, addr, 16);
-	}
-	if (poff && port != oport) {
-		if (bpf_skb_store_bytes(skb, poff, &port, 2, 0))
-			return -1;
-		outer = egr_csum_word(outer, oport, port);
-		l4 = egr_csum_word(l4, oport, port);
-	}
-	if (h->csum_off) {
-		l4c = egr_csum_apply(h->l4csum, l4, h->zero_ok);
-		if (l4c != h->l4csum) {
-			if (bpf_skb_store_bytes(skb, h->csum_off, &l4c, 2, 0))
-				return -1;
-			outer = egr_csum_word(outer, h->l4csum, l4c);
-		}
-	}
-	/* Size 0: "to" is a difference to add, not a value to replace. */
-	if (bpf_l4_csum_replace(skb, p->o.csum_off, 0, outer, 0))
-		return -1;
-	return 0;
 }
 
 /* --- connections -------------------------------------------------------- */
@@ -515,22 +407,18 @@ egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
 
 /*
  * An ICMP error from a pod about a reply it received (the quote is the
- * reply: remote -> pod).  Returns -1 if no connection matches.
+ * reply: remote -> pod), whose connection's egr_ct key is key.  Returns
+ * -1 if there is no such connection.
  */
 static __always_inline int
-egr_out_icmp_err(struct __sk_buff *skb, const struct egr_pkt *p)
+egr_out_icmp_err(
+    struct __sk_buff *skb, const struct egr_pkt *p, const struct egr_tuple *key)
 {
 	struct egr_ct_val *ct;
-	struct egr_tuple k;
 	__be32 addr[4];
 	__be16 port;
 
-	if (p->i.kind != EGR_PKT_PORTS && p->i.kind != EGR_PKT_ECHO_REPLY)
-		return -1;
-	if (!egr_addr_eq(p->t.saddr, p->in.daddr))
-		return -1;
-	egr_tuple_swap(&k, &p->in);
-	ct = bpf_map_lookup_elem(&egr_ct, &k);
+	ct = bpf_map_lookup_elem(&egr_ct, key);
 	if (!ct)
 		return -1;
 	__builtin_memcpy(addr, ct->rev.daddr, sizeof(addr));
@@ -550,6 +438,7 @@ egr_out_handle(struct __sk_buff *skb)
 	const struct egr_config *cfg;
 	const struct egr_gw *gw;
 	struct egr_ct_val *ct;
+	struct egr_tuple key;
 	struct egr_pkt p;
 	__be32 egress[4];
 	__u32 zero = 0, id = 0, reason = 0;
@@ -558,22 +447,21 @@ egr_out_handle(struct __sk_buff *skb)
 	r = egr_pkt_parse(skb, &p);
 	if (r)
 		return egr_drop(skb, r);
-	switch (p.kind) {
-	case EGR_PKT_NONE:
+	switch (egr_step_out(&p, &key)) {
+	case EGR_STEP_PASS:
 		return egr_pass(skb);
-	case EGR_PKT_PORTS:
-	case EGR_PKT_ECHO_REQ:
+	case EGR_STEP_CONN:
 		/* The established path: one lookup, rewrite, done. */
-		ct = bpf_map_lookup_elem(&egr_ct, &p.t);
+		ct = bpf_map_lookup_elem(&egr_ct, &key);
 		if (ct)
 			return egr_out_xlat(skb, &p, ct);
 		break;
-	case EGR_PKT_ICMP_ERR:
-		r = egr_out_icmp_err(skb, &p);
+	case EGR_STEP_ICMP_ERR:
+		r = egr_out_icmp_err(skb, &p, &key);
 		if (r >= 0)
 			return r;
 		break;
-	case EGR_PKT_FRAG:
+	case EGR_STEP_FRAG:
 		r = egr_frag_xlat(skb, &p, EGR_DIR_OUT);
 		if (r < 0)
 			return egr_drop(skb, EGR_DROP_MALFORMED);
@@ -628,22 +516,18 @@ egr_out_handle(struct __sk_buff *skb)
 
 /*
  * An ICMP error from outside about a packet we translated (the quote is
- * ours: egress IP -> remote).  Returns -1 if no connection matches.
+ * ours: egress IP -> remote), whose connection's egr_rev key is key.
+ * Returns -1 if there is no such connection.
  */
 static __always_inline int
-egr_in_icmp_err(struct __sk_buff *skb, const struct egr_pkt *p)
+egr_in_icmp_err(
+    struct __sk_buff *skb, const struct egr_pkt *p, const struct egr_tuple *key)
 {
 	struct egr_rev_val *rev;
-	struct egr_tuple k;
 	__be32 addr[4];
 	__be16 port;
 
-	if (p->i.kind != EGR_PKT_PORTS && p->i.kind != EGR_PKT_ECHO_REQ)
-		return -1;
-	if (!egr_addr_eq(p->t.daddr, p->in.saddr))
-		return -1;
-	egr_tuple_swap(&k, &p->in);
-	rev = bpf_map_lookup_elem(&egr_rev, &k);
+	rev = bpf_map_lookup_elem(&egr_rev, key);
 	if (!rev)
 		return -1;
 	__builtin_memcpy(addr, rev->orig.saddr, sizeof(addr));
@@ -693,25 +577,25 @@ static __always_inline int
 egr_in_handle(struct __sk_buff *skb)
 {
 	struct egr_rev_val *rev;
+	struct egr_tuple key;
 	struct egr_pkt p;
 	int r;
 
 	r = egr_pkt_parse(skb, &p);
 	if (r)
 		return egr_drop(skb, r);
-	switch (p.kind) {
-	case EGR_PKT_PORTS:
-	case EGR_PKT_ECHO_REPLY:
-		rev = bpf_map_lookup_elem(&egr_rev, &p.t);
+	switch (egr_step_in(&p, &key)) {
+	case EGR_STEP_CONN:
+		rev = bpf_map_lookup_elem(&egr_rev, &key);
 		if (rev)
 			return egr_in_xlat(skb, &p, rev);
 		break;
-	case EGR_PKT_ICMP_ERR:
-		r = egr_in_icmp_err(skb, &p);
+	case EGR_STEP_ICMP_ERR:
+		r = egr_in_icmp_err(skb, &p, &key);
 		if (r >= 0)
 			return r;
 		break;
-	case EGR_PKT_FRAG:
+	case EGR_STEP_FRAG:
 		r = egr_frag_xlat(skb, &p, EGR_DIR_IN);
 		if (r < 0)
 			return egr_drop(skb, EGR_DROP_MALFORMED);

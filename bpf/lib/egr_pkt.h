@@ -24,12 +24,12 @@
 
 #include <linux/types.h>
 #include <linux/if_ether.h>
-#include <linux/in.h>
 
 #include "egress.h"
 
 #ifdef __bpf__
 #include <linux/bpf.h>
+#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -52,8 +52,35 @@ egr_gso(struct __sk_buff *skb)
 {
 	return skb->gso_size != 0;
 }
+
+/* Writes: the helpers, which keep skb->csum and GSO state right. */
+static __always_inline int
+egr_store(struct __sk_buff *skb, __u32 off, const void *from, __u32 len)
+{
+	return bpf_skb_store_bytes(skb, off, from, len, 0) ? -1 : 0;
+}
+
+static __always_inline int
+egr_l3_csum(struct __sk_buff *skb, __u32 off, __u64 from, __u64 to, __u64 sz)
+{
+	return bpf_l3_csum_replace(skb, off, from, to, sz) ? -1 : 0;
+}
+
+static __always_inline int
+egr_l4_csum(struct __sk_buff *skb, __u32 off, __u64 from, __u64 to, __u64 flags)
+{
+	return bpf_l4_csum_replace(skb, off, from, to, flags) ? -1 : 0;
+}
+
+/* The checksum difference between n bytes at from and at to. */
+static __always_inline __s64
+egr_diff(const void *from, const void *to, __u32 n)
+{
+	return bpf_csum_diff((__be32 *)from, n, (__be32 *)to, n, 0);
+}
 #else /* user space */
 #include <string.h>
+#include <netinet/in.h> /* IPPROTO_*; <linux/in.h> clashes with libc */
 #include <arpa/inet.h>
 
 #ifndef __always_inline
@@ -64,12 +91,17 @@ egr_gso(struct __sk_buff *skb)
 #define bpf_htonl(x) htonl(x)
 #define bpf_ntohl(x) ntohl(x)
 
+#include <linux/bpf.h> /* BPF_F_* flags */
+
+#include "egr_csum.h"
+
+/* A frame in a buffer, standing in for the skb. */
 struct egr_buf {
-	const __u8 *data;
+	__u8 *data;
 	__u32 len;
 };
 
-#define EGR_CTX const struct egr_buf
+#define EGR_CTX struct egr_buf
 
 static inline int
 egr_load(const struct egr_buf *b, __u32 off, void *to, __u32 len)
@@ -91,6 +123,70 @@ egr_gso(const struct egr_buf *b)
 {
 	(void)b;
 	return 0;
+}
+
+static inline int
+egr_store(struct egr_buf *b, __u32 off, const void *from, __u32 len)
+{
+	if (off > b->len || len > b->len - off)
+		return -1;
+	memcpy(b->data + off, from, len);
+	return 0;
+}
+
+/*
+ * The helpers' semantics for an skb without checksum offload
+ * (CHECKSUM_NONE): the field is updated whether or not the change is to
+ * the pseudo-header.  sz/flags: the field size (2 or 4) in the low bits,
+ * 0 meaning "to is a difference"; BPF_F_MARK_MANGLED_0 as in the kernel.
+ */
+static inline int
+egr_csum_field(struct egr_buf *b, __u32 off, __u64 from, __u64 to, __u64 flags)
+{
+	__u32 sz = flags & BPF_F_HDR_FIELD_MASK, diff;
+	int mz = (flags & BPF_F_MARK_MANGLED_0) != 0;
+	__u16 c, f16, t16;
+	__u32 f32, t32;
+
+	if (egr_load(b, off, &c, 2))
+		return -1;
+	if (mz && c == 0)
+		return 0;
+	if (sz == 0) {
+		diff = (__u32)to;
+	} else if (sz == 2) {
+		f16 = (__u16)from;
+		t16 = (__u16)to;
+		diff = egr_csum_word(0, f16, t16);
+	} else if (sz == 4) {
+		f32 = (__u32)from;
+		t32 = (__u32)to;
+		diff = egr_csum_bytes(0, &f32, &t32, 4);
+	} else {
+		return -1;
+	}
+	c = egr_csum_apply(c, diff, 0);
+	if (mz && c == 0)
+		c = 0xffff;
+	return egr_store(b, off, &c, 2);
+}
+
+static inline int
+egr_l3_csum(struct egr_buf *b, __u32 off, __u64 from, __u64 to, __u64 sz)
+{
+	return egr_csum_field(b, off, from, to, sz & BPF_F_HDR_FIELD_MASK);
+}
+
+static inline int
+egr_l4_csum(struct egr_buf *b, __u32 off, __u64 from, __u64 to, __u64 flags)
+{
+	return egr_csum_field(b, off, from, to, flags);
+}
+
+static inline __s64
+egr_diff(const void *from, const void *to, __u32 n)
+{
+	return egr_csum_bytes(0, from, to, n);
 }
 #endif
 
