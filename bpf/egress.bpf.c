@@ -215,7 +215,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 	struct egr_ct_val cv = {};
 	struct egr_ct_val *ct;
 	__u32 i, n, lo, hi, cand;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	long err = 0;
 
 	lo = cfg ? cfg->port_min : 0;
@@ -289,7 +289,7 @@ egr_out_xlat(
 
 	__builtin_memcpy(addr, ct->rev.daddr, sizeof(addr));
 	port = ct->rev.dport;
-	ct->seen = bpf_ktime_get_ns();
+	ct->seen = bpf_ktime_get_coarse_ns();
 	if (p->t.proto == IPPROTO_TCP && egr_ct_tcp_interesting(p->tcp_flags))
 		ct->state =
 		    egr_ct_tcp_next(ct->state, p->tcp_flags, EGR_DIR_OUT);
@@ -550,7 +550,7 @@ egr_in_xlat(
 
 	__builtin_memcpy(&orig, &rev->orig, sizeof(orig));
 	port = orig.sport;
-	rev->seen = bpf_ktime_get_ns();
+	rev->seen = bpf_ktime_get_coarse_ns();
 	/* Only the first reply and TCP control packets touch egr_ct. */
 	if (!rev->replied ||
 	    (p->t.proto == IPPROTO_TCP &&

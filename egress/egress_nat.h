@@ -4,8 +4,10 @@
  * reader, over the fds of the egr_ct and egr_rev maps (bpf/egress.h).
  * Pure functions of (map fds, timeouts, the time now): no daemon state,
  * no clock of their own, so the unit test drives them with made-up
- * timestamps and the daemon with CLOCK_MONOTONIC (what bpf_ktime_get_ns()
- * reads).
+ * timestamps and the daemon with CLOCK_MONOTONIC.  The datapath stamps
+ * entries with bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE: the
+ * same clock, behind by at most a tick, and much cheaper to read on the
+ * packet path), so an entry looks idle at most a tick longer than it is.
  *
  * Only egress_nat_gc() deletes connections, always both halves: the
  * egr_ct entry first, so that a connection whose port reservation is

@@ -10,9 +10,9 @@
  * (SYN_SENT), the remote's SYN+ACK establishes, a FIN in either direction
  * starts closing, an RST closes.  A new SYN from the pod on a closing or
  * closed connection reopens it with the same translation (the endpoints
- * decide whether a new SYN during TIME_WAIT is acceptable).  A connection first seen mid-stream (no SYN: a flow
- * that was established before a policy sent it here) is taken as
- * established.  Sequence numbers are not tracked; the endpoints check
+ * decide whether a new SYN during TIME_WAIT is acceptable).  A
+ * connection first seen mid-stream (no SYN: a flow that was established
+ * before a policy sent it here) is taken as established.  Sequence numbers are not tracked; the endpoints check
  * them.  The timeouts themselves are applied by egress_nat_gc().
  */
 #ifndef FERRY_BPF_LIB_EGR_CT_H

@@ -4,8 +4,8 @@
  * the egress NAT table.  The test creates its own egr_ct and egr_rev
  * hashes with bpf_map_create() (never the pinned ones), fills them the
  * way the datapath does, with made-up timestamps, and runs the GC at a
- * made-up "now", on fresh maps for every test.  Creating maps needs CAP_BPF (or root): without it the
- * test skips with 77.
+ * made-up "now", on fresh maps for every test.  Creating maps needs
+ * CAP_BPF (or root): without it the test skips with 77.
  */
 #include <arpa/inet.h>
 #include <errno.h>
