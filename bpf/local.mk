@@ -58,3 +58,5 @@ tests_fuzz_fuzz_egress_pkt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bpf/lib
 tests_fuzz_fuzz_egress_pkt_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_egress_pkt_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_egress_pkt_LDADD = $(FUZZ_LIBS)
+
+EXTRA_DIST += bench/egress
