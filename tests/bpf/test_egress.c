@@ -24,6 +24,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1095,6 +1098,106 @@ test_table_full(void **state)
 	reply_ok(&small, &s, EGRESS4, 30002, TCP_ACK);
 }
 
+/* --- cases: CPUs racing to open the same flow ---------------------------- */
+
+#define RACE_FLOWS  64
+#define RACE_ROUNDS 40
+
+struct racer {
+	int cpu;
+	int failed; /* test_run errors or verdicts other than OK */
+	struct frame in[RACE_FLOWS];
+};
+
+static void *
+racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct frame out;
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (i = 0; i < RACE_FLOWS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = r->in[i].b,
+		    .data_size_in = r->in[i].len, .data_out = out.b,
+		    .data_size_out = sizeof(out.b), .repeat = 1);
+
+		if (bpf_prog_test_run_opts(prod.out, &opts) != 0 ||
+		    opts.retval != TC_ACT_OK)
+			r->failed++;
+	}
+	return NULL;
+}
+
+/*
+ * Two threads on two CPUs open the same flows at the same time, round
+ * after round.  Whoever wins, each flow must end with exactly one
+ * egr_ct entry and one egr_rev entry naming each other: no second
+ * translation, no reservation left behind by the loser.
+ */
+static void
+test_race_one_translation(void **state)
+{
+	static struct racer r[2];
+	struct egr_tuple k, next;
+	struct egr_ct_val cv;
+	struct egr_rev_val rv;
+	pthread_t th[2];
+	uint64_t st[EGR_STAT_MAX];
+	void *prev;
+	int round, i, n, online;
+
+	(void)state;
+	online = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	for (i = 0; i < 2; i++) {
+		int f;
+
+		r[i].cpu = online > 1 ? i : 0;
+		for (f = 0; f < RACE_FLOWS; f++) {
+			struct spec s = { POD4_A, REMOTE4, P_UDP,
+				(uint16_t)(20000 + f), 53, 0, 0, 0, 8 };
+
+			build(&r[i].in[f], &s);
+		}
+	}
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		map_clear(prod.ct, sizeof(struct egr_tuple));
+		map_clear(prod.rev, sizeof(struct egr_tuple));
+		for (i = 0; i < 2; i++) {
+			r[i].failed = 0;
+			assert_int_equal(
+			    pthread_create(&th[i], NULL, racer_run, &r[i]), 0);
+		}
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+			assert_int_equal(r[i].failed, 0);
+		}
+		assert_int_equal(
+		    map_count(prod.ct, sizeof(struct egr_tuple)), RACE_FLOWS);
+		assert_int_equal(
+		    map_count(prod.rev, sizeof(struct egr_tuple)), RACE_FLOWS);
+		n = 0;
+		prev = NULL;
+		while (bpf_map_get_next_key(prod.ct, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			assert_int_equal(
+			    bpf_map_lookup_elem(prod.ct, &k, &cv), 0);
+			assert_int_equal(
+			    bpf_map_lookup_elem(prod.rev, &cv.rev, &rv), 0);
+			assert_memory_equal(&rv.orig, &k, sizeof(k));
+			n++;
+		}
+		assert_int_equal(n, RACE_FLOWS);
+	}
+	stats_read(prod.stats, st);
+	print_message("       %llu lost races resolved in %d rounds\n",
+	    (unsigned long long)st[EGR_STAT_RACE], RACE_ROUNDS);
+}
+
 /* --- cases: what is left alone ----------------------------------------- */
 
 struct pass_case {
@@ -1748,6 +1851,7 @@ main(int argc, char **argv)
 	ONE(test_port_per_destination);
 	ONE(test_port_exhaustion);
 	ONE(test_table_full);
+	ONE(test_race_one_translation);
 	CASES(pass_cases, pass_case_run);
 	ONE(test_unsolicited_with_flows);
 	ONE(test_arp_untouched);
