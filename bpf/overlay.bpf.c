@@ -64,6 +64,7 @@
 #include "overlay.h"
 #include "ovl_nd.h"
 #include "ovl_pkt.h"
+#include "egress.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -395,6 +396,26 @@ ovl_proxy_sent(struct __sk_buff *skb)
 	return 1;
 }
 
+/*
+ * A frame that egr_out (bpf/egress.bpf.c) steered to an egress gateway:
+ * it carries EGR_MARK_STEERED and already has its tunnel key and inner
+ * MACs, for a gateway that need not be in our tunnel map.  The mark
+ * alone is not enough (any local process can set a mark): without a
+ * tunnel key the frame is an ordinary one.
+ */
+static __always_inline int
+ovl_egress_steered(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key key;
+
+	if (!(skb->mark & EGR_MARK_STEERED))
+		return 0;
+	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0) == 0)
+		return 1;
+	return bpf_skb_get_tunnel_key(
+		   skb, &key, sizeof(key), BPF_F_TUNINFO_IPV6) == 0;
+}
+
 /* The whole egress decision; runs unchanged under BPF_PROG_TEST_RUN. */
 static __always_inline int
 ovl_egress_handle(struct __sk_buff *skb)
@@ -406,6 +427,10 @@ ovl_egress_handle(struct __sk_buff *skb)
 
 	if (ovl_proxy_sent(skb))
 		return TC_ACT_OK;
+	if (ovl_egress_steered(skb)) {
+		ovl_count(skb, OVL_DIR_EGRESS, OVL_REASON_PASS);
+		return TC_ACT_OK;
+	}
 	r = ovl_pkt_parse(skb, &pkt);
 	if (r)
 		return ovl_drop(skb, OVL_DIR_EGRESS, r);

@@ -128,6 +128,31 @@ ovl_test_proxied(struct __sk_buff *skb, int verdict)
 	return verdict;
 }
 
+/*
+ * ovl_test_steered plays egr_out on a node: it sets a tunnel key (VNI
+ * cb[0], IPv4 remote cb[1], host order) and EGR_MARK_STEERED, then runs
+ * ovl_egress_handle().  out: cb[0] = the VNI read back.
+ */
+SEC("tc")
+int
+ovl_test_steered(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key key = {};
+	int verdict;
+
+	key.tunnel_id = skb->cb[0];
+	key.remote_ipv4 = skb->cb[1];
+	key.tunnel_ttl = OVL_TUNNEL_TTL;
+	if (bpf_skb_set_tunnel_key(skb, &key, sizeof(key), 0))
+		return OVL_TEST_NO_KEY;
+	skb->mark |= EGR_MARK_STEERED;
+	verdict = ovl_egress_handle(skb);
+	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0))
+		return OVL_TEST_NO_KEY;
+	skb->cb[0] = key.tunnel_id;
+	return verdict;
+}
+
 SEC("tc")
 int
 ovl_test_ingress(struct __sk_buff *skb)

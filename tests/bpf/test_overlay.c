@@ -47,6 +47,7 @@
 #include <bpf/libbpf.h>
 
 #include "overlay.h"
+#include "egress.h"
 
 #ifndef BPF_OBJ_DIR
 #define BPF_OBJ_DIR "."
@@ -1087,6 +1088,45 @@ test_missing_counter_forwards(void **state)
 	assert_memory_equal(out.b, mac_c, 6);
 }
 
+static int prog_fd(struct bpf_object *obj, const char *name);
+
+/*
+ * A frame that egr_out steered to an egress gateway (EGR_MARK_STEERED and
+ * a tunnel key already set) passes unchanged, even to a destination
+ * without a tunnel.  The mark alone does not: that frame is an ordinary
+ * one, here without a route.
+ */
+static void
+test_egress_steered(void **state)
+{
+	int prog = prog_fd(wrap.obj, "ovl_test_steered");
+	struct frame in, out;
+	struct __sk_buff ctx;
+	struct snap a, b;
+
+	(void)state;
+	assert_true(prog >= 0);
+	frame_ipv4(&in, "192.0.2.10", "203.0.113.99");
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cb[0] = 4242;
+	ctx.cb[1] = 0xac100002; /* 172.16.0.2 */
+	snap_take(&wrap, &a);
+	assert_int_equal(run(prog, &in, &ctx, &out), TC_ACT_OK);
+	snap_take(&wrap, &b);
+	snap_check(
+	    "steered", &a, &b, OVL_DIR_EGRESS, OVL_REASON_PASS, 0, in.len);
+	check_frame("steered", &out, &in);
+	assert_int_equal(ctx.cb[0], 4242);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.mark = EGR_MARK_STEERED;
+	snap_take(&prod, &a);
+	assert_int_equal(run(prod.egress, &in, &ctx, &out), TC_ACT_SHOT);
+	snap_take(&prod, &b);
+	snap_check("mark only", &a, &b, OVL_DIR_EGRESS, OVL_REASON_NO_ROUTE, 0,
+	    in.len);
+}
+
 /* With no local address configured the tunnel key leaves it to routing. */
 static void
 test_local_unset(void **state)
@@ -1406,7 +1446,7 @@ main(int argc, char **argv)
 	}
 
 	tests = calloc(NELEM(egress_cases) + NELEM(ingress_cases) +
-		NELEM(urx_cases) + NELEM(proxy_cases) + 10,
+		NELEM(urx_cases) + NELEM(proxy_cases) + 16,
 	    sizeof(*tests));
 	if (!tests)
 		return 1;
@@ -1444,6 +1484,7 @@ main(int argc, char **argv)
 	tests[n++] =
 	    (struct CMUnitTest)cmocka_unit_test(test_missing_counter_forwards);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_local_unset);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_egress_steered);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scale);
 	tests[n++] =
 	    (struct CMUnitTest)cmocka_unit_test(test_exact_probes_listed_only);

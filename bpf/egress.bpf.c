@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Egress gateway datapath: tc programs on the egress interfaces.
+ *
+ * egr_out (tc egress) first looks the packet up as a connection it
+ * already translates (egr_ct, one hash lookup, then an in-place rewrite:
+ * the established path has no loop and no other lookup).  Otherwise it
+ * classifies (source, destination) through the policy tries; a match
+ * whose gateway is another host is steered unmodified into the overlay
+ * (tunnel key, inner MAC, mark, redirect to the vxlan device), a match
+ * served here opens a connection: a translated port is reserved in
+ * egr_rev, the connection stored in egr_ct, and the packet SNATed to the
+ * policy's egress IP.  egr_in (tc ingress) reverse-translates what
+ * egr_rev knows, and nothing else: an unsolicited packet to the egress IP
+ * is left to the stack.  ICMP errors are matched by the header they quote
+ * (RFC 5508 section 4.2 for ICMP, RFC 5382/4787 for what they protect)
+ * and translated both outside and inside; later fragments take the
+ * translation of their first fragment from egr_frag.  Why the NAT table
+ * is two hashes and never LRU, how ports are allocated and what survives
+ * a restart: docs/design.md, "Egress datapath".
+ *
+ * Entry point -> inline decision function, as in overlay.bpf.c, so that
+ * tests/bpf/egress_test.bpf.c can wrap the same code.  Every rewrite
+ * goes through bpf_skb_store_bytes() and the checksum helpers, which
+ * keep skb->csum right for CHECKSUM_COMPLETE and the pseudo-header right
+ * for CHECKSUM_PARTIAL (GSO, offloaded transmit) packets.
+ */
+#include <linux/bpf.h>
+#include <linux/errno.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "egress.h"
+#include "egr_csum.h"
+#include "egr_pkt.h"
+#include "egr_ct.h"
+#include "egr_nat.h"
+
+/* Probes for a free translated port before EGR_DROP_PORTS. */
+#define EGR_PORT_PROBES 32
+#define EGR_TUNNEL_TTL	64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGR_SRC_MAX_ENTRIES);
+	__type(key, struct egr_src4_key);
+	__type(value, struct egr_src_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_src4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGR_SRC_MAX_ENTRIES);
+	__type(key, struct egr_src6_key);
+	__type(value, struct egr_src_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_src6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGR_DST_MAX_ENTRIES);
+	__type(key, struct egr_dst4_key);
+	__type(value, struct egr_dst_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_dst4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EGR_DST_MAX_ENTRIES);
+	__type(key, struct egr_dst6_key);
+	__type(value, struct egr_dst_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_dst6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EGR_POLICY_MAX);
+	__type(key, __u32);
+	__type(value, struct egr_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egr_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGR_CT_MAX_ENTRIES);
+	__type(key, struct egr_tuple);
+	__type(value, struct egr_ct_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGR_CT_MAX_ENTRIES);
+	__type(key, struct egr_tuple);
+	__type(value, struct egr_rev_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_rev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGR_FRAG_MAX_ENTRIES);
+	__type(key, struct egr_frag_key);
+	__type(value, struct egr_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_frag SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EGR_STAT_MAX);
+	__type(key, __u32);
+	__type(value, struct egr_stat_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_stats SEC(".maps");
+
+static __always_inline void
+egr_count(struct __sk_buff *skb, __u32 what)
+{
+	struct egr_stat_val *st = bpf_map_lookup_elem(&egr_stats, &what);
+
+	if (st) {
+		st->packets++;
+		st->bytes += skb->len;
+	}
+}
+
+static __always_inline int
+egr_drop(struct __sk_buff *skb, __u32 reason)
+{
+	egr_count(skb, reason);
+	return TC_ACT_SHOT;
+}
+
+static __always_inline int
+egr_pass(struct __sk_buff *skb)
+{
+	egr_count(skb, EGR_STAT_PASS);
+	return TC_ACT_OK;
+}
+
+/* --- connections -------------------------------------------------------- */
+
+static __always_inline void
+egr_frag_remember(const struct egr_pkt *p, int dir, const __be32 *addr)
+{
+	struct egr_frag_key k = {};
+	struct egr_frag_val v;
+
+	__builtin_memcpy(k.saddr, p->t.saddr, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, p->t.daddr, sizeof(k.daddr));
+	k.id = p->frag_id;
+	k.proto = p->t.proto;
+	k.dir = dir;
+	__builtin_memcpy(v.addr, addr, sizeof(v.addr));
+	bpf_map_update_elem(&egr_frag, &k, &v, BPF_ANY);
+}
+
+/*
+ * A later fragment: translate its address as its first fragment's was.
+ * Returns 1 if done, 0 if the datagram is unknown, -1 on helper failure.
+ */
+static __always_inline int
+egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
+{
+	struct egr_frag_key k = {};
+	struct egr_frag_val *v;
+	__be32 addr[4];
+
+	__builtin_memcpy(k.saddr, p->t.saddr, sizeof(k.saddr));
+	__builtin_memcpy(k.daddr, p->t.daddr, sizeof(k.daddr));
+	k.id = p->frag_id;
+	k.proto = p->t.proto;
+	k.dir = dir;
+	v = bpf_map_lookup_elem(&egr_frag, &k);
+	if (!v)
+		return 0;
+	__builtin_memcpy(addr, v->addr, sizeof(addr));
+	if (egr_rewrite(skb, p, dir == EGR_DIR_IN, addr, 0))
+		return -1;
+	return 1;
+}
+
+/*
+ * Open a connection for p, translated to the egress address egress.
+ * The reply tuple is reserved in egr_rev with BPF_NOEXIST, first with the
+ * original port (RFC 4787 section 4.2.1: port preservation), then with
+ * pseudo-random ports from the configured range; uniqueness is per
+ * (egress IP, remote address, remote port, protocol), so the limit is per
+ * destination (RFC 4787 REQ-1, endpoint-independent mapping is not what
+ * we give: see docs/design.md).  Then the egr_ct entry; if another CPU
+ * created the same connection in between, ours is undone and theirs
+ * used, so a flow has one translation.  Returns the egr_ct entry, or
+ * NULL with the drop reason in *reason.
+ */
+static __always_inline struct egr_ct_val *
+egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
+    const struct egr_config *cfg, __u32 policy, const __be32 *egress,
+    __u32 *reason)
+{
+	struct egr_rev_val rv = {};
+	struct egr_ct_val cv = {};
+	struct egr_ct_val *ct;
+	__u32 i, n, lo, hi, cand;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	long err = 0;
+
+	lo = cfg ? cfg->port_min : 0;
+	hi = cfg ? cfg->port_max : 0;
+	if (lo == 0 && hi == 0) {
+		lo = EGR_PORT_MIN_DEFAULT;
+		hi = EGR_PORT_MAX_DEFAULT;
+	}
+	if (lo == 0)
+		lo = 1;
+	if (hi < lo)
+		hi = lo;
+	n = hi - lo + 1;
+
+	__builtin_memcpy(cv.rev.saddr, p->t.daddr, sizeof(cv.rev.saddr));
+	__builtin_memcpy(cv.rev.daddr, egress, sizeof(cv.rev.daddr));
+	cv.rev.sport = p->t.dport;
+	cv.rev.proto = p->t.proto;
+	rv.orig = p->t;
+	rv.seen = now;
+	for (i = 0; i < EGR_PORT_PROBES; i++) {
+		if (i == 0 && (p->t.sport != 0 || p->kind == EGR_PKT_ECHO_REQ))
+			cand = bpf_ntohs(p->t.sport);
+		else
+			cand = lo + bpf_get_prandom_u32() % n;
+		cv.rev.dport = bpf_htons((__u16)cand);
+		err = bpf_map_update_elem(&egr_rev, &cv.rev, &rv, BPF_NOEXIST);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err == -EEXIST) {
+		*reason = EGR_DROP_PORTS;
+		return NULL;
+	}
+	if (err) {
+		*reason = EGR_DROP_TABLE_FULL;
+		return NULL;
+	}
+	cv.created = now;
+	cv.seen = now;
+	cv.policy = policy;
+	if (p->t.proto == IPPROTO_TCP)
+		cv.state = egr_ct_tcp_new(p->tcp_flags);
+	err = bpf_map_update_elem(&egr_ct, &p->t, &cv, BPF_NOEXIST);
+	if (err) {
+		bpf_map_delete_elem(&egr_rev, &cv.rev);
+		if (err == -EEXIST) {
+			ct = bpf_map_lookup_elem(&egr_ct, &p->t);
+			if (ct) {
+				egr_count(skb, EGR_STAT_RACE);
+				return ct;
+			}
+		}
+		*reason = EGR_DROP_TABLE_FULL;
+		return NULL;
+	}
+	egr_count(skb, EGR_STAT_NEW_FLOW);
+	ct = bpf_map_lookup_elem(&egr_ct, &p->t);
+	if (!ct)
+		*reason = EGR_DROP_TABLE_FULL; /* deleted under us: GC */
+	return ct;
+}
+
+/* SNAT a packet of the connection ct (direction out). */
+static __always_inline int
+egr_out_xlat(
+    struct __sk_buff *skb, const struct egr_pkt *p, struct egr_ct_val *ct)
+{
+	__be32 addr[4];
+	__be16 port;
+
+	__builtin_memcpy(addr, ct->rev.daddr, sizeof(addr));
+	port = ct->rev.dport;
+	ct->seen = bpf_ktime_get_coarse_ns();
+	if (p->t.proto == IPPROTO_TCP && egr_ct_tcp_interesting(p->tcp_flags))
+		ct->state =
+		    egr_ct_tcp_next(ct->state, p->tcp_flags, EGR_DIR_OUT);
+	if (egr_rewrite(skb, p, 0, addr, port))
+		return egr_drop(skb, EGR_DROP_MALFORMED);
+	if (p->first)
+		egr_frag_remember(p, EGR_DIR_OUT, addr);
+	egr_count(skb, EGR_STAT_SNAT);
+	return TC_ACT_OK;
+}
+
+/* The policy for p's (source, destination), or NULL: leave it alone. */
+static __always_inline const struct egr_policy *
+egr_classify(const struct egr_pkt *p, __u32 *id)
+{
+	const struct egr_policy *pol;
+	struct egr_src_val *sv;
+	struct egr_dst_val *dv;
+
+	if (p->v6) {
+		struct egr_src6_key sk = { .prefixlen = 128 };
+		struct egr_dst6_key dk = { .prefixlen = EGR_CLASS_BITS + 128 };
+
+		__builtin_memcpy(sk.addr, p->t.saddr, sizeof(sk.addr));
+		sv = bpf_map_lookup_elem(&egr_src6, &sk);
+		if (!sv)
+			return NULL;
+		dk.class = bpf_htonl(sv->class);
+		__builtin_memcpy(dk.daddr, p->t.daddr, sizeof(dk.daddr));
+		dv = bpf_map_lookup_elem(&egr_dst6, &dk);
+	} else {
+		struct egr_src4_key sk = { .prefixlen = 32 };
+		struct egr_dst4_key dk = { .prefixlen = EGR_CLASS_BITS + 32 };
+
+		sk.addr = p->t.saddr[3];
+		sv = bpf_map_lookup_elem(&egr_src4, &sk);
+		if (!sv)
+			return NULL;
+		dk.class = bpf_htonl(sv->class);
+		dk.daddr = p->t.daddr[3];
+		dv = bpf_map_lookup_elem(&egr_dst4, &dk);
+	}
+	if (!dv || dv->action != EGR_ACT_POLICY)
+		return NULL;
+	*id = dv->policy;
+	pol = bpf_map_lookup_elem(&egr_policy, id);
+	if (!pol || !(pol->flags & EGR_POL_ACTIVE))
+		return NULL;
+	return pol;
+}
+
+/*
+ * The gateway for this flow, or NULL.  One gateway for now; with more,
+ * the flow hash picks one, so a flow sticks to its gateway while the set
+ * is unchanged.
+ */
+static __always_inline const struct egr_gw *
+egr_gw_pick(struct __sk_buff *skb, const struct egr_policy *pol)
+{
+	const struct egr_gw *gw;
+	__u32 i = 0;
+
+	if (pol->ngw == 0)
+		return NULL;
+	if (pol->ngw > 1)
+		i = bpf_get_hash_recalc(skb) % pol->ngw;
+	if (i >= EGR_GW_MAX)
+		return NULL;
+	gw = &pol->gw[i];
+	if (!(gw->flags & EGR_GW_UP))
+		return NULL;
+	return gw;
+}
+
+/*
+ * Node role: send the frame unmodified to a remote gateway through the
+ * overlay.  ovl_egress on the vxlan device lets it pass with the tunnel
+ * key set here (the EGR_MARK_STEERED bit tells it so).
+ */
+static __always_inline int
+egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
+    const struct egr_gw *gw)
+{
+	struct bpf_tunnel_key key = {};
+	__u8 macs[12];
+	__u64 flags;
+
+	if (!cfg || cfg->ovl_ifindex == 0)
+		return egr_drop(skb, EGR_DROP_TUNNEL);
+	__builtin_memcpy(macs, gw->mac, 6);
+	__builtin_memcpy(macs + 6, cfg->ovl_mac, 6);
+	key.tunnel_id = gw->vni;
+	key.tunnel_ttl = EGR_TUNNEL_TTL;
+	if (gw->endpoint[0] == 0 && gw->endpoint[1] == 0 &&
+	    gw->endpoint[2] == bpf_htonl(0xffff)) {
+		/* The helper takes IPv4 addresses in host byte order. */
+		key.remote_ipv4 = bpf_ntohl(gw->endpoint[3]);
+		key.local_ipv4 = bpf_ntohl(cfg->local4);
+		flags = BPF_F_ZERO_CSUM_TX;
+	} else {
+		__builtin_memcpy(
+		    key.remote_ipv6, gw->endpoint, sizeof(key.remote_ipv6));
+		__builtin_memcpy(
+		    key.local_ipv6, cfg->local6, sizeof(key.local_ipv6));
+		flags = BPF_F_TUNINFO_IPV6;
+	}
+	if (bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0))
+		return egr_drop(skb, EGR_DROP_TUNNEL);
+	if (bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags))
+		return egr_drop(skb, EGR_DROP_TUNNEL);
+	skb->mark |= EGR_MARK_STEERED;
+	egr_count(skb, EGR_STAT_STEERED);
+	return bpf_redirect(cfg->ovl_ifindex, 0);
+}
+
+/*
+ * An ICMP error from a pod about a reply it received (the quote is the
+ * reply: remote -> pod), whose connection's egr_ct key is key.  Returns
+ * -1 if there is no such connection.
+ */
+static __always_inline int
+egr_out_icmp_err(
+    struct __sk_buff *skb, const struct egr_pkt *p, const struct egr_tuple *key)
+{
+	struct egr_ct_val *ct;
+	__be32 addr[4];
+	__be16 port;
+
+	ct = bpf_map_lookup_elem(&egr_ct, key);
+	if (!ct)
+		return -1;
+	__builtin_memcpy(addr, ct->rev.daddr, sizeof(addr));
+	port = ct->rev.dport;
+	if (egr_rewrite(skb, p, 0, addr, 0) ||
+	    egr_rewrite_quoted(skb, p, 1, addr, port))
+		return egr_drop(skb, EGR_DROP_MALFORMED);
+	egr_count(skb, EGR_STAT_ICMP_ERROR);
+	return TC_ACT_OK;
+}
+
+/* The whole egr_out decision; runs unchanged under BPF_PROG_TEST_RUN. */
+static __always_inline int
+egr_out_handle(struct __sk_buff *skb)
+{
+	const struct egr_policy *pol;
+	const struct egr_config *cfg;
+	const struct egr_gw *gw;
+	struct egr_ct_val *ct;
+	struct egr_tuple key;
+	struct egr_pkt p;
+	__be32 egress[4];
+	__u32 zero = 0, id = 0, reason = 0;
+	int r;
+
+	r = egr_pkt_parse(skb, &p);
+	if (r)
+		return egr_drop(skb, r);
+	switch (egr_step_out(&p, &key)) {
+	case EGR_STEP_PASS:
+		return egr_pass(skb);
+	case EGR_STEP_CONN:
+		/* The established path: one lookup, rewrite, done. */
+		ct = bpf_map_lookup_elem(&egr_ct, &key);
+		if (ct)
+			return egr_out_xlat(skb, &p, ct);
+		break;
+	case EGR_STEP_ICMP_ERR:
+		r = egr_out_icmp_err(skb, &p, &key);
+		if (r >= 0)
+			return r;
+		break;
+	case EGR_STEP_FRAG:
+		r = egr_frag_xlat(skb, &p, EGR_DIR_OUT);
+		if (r < 0)
+			return egr_drop(skb, EGR_DROP_MALFORMED);
+		if (r > 0) {
+			egr_count(skb, EGR_STAT_FRAG);
+			return TC_ACT_OK;
+		}
+		break;
+	default:
+		break;
+	}
+
+	pol = egr_classify(&p, &id);
+	if (!pol)
+		return egr_pass(skb);
+	gw = egr_gw_pick(skb, pol);
+	if (!gw)
+		return egr_drop(skb, EGR_DROP_NO_GATEWAY);
+	cfg = bpf_map_lookup_elem(&egr_config, &zero);
+	if (!(gw->flags & EGR_GW_LOCAL))
+		return egr_steer(skb, cfg, gw);
+
+	/* Served here: a new connection, or nothing we can translate. */
+	switch (p.kind) {
+	case EGR_PKT_PORTS:
+	case EGR_PKT_ECHO_REQ:
+		break;
+	case EGR_PKT_ICMP_ERR:
+	case EGR_PKT_FRAG:
+		/* Never let the pod's address out: no connection, no way. */
+		return egr_drop(skb, EGR_DROP_NO_CONN);
+	default:
+		return egr_drop(skb, EGR_DROP_UNSUPPORTED);
+	}
+	if (p.v6) {
+		__builtin_memcpy(egress, pol->egress6, sizeof(egress));
+		if ((egress[0] | egress[1] | egress[2] | egress[3]) == 0)
+			return egr_drop(skb, EGR_DROP_NO_ADDR);
+	} else {
+		if (pol->egress4 == 0)
+			return egr_drop(skb, EGR_DROP_NO_ADDR);
+		egress[0] = 0;
+		egress[1] = 0;
+		egress[2] = bpf_htonl(0xffff);
+		egress[3] = pol->egress4;
+	}
+	ct = egr_ct_open(skb, &p, cfg, id, egress, &reason);
+	if (!ct)
+		return egr_drop(skb, reason);
+	return egr_out_xlat(skb, &p, ct);
+}
+
+/*
+ * An ICMP error from outside about a packet we translated (the quote is
+ * ours: egress IP -> remote), whose connection's egr_rev key is key.
+ * Returns -1 if there is no such connection.
+ */
+static __always_inline int
+egr_in_icmp_err(
+    struct __sk_buff *skb, const struct egr_pkt *p, const struct egr_tuple *key)
+{
+	struct egr_rev_val *rev;
+	__be32 addr[4];
+	__be16 port;
+
+	rev = bpf_map_lookup_elem(&egr_rev, key);
+	if (!rev)
+		return -1;
+	__builtin_memcpy(addr, rev->orig.saddr, sizeof(addr));
+	port = rev->orig.sport;
+	if (egr_rewrite(skb, p, 1, addr, 0) ||
+	    egr_rewrite_quoted(skb, p, 0, addr, port))
+		return egr_drop(skb, EGR_DROP_MALFORMED);
+	egr_count(skb, EGR_STAT_ICMP_ERROR);
+	return TC_ACT_OK;
+}
+
+/* Reverse-SNAT a reply of the connection rev. */
+static __always_inline int
+egr_in_xlat(
+    struct __sk_buff *skb, const struct egr_pkt *p, struct egr_rev_val *rev)
+{
+	struct egr_ct_val *ct;
+	struct egr_tuple orig;
+	__be16 port;
+
+	__builtin_memcpy(&orig, &rev->orig, sizeof(orig));
+	port = orig.sport;
+	rev->seen = bpf_ktime_get_coarse_ns();
+	/* Only the first reply and TCP control packets touch egr_ct. */
+	if (!rev->replied ||
+	    (p->t.proto == IPPROTO_TCP &&
+		egr_ct_tcp_interesting(p->tcp_flags))) {
+		ct = bpf_map_lookup_elem(&egr_ct, &orig);
+		if (ct) {
+			ct->flags |= EGR_CT_F_REPLY;
+			if (p->t.proto == IPPROTO_TCP)
+				ct->state = egr_ct_tcp_next(
+				    ct->state, p->tcp_flags, EGR_DIR_IN);
+		}
+		rev->replied = 1;
+	}
+	if (egr_rewrite(skb, p, 1, orig.saddr, port))
+		return egr_drop(skb, EGR_DROP_MALFORMED);
+	if (p->first)
+		egr_frag_remember(p, EGR_DIR_IN, orig.saddr);
+	egr_count(skb, EGR_STAT_RSNAT);
+	return TC_ACT_OK;
+}
+
+/* The whole egr_in decision. */
+static __always_inline int
+egr_in_handle(struct __sk_buff *skb)
+{
+	struct egr_rev_val *rev;
+	struct egr_tuple key;
+	struct egr_pkt p;
+	int r;
+
+	r = egr_pkt_parse(skb, &p);
+	if (r)
+		return egr_drop(skb, r);
+	switch (egr_step_in(&p, &key)) {
+	case EGR_STEP_CONN:
+		rev = bpf_map_lookup_elem(&egr_rev, &key);
+		if (rev)
+			return egr_in_xlat(skb, &p, rev);
+		break;
+	case EGR_STEP_ICMP_ERR:
+		r = egr_in_icmp_err(skb, &p, &key);
+		if (r >= 0)
+			return r;
+		break;
+	case EGR_STEP_FRAG:
+		r = egr_frag_xlat(skb, &p, EGR_DIR_IN);
+		if (r < 0)
+			return egr_drop(skb, EGR_DROP_MALFORMED);
+		if (r > 0) {
+			egr_count(skb, EGR_STAT_FRAG);
+			return TC_ACT_OK;
+		}
+		break;
+	default:
+		break;
+	}
+	/* Unsolicited, or not ours: the stack's, untranslated. */
+	return egr_pass(skb);
+}
+
+SEC("tc")
+int
+egr_out(struct __sk_buff *skb)
+{
+	return egr_out_handle(skb);
+}
+
+SEC("tc")
+int
+egr_in(struct __sk_buff *skb)
+{
+	return egr_in_handle(skb);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The egress NAT table seen from user space: garbage collection and a
+ * reader, over the fds of the egr_ct and egr_rev maps (bpf/egress.h).
+ * Pure functions of (map fds, timeouts, the time now): no daemon state,
+ * no clock of their own, so the unit test drives them with made-up
+ * timestamps and the daemon with CLOCK_MONOTONIC.  The datapath stamps
+ * entries with bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE: the
+ * same clock, behind by at most a tick, and much cheaper to read on the
+ * packet path), so an entry looks idle at most a tick longer than it is.
+ *
+ * Only egress_nat_gc() deletes connections, always both halves: the
+ * egr_ct entry first, so that a connection whose port reservation is
+ * still visible can no longer be used, then its egr_rev entry.  Why the
+ * table is shaped so: docs/design.md, "Egress datapath".
+ */
+#ifndef FERRY_EGRESS_NAT_H
+#define FERRY_EGRESS_NAT_H
+
+#include <stdint.h>
+
+#include "egress.h"
+
+/*
+ * Idle timeouts in seconds, by what the connection is: TCP before the
+ * remote's SYN+ACK, established, closing (FIN or RST seen); UDP; ICMP
+ * echo.  The fields match the config's egress.nat.timeouts.
+ */
+struct egress_timeouts {
+	uint32_t tcp_syn;
+	uint32_t tcp_established;
+	uint32_t tcp_closing;
+	uint32_t udp;
+	uint32_t icmp;
+};
+
+/*
+ * An egr_rev entry whose egr_ct entry is missing or names another port
+ * is an orphan: a connection being created right now (the window
+ * between the two inserts), or one whose deletion was interrupted.  It
+ * is deleted once idle for this long.
+ */
+#define EGRESS_NAT_ORPHAN_GRACE_NS (2ULL * 1000000000ULL)
+
+struct egress_nat_gc_stats {
+	uint64_t scanned; /* egr_ct entries looked at */
+	uint64_t expired; /* connections deleted (both halves) */
+	uint64_t orphans; /* egr_rev entries without their egr_ct entry */
+	uint64_t live;	  /* connections kept */
+};
+
+/* One connection as the reader reports it. */
+struct egress_nat_entry {
+	struct egr_tuple orig; /* egr_ct key: pod -> remote */
+	struct egr_ct_val ct;  /* ct.rev: the reply tuple */
+	uint64_t rev_seen;     /* last reply; 0 if no egr_rev entry */
+	int has_rev;	       /* the egr_rev half exists and points back */
+	uint64_t last;	       /* max(ct.seen, rev_seen) */
+};
+
+void egress_timeouts_default(struct egress_timeouts *);
+
+/* The idle timeout of e in nanoseconds. */
+uint64_t egress_nat_timeout_ns(
+    const struct egress_nat_entry *, const struct egress_timeouts *);
+
+/* Has e been idle longer than its timeout at now (ns)? */
+int egress_nat_expired(const struct egress_nat_entry *,
+    const struct egress_timeouts *, uint64_t now);
+
+/*
+ * Delete every expired connection (both halves) and every orphaned
+ * egr_rev entry idle past the grace period.  Returns 0, or -1 with errno
+ * if a map operation failed for another reason than a concurrent delete.
+ * st may be NULL.
+ */
+int egress_nat_gc(int ct_fd, int rev_fd, const struct egress_timeouts *,
+    uint64_t now, struct egress_nat_gc_stats *st);
+
+/*
+ * Call cb for every connection in the table (in map order), until it
+ * returns non-zero, which is then returned.  Returns 0 when all were
+ * seen, or -1 with errno on a map error.
+ */
+int egress_nat_foreach(int ct_fd, int rev_fd,
+    int (*cb)(const struct egress_nat_entry *, void *), void *arg);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of the entries' timestamps. */
+uint64_t egress_nat_now(void);
+
+#endif /* FERRY_EGRESS_NAT_H */
