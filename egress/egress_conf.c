@@ -130,6 +130,7 @@ parse_prefixes(struct conf_errs *e, const config_setting_t *g, const char *key,
 	size_t i, j, n;
 	const char *str;
 	char buf[PREFIX_STRLEN];
+	struct prefix p;
 
 	*out = NULL;
 	if ((list = config_setting_get_member(g, key)) == NULL ||
@@ -144,13 +145,14 @@ parse_prefixes(struct conf_errs *e, const config_setting_t *g, const char *key,
 			continue;
 		}
 		str = config_setting_get_string(s);
-		if (prefix_parse(str, &(*out)[i], true) == -1) {
+		if (prefix_parse(str, &p, true) == -1) {
 			conf_err(e, s,
 			    "\"%s\" is not a prefix (address/length, host "
 			    "bits zero)",
 			    str);
 			continue;
 		}
+		(*out)[i] = p;
 		for (j = 0; j < i; j++)
 			if (prefix_cmp(&(*out)[j], &(*out)[i]) == 0) {
 				conf_err(e, s, "%s is listed twice",

@@ -29,6 +29,7 @@ GOLDEN_CONFS = \
 	tests/config/overlay-errors.conf \
 	tests/config/bgp.conf \
 	tests/config/bgp-errors.conf
+GOLDEN_CONFS += tests/config/egress.conf tests/config/egress-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh
