@@ -471,6 +471,7 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 	struct addr a, *slot;
 	size_t i, n;
 	uint8_t seen = 0;
+	bool bad = false;
 
 	if ((list = config_setting_get_member(g, "egress-ip")) == NULL) {
 		if (p->families != 0)
@@ -490,14 +491,15 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 		if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 		    addr_parse(config_setting_get_string(s), &a) == -1) {
 			conf_err(e, s, "expected an IP address");
+			bad = true;
 			continue;
 		}
 		addr_fmt(&a, buf, sizeof(buf));
 		seen |= fam_bit(a.family);
 		slot = a.family == AF_INET ? &p->egress4 : &p->egress6;
 		if (!(p->families & fam_bit(a.family)))
-			conf_err(e, s, "%s: the policy has no %s source", buf,
-			    fam_name(a.family));
+			conf_err(e, s, "%s: the policy matches no %s traffic",
+			    buf, fam_name(a.family));
 		else if (slot->family != 0)
 			conf_err(e, s,
 			    "%s is a second %s egress IP (one per family)", buf,
@@ -514,10 +516,11 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 	for (i = 0; i < 2; i++) {
 		int fam = i == 0 ? AF_INET : AF_INET6;
 
-		if ((p->families & fam_bit(fam)) && !(seen & fam_bit(fam)))
+		if ((p->families & fam_bit(fam)) && !(seen & fam_bit(fam)) &&
+		    !bad)
 			conf_err(e, list,
-			    "needs an %s address: the policy "
-			    "has %s sources",
+			    "needs an %s address: the policy matches %s "
+			    "traffic",
 			    fam_name(fam), fam_name(fam));
 	}
 }
@@ -528,7 +531,7 @@ check_prefixes(struct conf_errs *e, const config_setting_t *g,
     const struct egress_conf *ec, struct egress_policy *p)
 {
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
-	uint8_t dfam = 0, told = 0;
+	uint8_t dfam = 0, sfam = 0, told = 0;
 	size_t i, j;
 
 	for (i = 0; i < p->ndst; i++)
@@ -540,7 +543,7 @@ check_prefixes(struct conf_errs *e, const config_setting_t *g,
 		if (p->src[i].addr.family == 0)
 			continue;
 		f = fam_bit(p->src[i].addr.family);
-		p->families |= f;
+		sfam |= f;
 		if (!(dfam & f) && !(told & f) && p->ndst > 0) {
 			conf_err(e, elem(g, "sources", i),
 			    "%s has no %s destination in the policy",
@@ -553,8 +556,7 @@ check_prefixes(struct conf_errs *e, const config_setting_t *g,
 		if (p->dst[i].addr.family == 0)
 			continue;
 		prefix_fmt(&p->dst[i], a, sizeof(a));
-		if (!(p->families & fam_bit(p->dst[i].addr.family)) &&
-		    p->families != 0)
+		if (!(sfam & fam_bit(p->dst[i].addr.family)) && sfam != 0)
 			conf_err(e, elem(g, "destinations", i),
 			    "%s destination %s: the policy has no %s source",
 			    fam_name(p->dst[i].addr.family), a,
@@ -570,6 +572,8 @@ check_prefixes(struct conf_errs *e, const config_setting_t *g,
 				break;
 			}
 	}
+	/* The families the policy matches: a source and a destination. */
+	p->families = sfam & dfam;
 	for (i = 0; i < p->nexclude; i++) {
 		if (p->exclude[i].addr.family == 0)
 			continue;

@@ -50,3 +50,12 @@ tests_fuzz_fuzz_ctl_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ctl_proto_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_ctl_proto_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif
+
+# egress/: the config section and the policy compiler.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_egress_conf
+TESTS += tests/unit/test_egress_conf
+endif
+tests_unit_test_egress_conf_SOURCES = tests/unit/test_egress_conf.c
+tests_unit_test_egress_conf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_egress_conf_LDADD = $(TEST_LIBS)
