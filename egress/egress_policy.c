@@ -120,15 +120,17 @@ pid_assign(const struct egress_conf *ec, const struct egress_rules *prev,
 
 	out->ids = xcalloc(ec->npolicies + 1, sizeof(*out->ids));
 	out->nids = ec->npolicies;
+	/* Not even a retired id is reused at once: see class_assign. */
+	for (j = 0; prev != NULL && j < prev->nids; j++)
+		if (prev->ids[j].id < EGRESS_POLICY_MAX)
+			used[prev->ids[j].id] = true;
 	for (i = 0; i < ec->npolicies; i++) {
 		out->ids[i].name = xstrdup(ec->policies[i].name);
 		out->ids[i].id = UINT32_MAX;
 		for (j = 0; prev != NULL && j < prev->nids; j++)
 			if (strcmp(prev->ids[j].name, out->ids[i].name) == 0 &&
-			    prev->ids[j].id < EGRESS_POLICY_MAX &&
-			    !used[prev->ids[j].id]) {
+			    prev->ids[j].id < EGRESS_POLICY_MAX) {
 				out->ids[i].id = prev->ids[j].id;
-				used[out->ids[i].id] = true;
 				break;
 			}
 	}
@@ -151,7 +153,10 @@ out:
 /*
  * Class ids are kept by prefix across a reload, like policy ids by name:
  * a new source prefix must not renumber the classes after it, or every
- * one of their destination entries would be rewritten.
+ * one of their destination entries would be rewritten.  The id of a
+ * class that goes away is not given to a new one in the same reload:
+ * while the maps are being updated, the old source entry still points at
+ * it, and must not meet the new class's destinations.
  */
 static void
 class_assign(struct egress_rules *out, const struct egress_rules *prev)
@@ -161,10 +166,12 @@ class_assign(struct egress_rules *out, const struct egress_rules *prev)
 	bool found, *used;
 	size_t at;
 
-	if (prev != NULL)
+	if (prev != NULL) {
+		nused += prev->nclasses;
 		for (i = 0; i < prev->nclasses; i++)
 			if (prev->classes[i].id >= nused)
 				nused = prev->classes[i].id + 1;
+	}
 	used = xcalloc(nused, sizeof(*used));
 	for (i = 0; i < out->nclasses; i++) {
 		out->classes[i].id = UINT32_MAX;
@@ -172,11 +179,11 @@ class_assign(struct egress_rules *out, const struct egress_rules *prev)
 			continue;
 		at = prefix_bsearch(prev->classes, prev->nclasses,
 		    sizeof(*prev->classes), &out->classes[i].prefix, &found);
-		if (found) {
+		if (found)
 			out->classes[i].id = prev->classes[at].id;
-			used[out->classes[i].id] = true;
-		}
 	}
+	for (i = 0; prev != NULL && i < prev->nclasses; i++)
+		used[prev->classes[i].id] = true;
 	for (i = 0; i < out->nclasses; i++) {
 		if (out->classes[i].id != UINT32_MAX)
 			continue;

@@ -1079,16 +1079,27 @@ test_ids_stable(void **state)
 	assert_int_equal(r2.classes[0].id, 3);
 	for (i = 1; i < 4; i++)
 		assert_int_equal(r2.classes[i].id, i - 1);
-	/* a goes: its id and class are free again for the next new one. */
+	/*
+	 * a goes and e comes in the same reload: e does not get a's id nor
+	 * a's class, which the maps still use until the update is done.
+	 */
 	policy_fini(&pol[3]);
-	policy_init(&pol[3], "e", "10.4.0.0/16", "203.0.113.0/24", NULL);
+	policy_init(&pol[3], "e", "10.1.0.0/24", "203.0.113.0/24", NULL);
 	assert_int_equal(egress_policy_compile(&ec, &r2, &r3), 0);
 	assert_int_equal(r3.ids[0].id, 3);
 	assert_int_equal(r3.ids[1].id, 1);
 	assert_int_equal(r3.ids[2].id, 2);
-	assert_int_equal(r3.ids[3].id, 0);
-	assert_string_equal(pfx(&r3.classes[3].prefix), "10.4.0.0/16");
-	assert_int_equal(r3.classes[3].id, 0);
+	assert_int_equal(r3.ids[3].id, 4);
+	assert_string_equal(pfx(&r3.classes[1].prefix), "10.1.0.0/24");
+	assert_int_equal(r3.classes[1].id, 4);
+	/* One reload later they are free again. */
+	egress_rules_free(&r1);
+	policy_fini(&pol[3]);
+	policy_init(&pol[3], "f", "10.5.0.0/16", "203.0.113.0/24", NULL);
+	assert_int_equal(egress_policy_compile(&ec, &r3, &r1), 0);
+	assert_int_equal(r1.ids[3].id, 0);
+	assert_string_equal(pfx(&r1.classes[3].prefix), "10.5.0.0/16");
+	assert_int_equal(r1.classes[3].id, 0);
 	egress_rules_free(&r1);
 	egress_rules_free(&r2);
 	egress_rules_free(&r3);
