@@ -9,7 +9,7 @@
 
 #include "conf.h"
 #include "bgpd.h"
-#include "egress.h"
+#include "egressd.h"
 #include "module.h"
 #include "vtep.h"
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "egress.h"
+#include "egressd.h"
 #include "prefix.h"
 
 #define EGRESS_DEFAULT_PIN_DIR	"/sys/fs/bpf/ferry"
@@ -161,6 +161,26 @@ int egress_policy_compile(const struct egress_conf *ec,
     const struct egress_rules *prev, struct egress_rules *out);
 void egress_rules_free(struct egress_rules *);
 int egress_dst_cmp(const void *, const void *);
+
+/*
+ * The policy maps of bpf/egress.h, by fd.  egress_map_sync makes them
+ * hold exactly the tables r compiled from ec, writing only what differs
+ * (stats, if not NULL, counts what it wrote).  0, or -1 (logged) with the
+ * maps partly updated; a retry finishes the job.
+ */
+struct egress_maps {
+	int policy; /* egr_policy */
+	int src4, src6;
+	int dst4, dst6;
+};
+struct egress_map_stats {
+	unsigned added, replaced, deleted;
+};
+int egress_map_sync(const struct egress_maps *, const struct egress_conf *ec,
+    const struct egress_rules *r, struct egress_map_stats *);
+/* A policy as the datapath reads it (struct egr_policy). */
+struct egr_policy;
+void egress_map_policy(const struct egress_policy *, struct egr_policy *);
 
 /* prefix_bsearch() finds classes by their leading prefix. */
 _Static_assert(offsetof(struct egress_class, prefix) == 0,

@@ -363,7 +363,9 @@ egress_policy_compile(const struct egress_conf *ec,
 	free(b.cand);
 	out->dsts = b.out;
 	out->ndsts = b.nout;
-	qsort(out->dsts, out->ndsts, sizeof(*out->dsts), egress_dst_cmp);
+	if (out->ndsts > 0)
+		qsort(
+		    out->dsts, out->ndsts, sizeof(*out->dsts), egress_dst_cmp);
 	return 0;
 }
 

@@ -59,3 +59,10 @@ endif
 tests_unit_test_egress_conf_SOURCES = tests/unit/test_egress_conf.c
 tests_unit_test_egress_conf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_egress_conf_LDADD = $(TEST_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_egress_map
+TESTS += tests/unit/test_egress_map
+endif
+tests_unit_test_egress_map_SOURCES = tests/unit/test_egress_map.c
+tests_unit_test_egress_map_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_egress_map_LDADD = $(TEST_LIBS)

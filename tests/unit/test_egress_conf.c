@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
-#include "egress.h"
+#include "egressd.h"
 #include "egress_int.h"
 #include "module.h"
 #include "xalloc.h"
