@@ -66,3 +66,10 @@ endif
 tests_unit_test_egress_map_SOURCES = tests/unit/test_egress_map.c
 tests_unit_test_egress_map_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_egress_map_LDADD = $(TEST_LIBS)
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_egress_conf
+tests_fuzz_fuzz_egress_conf_SOURCES = tests/fuzz/fuzz_egress_conf.c
+tests_fuzz_fuzz_egress_conf_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_egress_conf_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_egress_conf_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
