@@ -54,11 +54,14 @@ policy_conflict(const struct egress_policy *a, const struct egress_policy *b,
 
 	for (i = 0; i < a->nsrc; i++)
 		for (k = 0; k < b->nsrc; k++) {
-			if (!prefix_overlaps(&a->src[i], &b->src[k]))
+			/* Family 0: an element with its own error. */
+			if (a->src[i].addr.family == 0 ||
+			    !prefix_overlaps(&a->src[i], &b->src[k]))
 				continue;
 			for (j = 0; j < a->ndst; j++)
 				for (l = 0; l < b->ndst; l++) {
-					if (!prefix_overlaps(
+					if (a->dst[j].addr.family == 0 ||
+					    !prefix_overlaps(
 						&a->dst[j], &b->dst[l]) ||
 					    rect_nested(&a->src[i], &a->dst[j],
 						&b->src[k], &b->dst[l]))

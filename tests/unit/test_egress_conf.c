@@ -79,6 +79,26 @@ expect_error(const char *text, const char *want)
 	conf_errs_clear(&e);
 }
 
+/* Load text; expect exactly n errors, the first containing want. */
+static void
+expect_n_errors(const char *text, size_t n, const char *want)
+{
+	struct ferry_config *cf;
+	struct conf_errs e;
+
+	conf_errs_init(&e, FILE_NAME);
+	cf = conf_load(FILE_NAME, text, &e);
+	if (cf != NULL || e.n != n || strstr(e.msg[0], want) == NULL) {
+		print_errs(&e);
+		print_error(
+		    "want %zu errors, the first containing: %s\n", n, want);
+		conf_free(cf);
+		conf_errs_clear(&e);
+		fail();
+	}
+	conf_errs_clear(&e);
+}
+
 static struct ferry_config *
 load_ok(const char *text)
 {
@@ -519,6 +539,24 @@ test_in_cluster(void **state)
 	    "egress = { interfaces = [ \"eth0\" ];\n" POLICY("") "};",
 	    "destinations.[0]: 203.0.113.0/24 is in-cluster (inside "
 	    "203.0.113.0/24)");
+}
+
+/* Broken prefixes have their own errors, and do not overlap. */
+static void
+test_bad_prefixes_no_conflict(void **state)
+{
+	(void)state;
+	expect_n_errors(HEAD
+	    " policies = (\n"
+	    "  { name = \"p\"; sources = [ \"10.244.1.0/24\" ];\n"
+	    "    destinations = [ \"203.0.113.0/24\", \"x\" ]; gateway = "
+	    "\"127.0.0.1\"; egress-ip = \"198.51.100.1\"; },\n"
+	    "  { name = \"q\"; sources = [ \"10.244.1.0/24\" ];\n"
+	    "    destinations = [ \"203.0.112.0/24\", \"y\" ]; gateway = "
+	    "\"127.0.0.1\"; egress-ip = \"198.51.100.1\"; } );\n};",
+	    2,
+	    FILE_NAME ":11: egress.policies.[0].destinations.[1]: \"x\" is "
+		      "not a prefix");
 }
 
 static void
@@ -1168,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_in_cluster),
+		cmocka_unit_test(test_bad_prefixes_no_conflict),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_ambiguity),
 		cmocka_unit_test(test_ambiguity_same_policy),
