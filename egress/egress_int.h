@@ -109,8 +109,10 @@ const char *egress_timeout_name(enum egress_timeout);
  * Ambiguous overlaps.  A policy is the union of the rectangles source
  * prefix x destination prefix; two rectangles of different policies that
  * intersect must be nested (one at least as specific in both dimensions)
- * and not equal.  report is called once per pair of policies a < b that
- * break this, with the first offending rectangles; returns the count.
+ * and not equal.  report is called for every policy b that breaks this
+ * with an earlier policy a, once, naming the first such a and the first
+ * offending rectangles (n identical policies make n - 1 errors, not n^2);
+ * returns the count.
  */
 struct egress_conflict {
 	size_t a, b;	   /* policy indexes, a < b */

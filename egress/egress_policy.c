@@ -92,6 +92,7 @@ egress_policy_conflicts(const struct egress_policy *pol, size_t n,
 			found++;
 			if (report != NULL)
 				report(arg, &c);
+			break;
 		}
 	return found;
 }
