@@ -1193,6 +1193,44 @@ test_compile_entries(void **state)
 	policy_fini(&pol[1]);
 }
 
+/*
+ * An exclude belongs to its policy: inside a more specific policy's
+ * rectangle it does not apply.  So the entry at the excluded prefix is
+ * the more specific policy, not SKIP, in that policy's class.
+ */
+static void
+test_exclude_of_less_specific(void **state)
+{
+	struct egress_conf ec;
+	struct egress_rules r;
+	struct egress_policy pol[2];
+	size_t i, n = 0;
+
+	(void)state;
+	memset(&ec, 0, sizeof(ec));
+	policy_init(
+	    &pol[0], "wide", "10.0.0.0/8", "0.0.0.0/0", "198.18.0.0/15");
+	policy_init(&pol[1], "narrow", "10.1.0.0/16", "198.0.0.0/8", NULL);
+	ec.policies = pol;
+	ec.npolicies = 2;
+	assert_int_equal(egress_policy_compile(&ec, NULL, &r), 0);
+	for (i = 0; i < r.ndsts; i++) {
+		if (strcmp(pfx(&r.dsts[i].prefix), "198.18.0.0/15") != 0)
+			continue;
+		n++;
+		if (r.dsts[i].class == r.classes[0].id)
+			assert_int_equal(r.dsts[i].action, EGRESS_ACT_SKIP);
+		else {
+			assert_int_equal(r.dsts[i].action, EGRESS_ACT_POLICY);
+			assert_int_equal(r.dsts[i].policy, r.ids[1].id);
+		}
+	}
+	assert_int_equal(n, 2);
+	egress_rules_free(&r);
+	policy_fini(&pol[0]);
+	policy_fini(&pol[1]);
+}
+
 int
 main(void)
 {
@@ -1218,6 +1256,7 @@ main(void)
 		cmocka_unit_test(test_compiler_random),
 		cmocka_unit_test(test_ids_stable),
 		cmocka_unit_test(test_compile_entries),
+		cmocka_unit_test(test_exclude_of_less_specific),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
