@@ -209,7 +209,7 @@ enum egr_ct_state {
  */
 struct egr_ct_val {
 	struct egr_tuple rev;
-	__u64 created; /* bpf_ktime_get_ns() */
+	__u64 created; /* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE */
 	__u64 seen;    /* last packet from the pod */
 	__u32 policy;  /* the policy that created it */
 	__u8 state;    /* enum egr_ct_state */
