@@ -9,12 +9,14 @@
 
 #include "conf.h"
 #include "bgpd.h"
+#include "egressd.h"
 #include "module.h"
 #include "vtep.h"
 
 const struct ferry_module *const ferry_modules[] = {
 	&bgpd_module,
 	&vtep_module,
+	&egress_module,
 	NULL,
 };
 

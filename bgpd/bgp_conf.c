@@ -23,7 +23,9 @@
 
 #include "bgp_attr.h"
 #include "bgp_conf.h"
+#include "bgpd.h"
 #include "conf.h"
+#include "module.h"
 #include "xalloc.h"
 
 /* More addresses than this in a per-address pool is surely a mistake. */
@@ -985,4 +987,56 @@ bgp_neighbor_overlay_differs(
 {
 	return a->overlay != b->overlay || a->overlay_vni != b->overlay_vni ||
 	    memcmp(a->overlay_mac, b->overlay_mac, 6) != 0;
+}
+
+_Static_assert(BGPD_KIND_POD == 1 << BGP_POOL_POD &&
+	BGPD_KIND_SERVICE == 1 << BGP_POOL_SERVICE &&
+	BGPD_KIND_LOADBALANCER == 1 << BGP_POOL_LOADBALANCER &&
+	BGPD_KIND_EGRESS == 1 << BGP_POOL_EGRESS,
+    "BGPD_KIND_* are the bits of enum bgp_pool_kind");
+
+static const struct bgp_conf *
+bgp_conf_of(const struct ferry_config *cf)
+{
+	unsigned i;
+
+	for (i = 0; i < ferry_nmodules; i++)
+		if (ferry_modules[i] == &bgpd_module)
+			return cf->mod[i];
+	return NULL;
+}
+
+size_t
+bgpd_conf_pools(
+    const struct ferry_config *cf, unsigned mask, struct prefix **out)
+{
+	const struct bgp_conf *bc = bgp_conf_of(cf);
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (bc == NULL || bc->npools == 0)
+		return 0;
+	*out = xcalloc(bc->npools, sizeof(**out));
+	for (i = 0; i < bc->npools; i++)
+		if (mask & (1u << bc->pools[i].kind) &&
+		    bc->pools[i].prefix.addr.family != 0)
+			(*out)[n++] = bc->pools[i].prefix;
+	return n;
+}
+
+bool
+bgpd_conf_overlay_peer(const struct ferry_config *cf, const struct addr *a,
+    uint32_t *vni, uint8_t mac[6])
+{
+	const struct bgp_conf *bc = bgp_conf_of(cf);
+	size_t i;
+
+	for (i = 0; bc != NULL && i < bc->nneighbors; i++)
+		if (bc->neighbors[i].overlay &&
+		    addr_cmp(&bc->neighbors[i].addr, a) == 0) {
+			*vni = bc->neighbors[i].overlay_vni;
+			memcpy(mac, bc->neighbors[i].overlay_mac, 6);
+			return true;
+		}
+	return false;
 }

@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# egress/: automake fragment, included from the top Makefile.am.
+# egress/: the egress gateway module, included from the top Makefile.am.
 #
-# egress_nat.c (NAT table GC and reader over the egr_ct / egr_rev map
-# fds) goes into lib/libferry.a like every module; its unit test creates
+# The config section, the policy compiler and its map writer, the module,
+# and egress_nat.c (NAT table GC and reader over the egr_ct / egr_rev map
+# fds) go into lib/libferry.a like every module.  test_egress_nat creates
 # its own maps and needs privilege for that (skips with 77 without).
 
 AM_CPPFLAGS += -I$(top_srcdir)/egress
-lib_libferry_a_SOURCES += egress/egress_nat.c egress/egress_nat.h
+lib_libferry_a_SOURCES += \
+	egress/egress.c egress/egressd.h egress/egress_int.h \
+	egress/egress_conf.c egress/egress_policy.c egress/egress_map.c \
+	egress/egress_nat.c egress/egress_nat.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_egress_nat

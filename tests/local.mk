@@ -29,6 +29,7 @@ GOLDEN_CONFS = \
 	tests/config/overlay-errors.conf \
 	tests/config/bgp.conf \
 	tests/config/bgp-errors.conf
+GOLDEN_CONFS += tests/config/egress.conf tests/config/egress-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh
@@ -48,4 +49,27 @@ tests_fuzz_fuzz_ctl_proto_SOURCES = tests/fuzz/fuzz_ctl_proto.c
 tests_fuzz_fuzz_ctl_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ctl_proto_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_ctl_proto_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
+
+# egress/: the config section and the policy compiler.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_egress_conf
+TESTS += tests/unit/test_egress_conf
+endif
+tests_unit_test_egress_conf_SOURCES = tests/unit/test_egress_conf.c
+tests_unit_test_egress_conf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_egress_conf_LDADD = $(TEST_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_egress_map
+TESTS += tests/unit/test_egress_map
+endif
+tests_unit_test_egress_map_SOURCES = tests/unit/test_egress_map.c
+tests_unit_test_egress_map_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_egress_map_LDADD = $(TEST_LIBS)
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_egress_conf
+tests_fuzz_fuzz_egress_conf_SOURCES = tests/fuzz/fuzz_egress_conf.c
+tests_fuzz_fuzz_egress_conf_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_egress_conf_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_egress_conf_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif

@@ -48,4 +48,14 @@ int vtep_tunnel_set(struct vtep *, const struct vtep_tunnel *);
 int vtep_tunnel_unset(struct vtep *, const struct prefix *, enum vtep_source);
 const char *vtep_source_name(enum vtep_source);
 
+/*
+ * What other modules may read of the overlay section of a config being
+ * loaded (modules after the overlay in the module table see it in cf).
+ */
+struct ferry_config;
+/* Is there an overlay section?  Its default VNI in *vni if so. */
+bool vtep_conf_present(const struct ferry_config *, uint32_t *vni);
+/* The prefixes of every VTEP switch; *out freed by the caller. */
+size_t vtep_conf_prefixes(const struct ferry_config *, struct prefix **out);
+
 #endif

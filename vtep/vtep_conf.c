@@ -444,3 +444,47 @@ vtep_conf_dump(const void *arg, config_setting_t *root)
 		}
 	}
 }
+
+static const struct vtep_conf *
+vtep_conf_of(const struct ferry_config *cf)
+{
+	unsigned i;
+
+	for (i = 0; i < ferry_nmodules; i++)
+		if (ferry_modules[i] == &vtep_module)
+			return cf->mod[i];
+	return NULL;
+}
+
+bool
+vtep_conf_present(const struct ferry_config *cf, uint32_t *vni)
+{
+	const struct vtep_conf *vc = vtep_conf_of(cf);
+
+	if (vc == NULL || !vc->enabled)
+		return false;
+	*vni = vc->vni;
+	return true;
+}
+
+size_t
+vtep_conf_prefixes(const struct ferry_config *cf, struct prefix **out)
+{
+	const struct vtep_conf *vc = vtep_conf_of(cf);
+	size_t i, j, n = 0;
+
+	*out = NULL;
+	if (vc == NULL)
+		return 0;
+	for (i = 0; i < vc->nswitches; i++)
+		n += vc->switches[i].nprefixes;
+	if (n == 0)
+		return 0;
+	*out = xcalloc(n, sizeof(**out));
+	n = 0;
+	for (i = 0; i < vc->nswitches; i++)
+		for (j = 0; j < vc->switches[i].nprefixes; j++)
+			if (vc->switches[i].prefixes[j].addr.family != 0)
+				(*out)[n++] = vc->switches[i].prefixes[j];
+	return n;
+}

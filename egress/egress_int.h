@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Private to egress/: the egress config, the policy compiler and the map
+ * writer.
+ *
+ *   egress_conf.c    the egress config section (parse, validate, dump)
+ *   egress_policy.c  the ambiguity check and the policy compiler (pure)
+ *   egress_map.c     compiled tables -> BPF maps, as a difference
+ *   egress.c         the module
+ *
+ * The compiler turns the normalized policies into the two-stage tables of
+ * bpf/egress.h (source class, then (class, destination)) without knowing
+ * anything about BPF, so that it can be checked against a brute-force
+ * classifier in a unit test.
+ */
+#ifndef FERRY_EGRESS_INT_H
+#define FERRY_EGRESS_INT_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "egressd.h"
+#include "prefix.h"
+
+#define EGRESS_DEFAULT_PIN_DIR	"/sys/fs/bpf/ferry"
+#define EGRESS_TABLE_MIN	1024
+#define EGRESS_TABLE_MAX	16777216
+#define EGRESS_TABLE_DEFAULT	262144
+#define EGRESS_PORT_MIN_DEFAULT 32768
+#define EGRESS_PORT_MAX_DEFAULT 60999
+#define EGRESS_PORTS_AT_LEAST	16
+#define EGRESS_POLICY_MAX	4096 /* ids 0 .. 4095 (EGR_POLICY_MAX) */
+#define EGRESS_DEFAULT_VNI	1
+
+#define EGRESS_FAM_IPV4 0x1
+#define EGRESS_FAM_IPV6 0x2
+
+/* NAT idle timeouts, seconds. */
+enum egress_timeout {
+	EGRESS_TO_TCP_SYN = 0,
+	EGRESS_TO_TCP_ESTABLISHED,
+	EGRESS_TO_TCP_CLOSING,
+	EGRESS_TO_UDP,
+	EGRESS_TO_ICMP,
+	EGRESS_TO_MAX
+};
+
+struct egress_nat_conf {
+	uint32_t table_size; /* connections */
+	uint16_t port_min;   /* translated ports, inclusive, host order */
+	uint16_t port_max;
+	uint32_t timeout[EGRESS_TO_MAX];
+};
+
+/* Where a policy's traffic goes.  local: this host, SNAT here. */
+struct egress_gateway {
+	char *name; /* gateways[] name; NULL for a bare address */
+	struct addr endpoint;
+	uint32_t vni;
+	uint8_t mac[6];
+	bool local;
+};
+
+struct egress_policy {
+	char *name;
+	struct prefix *src;
+	size_t nsrc;
+	struct prefix *dst;
+	size_t ndst;
+	struct prefix *exclude;
+	size_t nexclude;
+	struct egress_gateway gw; /* resolved */
+	struct addr egress4;	  /* family 0: none */
+	struct addr egress6;
+	uint8_t families; /* EGRESS_FAM_*, from the sources */
+};
+
+struct egress_conf {
+	bool enabled; /* the section exists */
+	char *pin_dir;
+	char **ifaces;
+	size_t nifaces;
+	struct prefix *cluster; /* cluster-prefixes as configured */
+	size_t ncluster;
+	/*
+	 * Everything in-cluster: cluster-prefixes, the bgp pools of kind pod
+	 * and service, the overlay's VTEP prefixes.  Derived from the other
+	 * sections, so never dumped; sorted, without duplicates.
+	 */
+	struct prefix *incluster;
+	size_t nincluster;
+	struct egress_nat_conf nat;
+	struct egress_gateway *gateways;
+	size_t ngateways;
+	struct egress_policy *policies;
+	size_t npolicies;
+};
+
+void *egress_conf_parse(
+    const config_setting_t *, const struct ferry_config *, struct conf_errs *);
+void egress_conf_free(void *);
+void egress_conf_dump(const void *, config_setting_t *);
+const char *egress_timeout_name(enum egress_timeout);
+
+/*
+ * Ambiguous overlaps.  A policy is the union of the rectangles source
+ * prefix x destination prefix; two rectangles of different policies that
+ * intersect must be nested (one at least as specific in both dimensions)
+ * and not equal.  report is called for every policy b that breaks this
+ * with an earlier policy a, once, naming the first such a and the first
+ * offending rectangles (n identical policies make n - 1 errors, not n^2);
+ * returns the count.
+ */
+struct egress_conflict {
+	size_t a, b;	   /* policy indexes, a < b */
+	size_t asrc, adst; /* rectangle of a: src[asrc] x dst[adst] */
+	size_t bsrc, bdst; /* rectangle of b */
+};
+size_t egress_policy_conflicts(const struct egress_policy *, size_t,
+    void (*report)(void *, const struct egress_conflict *), void *arg);
+
+/* The compiled tables (bpf/egress.h egr_src*, egr_dst*, egr_policy ids). */
+enum egress_action {
+	EGRESS_ACT_SKIP = 0, /* EGR_ACT_SKIP */
+	EGRESS_ACT_POLICY = 1,
+};
+
+struct egress_class {
+	struct prefix prefix; /* a distinct policy source prefix */
+	uint32_t id;
+};
+
+struct egress_dst {
+	uint32_t class;
+	struct prefix prefix; /* same family as the class */
+	uint32_t policy;      /* policy id; 0 with SKIP */
+	uint8_t action;	      /* enum egress_action */
+};
+
+struct egress_pid {
+	char *name;
+	uint32_t id;
+};
+
+struct egress_rules {
+	struct egress_class *classes; /* sorted by prefix */
+	size_t nclasses;
+	struct egress_dst *dsts; /* sorted by class, then prefix */
+	size_t ndsts;
+	struct egress_pid *ids; /* ids[i]: conf policies[i] */
+	size_t nids;
+};
+
+/*
+ * Compile the policies of ec.  prev (may be NULL) is the running
+ * assignment of policy ids: a policy keeps the id its name had, new ones
+ * get the lowest free ids.  Returns 0, or -1 if ids run out.
+ */
+int egress_policy_compile(const struct egress_conf *ec,
+    const struct egress_rules *prev, struct egress_rules *out);
+void egress_rules_free(struct egress_rules *);
+int egress_dst_cmp(const void *, const void *);
+
+/*
+ * The policy maps of bpf/egress.h, by fd.  egress_map_sync makes them
+ * hold exactly the tables r compiled from ec, writing only what differs
+ * (stats, if not NULL, counts what it wrote).  0, or -1 (logged) with the
+ * maps partly updated; a retry finishes the job.
+ */
+struct egress_maps {
+	int policy; /* egr_policy */
+	int src4, src6;
+	int dst4, dst6;
+};
+struct egress_map_stats {
+	unsigned added, replaced, deleted;
+};
+int egress_map_sync(const struct egress_maps *, const struct egress_conf *ec,
+    const struct egress_rules *r, struct egress_map_stats *);
+/* A policy as the datapath reads it (struct egr_policy). */
+struct egr_policy;
+void egress_map_policy(const struct egress_policy *, struct egr_policy *);
+
+/* prefix_bsearch() finds classes by their leading prefix. */
+_Static_assert(offsetof(struct egress_class, prefix) == 0,
+    "an egress_class must start with its prefix");
+
+#endif
