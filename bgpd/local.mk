@@ -60,3 +60,15 @@ tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
 # The module: config section, kernel FIB, and the glue (bgpd.c).
 lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c bgpd/bgp_conf.h \
 	bgpd/bgp_fib.c bgpd/bgp_fib.h
+
+# BFD (RFC 5880, 5881, 5883): the packet codec, the state machine and
+# authentication (pure, unit tested and fuzzed).
+lib_libferry_a_SOURCES += bgpd/bfd_pkt.c bgpd/bfd_pkt.h \
+	bgpd/bfd_fsm.c bgpd/bfd_fsm.h bgpd/bfd_auth.c bgpd/bfd_auth.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bfd
+TESTS += tests/unit/test_bfd
+endif
+tests_unit_test_bfd_SOURCES = tests/unit/test_bfd.c
+tests_unit_test_bfd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bfd_LDADD = $(TEST_LIBS)
