@@ -72,3 +72,4 @@ endif
 tests_unit_test_bfd_SOURCES = tests/unit/test_bfd.c
 tests_unit_test_bfd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bfd_LDADD = $(TEST_LIBS)
+lib_libferry_a_SOURCES += bgpd/bfd_conf.c bgpd/bfd_conf.h
