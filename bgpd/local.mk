@@ -44,7 +44,7 @@ EXTRA_DIST += bench/bgp
 
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
 lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h \
-	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c \
+	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c bgpd/bgp_bfd.c \
 	bgpd/bgp_sock.c bgpd/bgp_sock.h bgpd/bgp_listen.c bgpd/bgp_listen.h
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
@@ -73,3 +73,4 @@ tests_unit_test_bfd_SOURCES = tests/unit/test_bfd.c
 tests_unit_test_bfd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bfd_LDADD = $(TEST_LIBS)
 lib_libferry_a_SOURCES += bgpd/bfd_conf.c bgpd/bfd_conf.h
+lib_libferry_a_SOURCES += bgpd/bfd.c bgpd/bfd.h

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Helpers for BFD interop tests, sourced after lib.sh and bgp_lib.sh.
+#
+# The link of bgp_topo is cut with tc: a pfifo qdisc of limit 0 at the
+# root of eth0 on both ends (in "gw" and in "up") drops everything either
+# side sends, while the interfaces stay up -- no carrier loss, nothing
+# the kernel would notice: only BFD can.  (pfifo needs no classifier or
+# action modules, which not every test host can load.)
+
+# ferry_bfd NAME PEER FIELD: a field of ferryd NAME's BFD session to PEER.
+ferry_bfd() {
+	jget "$(ctl "$1" --json show bfd)" \
+		".result.sessions[] | select(.peer == \"$2\") | .[\"$3\"]"
+}
+ferry_bfd_drops() {
+	jget "$(ctl "$1" --json show bfd)" \
+		".result.sessions[] | select(.peer == \"$2\") | .drops[\"$3\"]"
+}
+ferry_bfd_up() { test "$(ferry_bfd "$1" "$2" state)" = Up; }
+ferry_bfd_is() { test "$(ferry_bfd "$1" "$2" state)" = "$3"; }
+
+# link_cut / link_restore: drop everything on the gw-up link, both ways.
+link_cut() {
+	ip netns exec "$NS_UP" tc qdisc add dev eth0 root pfifo limit 0 &&
+		ip netns exec "$NS_GW" tc qdisc add dev eth0 root pfifo limit 0 ||
+		fail "tc: cannot cut the link"
+}
+link_restore() {
+	ip netns exec "$NS_UP" tc qdisc del dev eth0 root
+	ip netns exec "$NS_GW" tc qdisc del dev eth0 root
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# log_ms_after LOG T0 TEXT: ms from T0 (now_ms) to the first line of
+# ferryd log LOG at or after T0 that contains TEXT; nothing if none.
+log_ms_after() {
+	local line ts ms
+	while IFS= read -r line; do
+		ts=${line%% *}
+		ms=$(date -d "$ts" +%s%3N 2>/dev/null) || continue
+		if [ "$ms" -ge "$2" ]; then
+			echo $((ms - $2))
+			return
+		fi
+	done < <(grep -F -- "$3" "$1")
+}
+
+# measure_down NAME PEER PREFIX FIB LIMIT_MS: cut the link and measure,
+# from the cut, when ferryd NAME's BGP session to PEER leaves
+# Established, and when PREFIX leaves its RIB and the kernel table FIB
+# (fib4 or fib6).  Fails past LIMIT_MS; sets DOWN_MS, RIB_MS, KERNEL_MS.
+measure_down() {
+	local name=$1 peer=$2 prefix=$3 fib=$4 limit=$5 t0 t
+	DOWN_MS="" RIB_MS="" KERNEL_MS=""
+	t0=$(now_ms)
+	link_cut
+	while :; do
+		t=$(($(now_ms) - t0))
+		if [ -z "$DOWN_MS" ] && ! ferry_established "$name" "$peer"; then
+			DOWN_MS=$t
+		fi
+		if [ -z "$RIB_MS" ] && ferry_lacks "$prefix" >/dev/null; then
+			RIB_MS=$t
+		fi
+		if [ -z "$KERNEL_MS" ] && ! "$fib" | grep -q "^$prefix "; then
+			KERNEL_MS=$t
+		fi
+		[ -n "$DOWN_MS" ] && [ -n "$RIB_MS" ] && [ -n "$KERNEL_MS" ] && break
+		[ "$t" -gt $((limit * 3)) ] && break
+		sleep 0.01
+	done
+	# ferryd's own account, to the millisecond: its "session down" line.
+	LOG_MS=$(log_ms_after "$T_DIR/$name.log" "$t0" "bgp: session down: peer=$peer ")
+	log "cut: peer=$peer bgp-down=${DOWN_MS:-never}ms rib=${RIB_MS:-never}ms kernel=${KERNEL_MS:-never}ms (polled), session down logged at ${LOG_MS:-never}ms"
+	[ -n "$LOG_MS" ] && [ "$LOG_MS" -lt "$limit" ] ||
+		fail "peer $peer: ferryd logged the session down at ${LOG_MS:-never} ms"
+	for v in "$DOWN_MS" "$RIB_MS" "$KERNEL_MS"; do
+		[ -n "$v" ] && [ "$v" -lt "$limit" ] ||
+			fail "peer $peer: detection took bgp=${DOWN_MS:-never} rib=${RIB_MS:-never} kernel=${KERNEL_MS:-never} ms, limit $limit ms"
+	done
+}
+
+# bfd_inject NS DST KIND [ARGS...]: crafted packets (bfd_craft.py).
+bfd_inject() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" python3 "$(dirname "$0")/bfd_craft.py" "$@" ||
+		fail "bfd_craft.py $*"
+}
+
+# check_bad_input NAME PEER DST: malformed, short, wrong-discriminator,
+# unauthenticated-but-signed and TTL 254 packets from NS_UP to DST are
+# each dropped and counted by reason, and the session to PEER stays Up
+# without a state change.
+check_bad_input() {
+	local name=$1 peer=$2 dst=$3 disc changes j g0 g1
+	disc=$(ferry_bfd "$name" "$peer" local-discriminator)
+	changes=$(ferry_bfd "$name" "$peer" state-changes)
+	j=$(ctl "$name" --json show bfd)
+	for r in malformed discriminator auth ttl; do
+		eval "g0_$r=$(jget "$j" ".result.drops.$r")"
+	done
+	t0=$(ferry_bfd_drops "$name" "$peer" ttl)
+	bfd_inject "$NS_UP" "$dst" malformed --your-disc "$disc"
+	bfd_inject "$NS_UP" "$dst" short --your-disc "$disc"
+	bfd_inject "$NS_UP" "$dst" disc
+	bfd_inject "$NS_UP" "$dst" ttl --your-disc "$disc"
+	bfd_inject "$NS_UP" "$dst" auth --your-disc "$disc"
+	sleep 0.5
+	j=$(ctl "$name" --json show bfd)
+	g0=$g0_malformed g1=$(jget "$j" ".result.drops.malformed")
+	[ "$g1" -ge $((g0 + 10)) ] || fail "malformed drops: $g0 -> $g1"
+	g0=$g0_discriminator g1=$(jget "$j" ".result.drops.discriminator")
+	[ "$g1" -ge $((g0 + 5)) ] || fail "discriminator drops: $g0 -> $g1"
+	g0=$g0_auth g1=$(jget "$j" ".result.drops.auth")
+	[ "$g1" -ge $((g0 + 5)) ] || fail "auth drops: $g0 -> $g1"
+	g0=$g0_ttl g1=$(jget "$j" ".result.drops.ttl")
+	[ "$g1" -ge $((g0 + 5)) ] || fail "ttl drops: $g0 -> $g1"
+	[ "$(ferry_bfd_drops "$name" "$peer" ttl)" -ge $((t0 + 5)) ] ||
+		fail "ttl drops not counted on the session"
+	ferry_bfd_up "$name" "$peer" || fail "session left Up after bad input"
+	expect_eq "state changes after bad input" \
+		"$(ferry_bfd "$name" "$peer" state-changes)" "$changes"
+	log "bad input dropped: $(jget "$j" '.result.drops | tostring')"
+}
