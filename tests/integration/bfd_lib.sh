@@ -125,3 +125,36 @@ check_bad_input() {
 		"$(ferry_bfd "$name" "$peer" state-changes)" "$changes"
 	log "bad input dropped: $(jget "$j" '.result.drops | tostring')"
 }
+
+# ---- FRR bfdd -------------------------------------------------------------
+
+# frr_bfdd_start NS NAME: start bfdd for FRR instance NAME (after
+# frr_start) with $(frr_dir NAME)/bfdd.conf, every socket in its
+# directory (vty, zserv, the bfdd control socket).
+frr_bfdd_start() {
+	local ns=$1 name=$2 d
+	d=$(frr_dir "$name")
+	[ -x "$FRR_DIR/bfdd" ] || missing "FRR ($FRR_DIR/bfdd)"
+	chown frr:frr "$d/bfdd.conf"
+	ip netns exec "$ns" "$FRR_DIR/bfdd" -f "$d/bfdd.conf" \
+		-i "$d/bfdd.pid" -z "$d/zserv.api" --vty_socket "$d" \
+		--bfdctl "$d/bfdd.sock" -P 0 --log stdout --log-level debug \
+		>>"$T_DIR/$name.bfdd.log" 2>&1 &
+	track_pid $!
+	wait_for 10 frr_bfd_q "$name" show bfd peers ||
+		fail "FRR bfdd $name did not start: $(cat "$T_DIR/$name.bfdd.log")"
+}
+
+# frr_bfd_q NAME CMD...: one vtysh command against bfdd of NAME.
+frr_bfd_q() {
+	local name=$1
+	shift
+	vtysh --vty_socket "$T_DIR/$name.frr" -d bfdd -c "$*"
+}
+
+# frr_bfd NAME PEER FIELD: a field of FRR's BFD session to PEER.
+frr_bfd() {
+	frr_bfd_q "$1" show bfd peers json |
+		jq -r --arg p "$2" ".[] | select(.peer == \$p) | .[\"$3\"]"
+}
+frr_bfd_up() { test "$(frr_bfd "$1" "$2" status)" = up; }
