@@ -74,3 +74,11 @@ tests_unit_test_bfd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bfd_LDADD = $(TEST_LIBS)
 lib_libferry_a_SOURCES += bgpd/bfd_conf.c bgpd/bfd_conf.h
 lib_libferry_a_SOURCES += bgpd/bfd.c bgpd/bfd.h
+EXTRA_DIST += tests/fuzz/corpus/bfd_pkt
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_bfd_pkt
+tests_fuzz_fuzz_bfd_pkt_SOURCES = tests/fuzz/fuzz_bfd_pkt.c
+tests_fuzz_fuzz_bfd_pkt_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_bfd_pkt_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_bfd_pkt_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif

@@ -66,6 +66,7 @@ measure_down() {
 		fi
 		if [ -z "$KERNEL_MS" ] && ! "$fib" | grep -q "^$prefix "; then
 			KERNEL_MS=$t
+			log "kernel table at ${t}ms: $("$fib" 2>&1 | tr '\n' ';')"
 		fi
 		[ -n "$DOWN_MS" ] && [ -n "$RIB_MS" ] && [ -n "$KERNEL_MS" ] && break
 		[ "$t" -gt $((limit * 3)) ] && break
