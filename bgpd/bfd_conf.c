@@ -17,13 +17,18 @@ static const char *const auth_types[] = { "simple", "sha1", "meticulous-sha1",
 static const enum bfd_auth_type auth_values[] = { BFD_AUTH_SIMPLE,
 	BFD_AUTH_KEYED_SHA1, BFD_AUTH_METICULOUS_SHA1 };
 
+/*
+ * max-hops defaults to 255, no TTL check: RFC 5883 asks for none, and
+ * peers differ (FRR sends multihop BFD with TTL 255, BIRD 2.0.12 with the
+ * system default, 64).  GTSM-like protection is for the user to ask.
+ */
 static void
-defaults(struct bfd_conf *c, uint8_t bgp_multihop)
+defaults(struct bfd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->min_tx = c->min_rx = BFD_DEFAULT_INTERVAL_MS;
 	c->multiplier = BFD_DEFAULT_MULTIPLIER;
-	c->max_hops = bgp_multihop != 0 ? bgp_multihop : 255;
+	c->max_hops = 255;
 }
 
 static void
@@ -66,15 +71,15 @@ parse_auth(struct conf_errs *e, const config_setting_t *g, struct bfd_conf *c)
 }
 
 void
-bfd_conf_parse(struct conf_errs *e, const config_setting_t *g,
-    struct bfd_conf *c, uint8_t bgp_multihop)
+bfd_conf_parse(
+    struct conf_errs *e, const config_setting_t *g, struct bfd_conf *c)
 {
 	static const char *const keys[] = { "min-tx", "min-rx", "multiplier",
 		"multihop", "max-hops", "auth", NULL };
 	const config_setting_t *s = config_setting_get_member(g, "bfd"), *a;
 	uint64_t v;
 
-	defaults(c, bgp_multihop);
+	defaults(c);
 	if (s == NULL)
 		return;
 	if (config_setting_type(s) == CONFIG_TYPE_BOOL) {

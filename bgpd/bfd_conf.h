@@ -42,12 +42,9 @@ struct bfd_conf {
 	struct bfd_auth_conf auth;
 };
 
-/*
- * Parse the member "bfd" of group g (if any) into c; bgp_multihop is the
- * neighbor's eBGP multihop (0: none), the default of max-hops.
- */
-void bfd_conf_parse(struct conf_errs *, const config_setting_t *g,
-    struct bfd_conf *c, uint8_t bgp_multihop);
+/* Parse the member "bfd" of group g (if any) into c. */
+void bfd_conf_parse(
+    struct conf_errs *, const config_setting_t *g, struct bfd_conf *c);
 void bfd_conf_dump(config_setting_t *g, const struct bfd_conf *);
 /* Would going from a to b need a new BFD session (not just a Poll)? */
 bool bfd_conf_session_differs(const struct bfd_conf *, const struct bfd_conf *);

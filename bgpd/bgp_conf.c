@@ -520,7 +520,7 @@ parse_session(struct conf_errs *e, const config_setting_t *g,
 			nb->export.kinds[mode] = true;
 		nb->export.learned = true;
 	}
-	bfd_conf_parse(e, g, &nb->bfd, nb->multihop);
+	bfd_conf_parse(e, g, &nb->bfd);
 }
 
 static void

@@ -4,9 +4,11 @@
 drops.  Run inside the peer's namespace:
 
     bfd_craft.py DST KIND [--your-disc N] [--my-disc N] [--count N]
+                 [--port 3784|4784] [--ttl N]
 
 KIND is one of:
   ttl        a well-formed Up packet for the session, sent with TTL 254
+             (--ttl)
   malformed  version 2, TTL 255
   short      20 octets, TTL 255
   disc       well formed, TTL 255, a Your Discriminator nobody has
@@ -37,10 +39,12 @@ def main():
     ap.add_argument("--my-disc", type=int, default=0x12345678)
     ap.add_argument("--count", type=int, default=5)
     ap.add_argument("--port", type=int, default=3784)
+    ap.add_argument("--ttl", type=int, default=254,
+                    help="the TTL of KIND ttl (others: 255)")
     a = ap.parse_args()
     fam = socket.AF_INET6 if ":" in a.dst else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    ttl = 254 if a.kind == "ttl" else 255
+    ttl = a.ttl if a.kind == "ttl" else 255
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
     else:

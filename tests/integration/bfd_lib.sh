@@ -91,12 +91,14 @@ bfd_inject() {
 		fail "bfd_craft.py $*"
 }
 
-# check_bad_input NAME PEER DST: malformed, short, wrong-discriminator,
-# unauthenticated-but-signed and TTL 254 packets from NS_UP to DST are
-# each dropped and counted by reason, and the session to PEER stays Up
+# check_bad_input NAME PEER DST [PORT TTL]: malformed, short,
+# wrong-discriminator, unauthenticated-but-signed and low-TTL packets
+# (TTL, default 254) from NS_UP to DST:PORT (default 3784) are each
+# dropped and counted by reason, and the session to PEER stays Up
 # without a state change.
 check_bad_input() {
-	local name=$1 peer=$2 dst=$3 disc changes j g0 g1
+	local name=$1 peer=$2 dst=$3 port=${4:-3784} ttl=${5:-254}
+	local disc changes j g0 g1
 	disc=$(ferry_bfd "$name" "$peer" local-discriminator)
 	changes=$(ferry_bfd "$name" "$peer" state-changes)
 	j=$(ctl "$name" --json show bfd)
@@ -104,11 +106,12 @@ check_bad_input() {
 		eval "g0_$r=$(jget "$j" ".result.drops.$r")"
 	done
 	t0=$(ferry_bfd_drops "$name" "$peer" ttl)
-	bfd_inject "$NS_UP" "$dst" malformed --your-disc "$disc"
-	bfd_inject "$NS_UP" "$dst" short --your-disc "$disc"
-	bfd_inject "$NS_UP" "$dst" disc
-	bfd_inject "$NS_UP" "$dst" ttl --your-disc "$disc"
-	bfd_inject "$NS_UP" "$dst" auth --your-disc "$disc"
+	bfd_inject "$NS_UP" "$dst" malformed --your-disc "$disc" --port "$port"
+	bfd_inject "$NS_UP" "$dst" short --your-disc "$disc" --port "$port"
+	bfd_inject "$NS_UP" "$dst" disc --port "$port"
+	bfd_inject "$NS_UP" "$dst" ttl --your-disc "$disc" --port "$port" \
+		--ttl "$ttl"
+	bfd_inject "$NS_UP" "$dst" auth --your-disc "$disc" --port "$port"
 	sleep 0.5
 	j=$(ctl "$name" --json show bfd)
 	g0=$g0_malformed g1=$(jget "$j" ".result.drops.malformed")

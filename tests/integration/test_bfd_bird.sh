@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# ferryd and BIRD 2 over eBGP with BFD (RFC 5880/5881) on an IPv4 and an
-# IPv6 session, 100 ms x 3:
+# ferryd and BIRD 2 over eBGP with BFD, 100 ms x 3: single hop (RFC 5881)
+# on the IPv4 session, multihop (RFC 5883, port 4784) on the IPv6 one
+# (eBGP multihop 2 on both sides; BIRD sends multihop BFD with TTL 64, so
+# max-hops 200):
 # - BFD comes Up on both sides (ferryctl show bfd, birdc show bfd
 #   sessions) and BGP is Established with routes;
 # - malformed, short, unknown-discriminator, unexpectedly signed and
@@ -23,6 +25,7 @@ need_cmd jq bird birdc tc python3
 # gw_conf BFD4 BFD6: ferryd's config with the given bfd values.
 gw_conf() {
 	ferryd_conf gw "router-id = \"$GW4\";
+metrics = { listen = \"127.0.0.1:9582\"; };
 bgp = {
 	asn = 65000;
 	listen = (\"$GW4\", \"$GW6\");
@@ -35,7 +38,7 @@ bgp = {
 		  import = { prefixes = (\"198.51.100.0/24\"); };
 		  bfd = $1; },
 		{ address = \"$UP6\"; asn = 65100; hold-time = 9;
-		  connect-retry = 1; families = (\"ipv6\");
+		  connect-retry = 1; families = (\"ipv6\"); multihop = 2;
 		  export = { pools = (\"pod\"); };
 		  import = { prefixes = (\"2001:db8:51::/48\"); };
 		  bfd = $2; }
@@ -58,6 +61,13 @@ protocol bfd {
 		multiplier 3;
 		$1
 	};
+	multihop {
+		min rx interval 100 ms;
+		min tx interval 100 ms;
+		idle tx interval 1000 ms;
+		multiplier 3;
+		$1
+	};
 }
 protocol static s4 { ipv4; route 198.51.100.0/24 blackhole; }
 protocol static s6 { ipv6; route 2001:db8:51::/48 blackhole; }
@@ -73,7 +83,9 @@ protocol bgp f4 from ferry {
 	ipv4 { import all; export where source = RTS_STATIC; };
 }
 protocol bgp f6 from ferry {
+	local $UP6 as 65100;
 	neighbor $GW6 as 65000;
+	multihop 2;
 	bfd ${2:-on};
 	ipv6 { import all; export where source = RTS_STATIC; };
 }
@@ -89,8 +101,9 @@ reload_gw() {
 }
 
 BFD100="{ min-tx = 100; min-rx = 100; multiplier = 3; }"
+MH100="{ min-tx = 100; min-rx = 100; multiplier = 3; multihop = true; max-hops = 200; }"
 bgp_topo
-gw_conf "$BFD100" "$BFD100"
+gw_conf "$BFD100" "$MH100"
 bird_conf ""
 bird_start "$NS_UP" up
 ferryd_start "$NS_GW" gw -d
@@ -117,6 +130,18 @@ wait_until 5 'test "$(ferry_bfd gw $UP4 tx-interval-us)" = 100000' ||
 	fail "tx interval: $(ferry_bfd gw "$UP4" tx-interval-us)"
 expect_eq "detect time" "$(ferry_bfd gw "$UP4" detect-time-us)" 300000
 expect_eq "auth" "$(ferry_bfd gw "$UP4" auth)" none
+expect_eq "IPv4 single hop" "$(ferry_bfd gw "$UP4" multihop)" false
+expect_eq "IPv6 multihop" "$(ferry_bfd gw "$UP6" multihop)" true
+birdc_q up show bfd sessions | grep -E "^$GW6 " | grep -q -- "---" ||
+	log "BIRD's IPv6 session (multihop shows no interface): $(birdc_q up show bfd sessions | grep "^$GW6 ")"
+# Metrics.
+need_cmd curl
+metrics=$(ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9582/metrics) ||
+	fail "no metrics"
+echo "$metrics" | grep -q "^ferry_bfd_session_up{peer=\"$UP4\"} 1$" ||
+	fail "metrics: $(echo "$metrics" | grep bfd)"
+echo "$metrics" | grep -q "^ferry_bfd_packets_total{peer=\"$UP6\",direction=\"in\"} [1-9]" ||
+	fail "metrics: $(echo "$metrics" | grep bfd)"
 [ "$(ferry_bfd gw "$UP4" remote-discriminator)" -ne 0 ] ||
 	fail "remote discriminator not learned"
 ctl gw --json show bfd | jq -e '.result.sessions | length == 2' >/dev/null ||
@@ -126,7 +151,11 @@ ferry_bfd_up gw "$UP4" || fail "BFD flapped"
 
 # Bad input, from BIRD's namespace, on both families.
 check_bad_input gw "$UP4" "$GW4"
-check_bad_input gw "$UP6" "$GW6"
+# Multihop, max-hops 200: TTL 56 is the least accepted.
+check_bad_input gw "$UP6" "$GW6" 4784 55
+metrics=$(ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9582/metrics)
+echo "$metrics" | grep -q '^ferry_bfd_drops_total{reason="ttl"} 10$' ||
+	fail "drop metrics: $(echo "$metrics" | grep bfd_drops)"
 
 # Cut: BGP down in under a second, routes gone; it stays down.
 flaps4=$(ferry_peer gw "$UP4" flaps)
@@ -157,7 +186,7 @@ expect_eq "flaps after the cut" "$(ferry_peer gw "$UP4" flaps)" $((flaps4 + 1))
 # Reload with other intervals: a Poll Sequence, no flap of BFD or BGP.
 changes=$(ferry_bfd gw "$UP4" state-changes)
 flaps4=$(ferry_peer gw "$UP4" flaps)
-gw_conf "{ min-tx = 200; min-rx = 250; multiplier = 4; }" "$BFD100"
+gw_conf "{ min-tx = 200; min-rx = 250; multiplier = 4; }" "$MH100"
 reload_gw intervals
 wait_until 5 'test "$(ferry_bfd gw $UP4 tx-interval-us)" = 200000' ||
 	fail "tx interval after reload: $(ferry_bfd gw "$UP4" tx-interval-us)"
@@ -172,7 +201,8 @@ birdc_q up show bfd sessions | grep -E "^$GW4 " | grep -q " Up " ||
 
 # Keyed SHA1 on both sides: Up.
 SHA="{ min-tx = 100; min-rx = 100; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
-gw_conf "$SHA" "$SHA"
+MHSHA="{ min-tx = 100; min-rx = 100; multihop = true; max-hops = 200; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
+gw_conf "$SHA" "$MHSHA"
 reload_gw sha1
 bird_conf 'authentication keyed sha1; password "secret" { id 1; };'
 birdc_q up configure >/dev/null || fail "birdc configure"
@@ -190,7 +220,7 @@ expect_eq "auth drops with the right key" "$(ferry_bfd_drops gw "$UP4" auth)" "$
 
 # A wrong key: stays Down, BIRD's packets counted as auth drops.
 WRONG="{ min-tx = 100; min-rx = 100; auth = { type = \"sha1\"; key-id = 1; key = \"wrong\"; }; }"
-gw_conf "$WRONG" "$SHA"
+gw_conf "$WRONG" "$MHSHA"
 reload_gw "wrong key"
 # BIRD, Down, sends once a second (its idle tx interval).
 wait_until 6 'test "$(ferry_bfd_drops gw $UP4 auth)" -ge 3' ||
@@ -207,7 +237,7 @@ ferry_bfd_up gw "$UP6" || fail "the other session left Up"
 # its BFD session before it would have noticed.
 flaps6=$(ferry_peer gw "$UP6" flaps)
 since6=$(ferry_peer gw "$UP6" since)
-SLOW="{ min-tx = 100; min-rx = 2000; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
+SLOW="{ min-tx = 100; min-rx = 2000; multihop = true; max-hops = 200; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
 gw_conf "$WRONG" "$SLOW"
 reload_gw "slow detection"
 wait_until 5 'test "$(ferry_bfd gw $UP6 detect-time-us)" = 6000000' ||
