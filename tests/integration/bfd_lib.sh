@@ -20,15 +20,18 @@ ferry_bfd_drops() {
 ferry_bfd_up() { test "$(ferry_bfd "$1" "$2" state)" = Up; }
 ferry_bfd_is() { test "$(ferry_bfd "$1" "$2" state)" = "$3"; }
 
-# link_cut / link_restore: drop everything on the gw-up link, both ways.
+# link_cut [NS DEV NS DEV] / link_restore [...]: drop everything on a
+# link, both ways; by default the gw-up link (eth0 on both ends).
 link_cut() {
-	ip netns exec "$NS_UP" tc qdisc add dev eth0 root pfifo limit 0 &&
-		ip netns exec "$NS_GW" tc qdisc add dev eth0 root pfifo limit 0 ||
+	local a=${1:-$NS_UP} da=${2:-eth0} b=${3:-$NS_GW} db=${4:-eth0}
+	ip netns exec "$a" tc qdisc add dev "$da" root pfifo limit 0 &&
+		ip netns exec "$b" tc qdisc add dev "$db" root pfifo limit 0 ||
 		fail "tc: cannot cut the link"
 }
 link_restore() {
-	ip netns exec "$NS_UP" tc qdisc del dev eth0 root
-	ip netns exec "$NS_GW" tc qdisc del dev eth0 root
+	local a=${1:-$NS_UP} da=${2:-eth0} b=${3:-$NS_GW} db=${4:-eth0}
+	ip netns exec "$a" tc qdisc del dev "$da" root
+	ip netns exec "$b" tc qdisc del dev "$db" root
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
