@@ -404,7 +404,8 @@ rx_open(struct bfd_sessions *s, int family, bool multihop)
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		goto fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* No SO_REUSEADDR: another BFD daemon on the port must be an
+	 * error here, not a silent split of the peers' packets. */
 	if (family == AF_INET6) {
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 			sizeof(one)) == -1 ||
