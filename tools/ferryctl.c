@@ -527,10 +527,10 @@ render_bfd(struct json_object *r)
 	if (!json_object_object_get_ex(r, "sessions", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("%-22s %-10s %-10s %-10s %-10s %6s %6s %7s %9s %8s %8s %5s  "
+	printf("%-22s %-10s %-10s %-10s %-10s %6s %6s %7s %9s %8s %8s %7s  "
 	       "%s\n",
 	    "PEER", "STATE", "REMOTE", "LOCAL-DISC", "REMOTE-DISC", "TX-MS",
-	    "RX-MS", "DETECT", "UPTIME", "IN", "OUT", "FLAPS",
+	    "RX-MS", "DETECT", "UPTIME", "IN", "OUT", "CHANGES",
 	    "DROPS (malformed/disc/auth/ttl), DIAG");
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(list, i);
@@ -538,7 +538,7 @@ render_bfd(struct json_object *r)
 		snprintf(diag, sizeof(diag), "%s", jstr(p, "diag"));
 		printf("%-22s %-10s %-10s %-10" PRId64 " %-11" PRId64
 		       " %6.1f %6.1f %7.1f %9s %8" PRId64 " %8" PRId64
-		       " %5" PRId64 "  %" PRId64 "/%" PRId64 "/%" PRId64
+		       " %7" PRId64 "  %" PRId64 "/%" PRId64 "/%" PRId64
 		       "/%" PRId64 ", %s\n",
 		    jstr(p, "peer"), jstr(p, "state"), jstr(p, "remote-state"),
 		    jint(p, "local-discriminator"),
@@ -547,7 +547,7 @@ render_bfd(struct json_object *r)
 		    (double)jint(p, "rx-interval-us") / 1000,
 		    (double)jint(p, "detect-time-us") / 1000, up,
 		    jint(p, "packets-in"), jint(p, "packets-out"),
-		    jint(p, "downs"), jsub(p, "drops", "malformed"),
+		    jint(p, "state-changes"), jsub(p, "drops", "malformed"),
 		    jsub(p, "drops", "discriminator"), jsub(p, "drops", "auth"),
 		    jsub(p, "drops", "ttl"), diag);
 	}

@@ -12,8 +12,9 @@
 #   BGP sessions down in under a second, routes out of the RIB and the
 #   kernel; BGP stays down while BFD is; restoring brings all back;
 # - a reload with other intervals moves them by Poll, without a flap;
-# - Keyed SHA1 with BIRD: Up with the right key; a wrong key keeps the
-#   session Down and is counted as auth drops;
+# - Keyed SHA1 (single hop) and Meticulous Keyed SHA1 (multihop) with
+#   BIRD: Up with the right keys; a wrong key keeps the session Down and
+#   is counted as auth drops;
 # - a reload without BFD removes the BFD session and keeps BGP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
@@ -46,8 +47,9 @@ bgp = {
 };" >/dev/null
 }
 
-# bird_conf AUTH [BFD6]: BIRD's config, AUTH the lines of its bfd
-# interface, BFD6 the bfd option of its IPv6 session (default on).
+# bird_conf AUTH [BFD6 [MHAUTH]]: BIRD's config, AUTH the lines of its
+# bfd interface, BFD6 the bfd option of its IPv6 session (default on),
+# MHAUTH those of its multihop sessions (default AUTH).
 bird_conf() {
 	cat >"$T_DIR/up.bird.conf" <<CONF
 router id $UP4;
@@ -66,7 +68,7 @@ protocol bfd {
 		min tx interval 100 ms;
 		idle tx interval 1000 ms;
 		multiplier 3;
-		$1
+		${3-$1}
 	};
 }
 protocol static s4 { ipv4; route 198.51.100.0/24 blackhole; }
@@ -123,7 +125,9 @@ wait_for 10 in_fib fib4 "^198\.51\.100\.0/24 via $UP4 " ||
 	fail "IPv4 route not in the kernel: $(fib4)"
 wait_for 10 in_fib fib6 "^2001:db8:51::/48 via " ||
 	fail "IPv6 route not in the kernel: $(fib6)"
-log "BIRD: $(birdc_q up show bfd sessions)"
+log "BIRD: $(birdc_q up show bfd sessions | tr '\n' ';')"
+ctl gw show bfd | grep -Eq "^$UP4 +Up +Up " ||
+	fail "ferryctl show bfd: $(ctl gw show bfd)"
 ctl gw show bfd
 # Negotiated 100 ms both ways, detection 300 ms.
 wait_until 5 'test "$(ferry_bfd gw $UP4 tx-interval-us)" = 100000' ||
@@ -201,18 +205,20 @@ birdc_q up show bfd sessions | grep -E "^$GW4 " | grep -q " Up " ||
 
 # Keyed SHA1 on both sides: Up.
 SHA="{ min-tx = 100; min-rx = 100; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
-MHSHA="{ min-tx = 100; min-rx = 100; multihop = true; max-hops = 200; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
+MHSHA="{ min-tx = 100; min-rx = 100; multihop = true; max-hops = 200; auth = { type = \"meticulous-sha1\"; key-id = 2; key = \"other\"; }; }"
 gw_conf "$SHA" "$MHSHA"
 reload_gw sha1
-bird_conf 'authentication keyed sha1; password "secret" { id 1; };'
+MHAUTH='authentication meticulous keyed sha1; password "other" { id 2; };'
+bird_conf 'authentication keyed sha1; password "secret" { id 1; };' on "$MHAUTH"
 birdc_q up configure >/dev/null || fail "birdc configure"
 for a in "$UP4" "$UP6"; do
 	wait_for 20 ferry_bfd_up gw "$a" ||
 		fail "BFD with SHA1 to $a not Up: $(ctl gw show bfd)"
-	expect_eq "auth" "$(ferry_bfd gw "$a" auth)" sha1
 	wait_for 30 ferry_established gw "$a" ||
 		fail "BGP to $a not up with BFD SHA1: $(ctl gw show bgp peers)"
 done
+expect_eq "auth" "$(ferry_bfd gw "$UP4" auth)" sha1
+expect_eq "auth" "$(ferry_bfd gw "$UP6" auth)" meticulous-sha1
 a0=$(ferry_bfd_drops gw "$UP4" auth)
 sleep 1
 ferry_bfd_up gw "$UP4" || fail "SHA1 session not stable"
@@ -237,13 +243,13 @@ ferry_bfd_up gw "$UP6" || fail "the other session left Up"
 # its BFD session before it would have noticed.
 flaps6=$(ferry_peer gw "$UP6" flaps)
 since6=$(ferry_peer gw "$UP6" since)
-SLOW="{ min-tx = 100; min-rx = 2000; multihop = true; max-hops = 200; auth = { type = \"sha1\"; key-id = 1; key = \"secret\"; }; }"
+SLOW="{ min-tx = 100; min-rx = 2000; multihop = true; max-hops = 200; auth = { type = \"meticulous-sha1\"; key-id = 2; key = \"other\"; }; }"
 gw_conf "$WRONG" "$SLOW"
 reload_gw "slow detection"
 wait_until 5 'test "$(ferry_bfd gw $UP6 detect-time-us)" = 6000000' ||
 	fail "detect time: $(ferry_bfd gw "$UP6" detect-time-us)"
 ferry_bfd_up gw "$UP6" || fail "BFD flapped on the slower detection"
-bird_conf 'authentication keyed sha1; password "secret" { id 1; };' off
+bird_conf 'authentication keyed sha1; password "secret" { id 1; };' off "$MHAUTH"
 birdc_q up configure >/dev/null || fail "birdc configure (bfd off)"
 gw_conf "$WRONG" false
 reload_gw "bfd removed"
