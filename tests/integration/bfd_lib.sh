@@ -53,11 +53,13 @@ log_ms_after() {
 # measure_down NAME PEER PREFIX FIB LIMIT_MS: cut the link and measure,
 # from the cut, when ferryd NAME's BGP session to PEER leaves
 # Established, and when PREFIX leaves its RIB and the kernel table FIB
-# (fib4 or fib6).  Fails past LIMIT_MS; sets DOWN_MS, RIB_MS, KERNEL_MS.
+# (fib4 or fib6).  Fails past LIMIT_MS; sets DOWN_MS, RIB_MS, KERNEL_MS,
+# the logged LOG_MS and LOGFIB_MS, and CUT_T0 (now_ms of the cut).
 measure_down() {
 	local name=$1 peer=$2 prefix=$3 fib=$4 limit=$5 t0 t out
 	DOWN_MS="" RIB_MS="" KERNEL_MS=""
 	t0=$(now_ms)
+	CUT_T0=$t0
 	link_cut
 	# Each time is taken when its check has answered, so it is an upper
 	# bound (a check takes a few tens of ms); ferryd's log gives the

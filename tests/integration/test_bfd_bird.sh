@@ -167,6 +167,8 @@ measure_down gw "$UP4" 198.51.100.0/24 fib4 1000
 D4="$DOWN_MS/$RIB_MS/$KERNEL_MS (logged $LOG_MS/$LOGFIB_MS)"
 wait_for 2 sh -c "! '$FERRYCTL' -s '$T_DIR/gw.sock' --json show bgp routes 2001:db8:51::/48 | grep -q prefix" ||
 	fail "IPv6 route not withdrawn after the cut"
+D6=$(log_ms_after "$T_DIR/gw.log" "$CUT_T0" "bgp: session down: peer=$UP6 ")
+[ -n "$D6" ] && [ "$D6" -lt 1000 ] || fail "IPv6 session down at ${D6:-never} ms"
 expect_eq "last error" "$(ferry_peer gw "$UP4" last-error)" \
 	"sent NOTIFICATION 6/10 (BFD down): BFD down"
 expect_eq "BFD diag" "$(ferry_bfd gw "$UP4" diag)" \
@@ -259,5 +261,5 @@ sleep 2
 expect_eq "BGP after BFD removal" "$(ferry_peer_state gw "$UP6")" Established
 expect_eq "BGP flaps after BFD removal" "$(ferry_peer gw "$UP6" flaps)" "$flaps6"
 expect_eq "BGP since after BFD removal" "$(ferry_peer gw "$UP6" since)" "$since6"
-log "detection, ms after the cut (polled bgp-down/rib/kernel, logged session-down/fib): IPv4 $D4"
+log "detection, ms after the cut (polled bgp-down/rib/kernel, logged session-down/fib): IPv4 $D4, IPv6 logged $D6"
 exit 0

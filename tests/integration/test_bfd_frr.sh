@@ -122,6 +122,8 @@ measure_down gw "$UP4" 198.51.100.0/24 fib4 1000
 D4="$DOWN_MS/$RIB_MS/$KERNEL_MS (logged $LOG_MS/$LOGFIB_MS)"
 wait_for 2 sh -c "! '$FERRYCTL' -s '$T_DIR/gw.sock' --json show bgp routes 2001:db8:51::/48 | grep -q prefix" ||
 	fail "IPv6 route not withdrawn after the cut"
+D6=$(log_ms_after "$T_DIR/gw.log" "$CUT_T0" "bgp: session down: peer=$UP6 ")
+[ -n "$D6" ] && [ "$D6" -lt 1000 ] || fail "IPv6 session down at ${D6:-never} ms"
 expect_eq "last error" "$(ferry_peer gw "$UP4" last-error)" \
 	"sent NOTIFICATION 6/10 (BFD down): BFD down"
 sleep 2
@@ -181,5 +183,5 @@ if tail -n +"$((mark + 1))" "$T_DIR/gw.log" |
 	grep -q "notification received: peer=$UP6 .*subcode=10"; then
 	log "FRR reset BGP on our AdminDown (Cease 6/10), as FRR 8.4 does"
 fi
-log "detection, ms after the cut (polled bgp-down/rib/kernel, logged session-down/fib): IPv4 $D4"
+log "detection, ms after the cut (polled bgp-down/rib/kernel, logged session-down/fib): IPv4 $D4, IPv6 logged $D6"
 exit 0
