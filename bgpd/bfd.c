@@ -618,11 +618,13 @@ session_destroy(struct bfd_session *b)
 }
 
 /*
- * RFC 5880 6.8.16: "the system [...] SHOULD send BFD Control packets
- * with the State field set to AdminDown".  Our implementation sends a
- * few back to back when a session is removed, so that the peer learns
- * it was administrative (RFC 5882 3.2: its clients must not treat it as
- * a failure), and forgets the session at once.
+ * RFC 5880 6.8.16 and RFC 5882 8: a session being deconfigured goes
+ * AdminDown so that the peer learns it was administrative (RFC 5882 3.2:
+ * its clients should not treat it as a failure).  RFC 5882 8 would hold
+ * that state for a Detection Time; our implementation sends a few
+ * packets back to back and forgets the session at once, since a
+ * replacement session (new auth or multihop) to the same peer starts
+ * right away and must not overlap with the old one.
  */
 void
 bfd_session_free(struct bfd_session *b)

@@ -7,20 +7,25 @@
  * the two hooks peer_bfd_down and peer_bfd_up.
  *
  * Decisions, after RFC 5882:
- * - The BFD session starts with the BGP session and runs on while BGP
- *   waits, so a dead path is known before BGP tries again.
- * - BGP does not wait for BFD to come Up the first time: a peer without
- *   BFD (or with it misconfigured) still gets its session, and BFD only
- *   ever takes a session down (4.2 leaves the choice to the client;
- *   FRR's default is ours, BIRD waits).
- * - BFD going from Up to Down takes the BGP session down at once (4.3,
- *   RFC 9384 Cease "BFD Down"), and BGP stays Idle until BFD is Up again
- *   (the "hold down" of 4.3), so a path that lost BFD is not trusted.
- * - Up to Down because the peer said AdminDown is no failure (3.2,
- *   10.2): BGP is left alone, and no longer waits for BFD.
+ * - The BFD session starts with the BGP session ("BFD sessions are
+ *   typically bootstrapped by the control protocol", 4.1) and runs on
+ *   while BGP waits, so a dead path is known before BGP tries again.
+ * - 4.1: adjacencies "should be blocked if both systems are willing to
+ *   establish a BFD session but [it] cannot be established", but not
+ *   if "the neighboring system does not support BFD".  BGP carries no
+ *   signal of the peer's willingness, so our implementation learns it:
+ *   until BFD has been Up once, BGP does not wait for it (a peer without
+ *   BFD, or a key mismatch, still gets its session; FRR behaves so,
+ *   BIRD waits); once it has been Up, both sides are known willing, and
+ *   after BFD went Down BGP stays Idle until BFD is Up again.
+ * - 4.2 and 10.2: BFD going from Up to Down takes the BGP session down
+ *   at once ("the EBGP session should be torn down"), with Cease "BFD
+ *   Down" (RFC 9384).
+ * - 3.2, 4.2: Up to Down because the peer said AdminDown calls for no
+ *   action: BGP is left alone, and no longer waits for BFD.
  * - Removing the bfd key (reload) removes the BFD session, AdminDown to
- *   the peer, without touching BGP; changed intervals travel in a Poll
- *   Sequence; changed multihop or auth replace the BFD session only.
+ *   the peer (8), without touching BGP; changed intervals travel in a
+ *   Poll Sequence; changed multihop or auth replace the BFD session.
  */
 #include "bfd.h"
 #include "bgp_peer.h"

@@ -1043,16 +1043,16 @@ peer_start(struct bgp_peer *p)
 {
 	log_info("bgp: starting: peer=%s asn=%u passive=%d", p->name,
 	    peer_asn(p), p->nb->passive);
-	/* RFC 5882 4.1: the BFD session is asked for with the session. */
+	/* RFC 5882 4.1: BFD is bootstrapped by the client, here. */
 	p->bfd_held = false;
 	peer_bfd_sync(p);
 	peer_event(p, BGP_EV_START, NULL);
 }
 
 /*
- * BFD hooks (bgp_bfd.c decides when).  RFC 5882 4.3: BFD Down from Up
- * takes the session down at once, with Cease "BFD Down" (RFC 9384), and
- * it stays down until BFD is Up again.
+ * BFD hooks (bgp_bfd.c decides when).  RFC 5882 4.2, 10.2: BFD Down
+ * from Up takes the session down at once, with Cease "BFD Down" (RFC
+ * 9384); after 4.1 it stays down until BFD is Up again.
  */
 void
 peer_bfd_down(struct bgp_peer *p)
