@@ -6,7 +6,7 @@
  *
  * Sockets.  Four receiving sockets at most, opened when the first
  * session that needs one appears: IPv4 and IPv6, on port 3784 for single
- * hop (RFC 5881 4) and 4784 for multihop (RFC 5883 3), each asking for
+ * hop (RFC 5881 4) and 4784 for multihop (RFC 5883 5), each asking for
  * the TTL / hop limit and the destination address of every datagram.
  * Each session sends from a socket of its own, connected to the peer and
  * bound to a source port drawn from 49152-65535 ("The same UDP source
@@ -22,8 +22,9 @@
  *
  * TTL.  RFC 5881 5: single hop packets "MUST be discarded if the
  * received TTL or Hop Limit is not equal to 255"; our implementation
- * requires that with or without authentication.  Multihop (RFC 5883 5)
- * accepts what arrives with at least 256 - max-hops.
+ * requires that with or without authentication.  RFC 5883 sets no TTL
+ * rule for multihop (it leans on authentication); we accept what
+ * arrives with at least 256 - max-hops, anything by default.
  *
  * Timers.  Two ev_timers per session, embedded in it: the transmit timer
  * is re-armed after each packet with a freshly jittered interval

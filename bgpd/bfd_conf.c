@@ -18,7 +18,7 @@ static const enum bfd_auth_type auth_values[] = { BFD_AUTH_SIMPLE,
 	BFD_AUTH_KEYED_SHA1, BFD_AUTH_METICULOUS_SHA1 };
 
 /*
- * max-hops defaults to 255, no TTL check: RFC 5883 asks for none, and
+ * max-hops defaults to 255, no TTL check: RFC 5883 sets no TTL rule, and
  * peers differ (FRR sends multihop BFD with TTL 255, BIRD 2.0.12 with the
  * system default, 64).  GTSM-like protection is for the user to ask.
  */

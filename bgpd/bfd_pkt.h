@@ -19,7 +19,7 @@
 
 #define BFD_VERSION	    1
 #define BFD_PORT_SINGLE_HOP 3784 /* RFC 5881 4 */
-#define BFD_PORT_MULTI_HOP  4784 /* RFC 5883 3 */
+#define BFD_PORT_MULTI_HOP  4784 /* RFC 5883 5 */
 #define BFD_SRC_PORT_MIN    49152
 #define BFD_SRC_PORT_MAX    65535
 #define BFD_PKT_LEN	    24 /* without authentication */
