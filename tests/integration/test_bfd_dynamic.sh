@@ -5,7 +5,10 @@
 # - the dynamic neighbor gets a BFD session that comes Up on both sides;
 # - cutting the link takes the session down within a second; the dynamic
 #   neighbor goes, its BFD session with it (no leak: objects count);
-# - restoring the link: BIRD connects again, BFD Up again.
+# - restoring the link: BIRD connects again, BFD Up again;
+# - BGP is not held hostage to BFD: with a key BIRD does not have, BFD
+#   never comes Up (BIRD's unauthenticated packets counted as auth
+#   drops) and the session is Established all the same.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 . "$(dirname "$0")/bgp_peers.sh"
@@ -15,6 +18,7 @@ need_cmd jq bird birdc tc
 
 bgp_topo
 bgp_topo_ibgp
+gw_conf() {
 ferryd_conf gw "router-id = \"$GW4\";
 bgp = {
 	asn = 65000;
@@ -22,9 +26,11 @@ bgp = {
 	pools = ( { prefix = \"10.244.0.0/16\"; kind = \"pod\"; } );
 	listen-ranges = (
 		{ prefix = \"100.64.0.0/24\"; hold-time = 9; families = (\"ipv4\");
-		  bfd = { min-tx = 100; min-rx = 100; multiplier = 3; }; }
+		  bfd = { min-tx = 100; min-rx = 100; multiplier = 3; $1 }; }
 	);
 };" >/dev/null
+}
+gw_conf ""
 
 cat >"$T_DIR/ib.bird.conf" <<CONF
 router id $IB4;
@@ -83,4 +89,19 @@ wait_for 30 ferry_established gw "$IB4" ||
 	fail "dynamic neighbor not back: $(ctl gw show bgp peers)"
 wait_for 20 ferry_bfd_up gw "$IB4" || fail "BFD not back Up: $(ctl gw show bfd)"
 expect_eq "live BFD sessions" "$(objects)" 1
+
+# A key BIRD lacks: the BFD session is replaced (BIRD resets its BGP
+# session on our AdminDown, and connects again); the new one never comes
+# Up, and BGP comes up without it.
+gw_conf 'auth = { type = "sha1"; key = "nobody-knows"; };'
+ctl gw reload >/dev/null || fail "reload (auth)"
+wait_until 5 'test "$(ferry_bfd gw $IB4 auth)" = sha1' ||
+	fail "BFD session not replaced: $(ctl gw show bfd)"
+wait_for 30 ferry_established gw "$IB4" ||
+	fail "BGP held hostage to BFD: $(ctl gw show bgp peers; ctl gw show bfd)"
+sleep 2
+ferry_established gw "$IB4" || fail "BGP did not stay up without BFD"
+expect_eq "BFD without a shared key" "$(ferry_bfd gw "$IB4" state)" Down
+[ "$(ferry_bfd_drops gw "$IB4" auth)" -ge 1 ] ||
+	fail "BIRD's unauthenticated packets not counted: $(ctl gw show bfd)"
 exit 0
