@@ -374,7 +374,7 @@ conf_get_asn(struct conf_errs *e, const config_setting_t *g, const char *key,
 static const char *const session_keys[] = { "port", "password", "local-address",
 	"hold-time", "keepalive", "connect-retry", "multihop", "gtsm",
 	"families", "extended-next-hop", "passive", "rr-client", "next-hop",
-	"export", "import", "overlay" };
+	"export", "import", "overlay", "bfd" };
 
 /* overlay = { vni = 1; mac = "02:fe:00:00:00:01"; }: a cluster peer. */
 static void
@@ -522,6 +522,7 @@ parse_session(struct conf_errs *e, const config_setting_t *g,
 			nb->export.kinds[mode] = true;
 		nb->export.learned = true;
 	}
+	bfd_conf_parse(e, g, &nb->bfd);
 }
 
 static void
@@ -903,6 +904,7 @@ dump_session(config_setting_t *g, const struct bgp_neighbor *nb)
 	dump_str_list(s, "prefixes", nb->export.nprefixes, fmt_match,
 	    nb->export.prefixes);
 	dump_attr_set(s, &nb->export.set);
+	bfd_conf_dump(g, &nb->bfd);
 }
 
 void

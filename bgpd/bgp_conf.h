@@ -18,6 +18,7 @@
  *		neighbors = ( { address = "192.0.2.254"; asn = 65100;
  *				export = { kinds = ("pod", "service"); ... };
  *				import = { prefixes = (...); max-prefix = ...; };
+ *				bfd = { min-tx = 300; ... };  # bfd_conf.h
  *			      } );
  *		listen-ranges = ( { prefix = "192.0.2.0/24"; asn = 65000;
  *				    max = 100; rr-client = true; } );
@@ -30,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bfd_conf.h"
 #include "prefix.h"
 
 struct conf_errs;
@@ -138,6 +140,7 @@ struct bgp_neighbor {
 	 */
 	bool has_import;
 	bool has_export;
+	struct bfd_conf bfd; /* RFC 5880; changes need no session reset */
 };
 
 /* Dynamic neighbors: iBGP (or eBGP) sessions accepted from a prefix. */

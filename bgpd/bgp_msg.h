@@ -134,6 +134,7 @@ enum bgp_err_cease_sub { /* RFC 4486, RFC 8538 */
 	BGP_ERR_CEASE_COLLISION = 7,
 	BGP_ERR_CEASE_RESOURCES = 8,
 	BGP_ERR_CEASE_HARD_RESET = 9,
+	BGP_ERR_CEASE_BFD_DOWN = 10, /* RFC 9384 */
 };
 
 enum bgp_err_refresh_sub {

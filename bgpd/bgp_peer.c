@@ -1017,6 +1017,7 @@ peer_free(struct bgp_peer *p)
 	for (i = 0; i < BGP_TIMER_COUNT; i++)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
 	ev_timer_stop(p->s->loop, &p->batch);
+	peer_bfd_release(p);
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		rib_peer_down(p->rp);
 	rib_peer_free(p->rp);
@@ -1042,7 +1043,35 @@ peer_start(struct bgp_peer *p)
 {
 	log_info("bgp: starting: peer=%s asn=%u passive=%d", p->name,
 	    peer_asn(p), p->nb->passive);
+	/* RFC 5882 4.1: BFD is bootstrapped by the client, here. */
+	p->bfd_held = false;
+	peer_bfd_sync(p);
 	peer_event(p, BGP_EV_START, NULL);
+}
+
+/*
+ * BFD hooks (bgp_bfd.c decides when).  RFC 5882 4.2, 10.2: BFD Down
+ * from Up takes the session down at once, with Cease "BFD Down" (RFC
+ * 9384); after 4.1 it stays down until BFD is Up again.
+ */
+void
+peer_bfd_down(struct bgp_peer *p)
+{
+	log_notice("bgp: BFD down, stopping the session: peer=%s asn=%u "
+		   "state=%s",
+	    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state));
+	peer_stop(p, BGP_ERR_CEASE_BFD_DOWN, "BFD down");
+	p->bfd_held = true;
+	peer_reap(p);
+}
+
+void
+peer_bfd_up(struct bgp_peer *p)
+{
+	if (!p->bfd_held)
+		return;
+	log_info("bgp: BFD up again, restarting: peer=%s", p->name);
+	peer_start(p);
 }
 
 /* Dynamic neighbors: a connection from a listen range. */
@@ -1177,6 +1206,7 @@ bgp_sessions_new(
 	s->rib = rib;
 	TAILQ_INIT(&s->peers);
 	s->listeners = bgp_listeners_new(loop, peer_accept, s);
+	s->bfd = bfd_sessions_new(loop);
 	TAILQ_INIT(&s->drains);
 	if (bgp_sessions_configure(s, conf) == -1) {
 		bgp_sessions_free(s);
@@ -1244,6 +1274,7 @@ sessions_configure_dynamic(struct bgp_sessions *s, struct bgp_peer_list *list,
 		}
 		refib = bgp_neighbor_overlay_differs(&p->dyn, &tmp);
 		peer_dyn_set(p, r, &p->dyn.addr);
+		peer_bfd_sync(p);
 		rib_peer_reconf(p->rp, &p->dyn);
 		if (refib)
 			rib_peer_refib(p->rp);
@@ -1281,6 +1312,7 @@ bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
 				    bgp_neighbor_overlay_differs(p->nb, nb);
 
 				p->nb = nb;
+				peer_bfd_sync(p);
 				rib_peer_reconf(p->rp, nb);
 				if (refib)
 					rib_peer_refib(p->rp);
@@ -1317,6 +1349,7 @@ bgp_sessions_free(struct bgp_sessions *s)
 		peer_free(p);
 	}
 	bgp_listeners_free(s->listeners);
+	bfd_sessions_free(s->bfd);
 	while (!TAILQ_EMPTY(&s->drains))
 		drain_flush_now(TAILQ_FIRST(&s->drains));
 	free(s);

@@ -38,6 +38,9 @@ void bgp_sessions_free(struct bgp_sessions *);
 /* For the RIB hook: the peer owning rp has output to send. */
 void bgp_sessions_output_ready(struct bgp_sessions *, struct rib_peer *);
 
+/* The BFD sessions of the BGP peers (bgp_bfd.c), for show bfd. */
+struct bfd_sessions *bgp_sessions_bfd(struct bgp_sessions *);
+
 struct bgp_peer *bgp_sessions_find(struct bgp_sessions *, const struct addr *);
 /* ferryctl bgp reset: Cease 6/4 "administrative reset", then restart. */
 int bgp_peer_reset(struct bgp_peer *);

@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "bfd.h"
 #include "bgp_fsm.h"
 #include "bgp_msg.h"
 #include "bgp_peer.h"
@@ -85,6 +86,11 @@ struct bgp_peer {
 	enum bgp_fsm_event pending;    /* raised while acting */
 	const struct bgp_err *cur_err; /* NOTIFICATION data */
 	const char *stop_text;	       /* RFC 9003 */
+	/* BFD (bgp_bfd.c): the session asked for, and whether BGP waits
+	 * for it to come Up again after it went Down. */
+	struct bfd_session *bfd;
+	struct bfd_conf bfd_conf; /* what bfd was set up with */
+	bool bfd_held;
 	/* Status. */
 	time_t since;
 	uint64_t flaps;
@@ -103,6 +109,7 @@ struct bgp_sessions {
 	struct bgp_peer_list peers; /* configured, then dynamic */
 	struct bgp_listeners *listeners;
 	TAILQ_HEAD(, bgp_drain) drains;
+	struct bfd_sessions *bfd;
 };
 
 static inline uint32_t
@@ -131,6 +138,16 @@ void conn_close(struct bgp_peer *, struct bgp_conn *);
 /* NOTIFICATION on a connection outside the FSM, then close it. */
 void conn_notify_close(struct bgp_peer *, struct bgp_conn *, uint8_t code,
     uint8_t subcode, const struct bgp_err *);
+
+/* BFD hooks: the session's BFD went Down from Up (not by the peer's
+ * AdminDown), or came Up. */
+void peer_bfd_down(struct bgp_peer *);
+void peer_bfd_up(struct bgp_peer *);
+
+/* bgp_bfd.c */
+/* Ask for the BFD session p->nb->bfd calls for (or none), now. */
+void peer_bfd_sync(struct bgp_peer *);
+void peer_bfd_release(struct bgp_peer *);
 
 /* bgp_peer_msg.c */
 /* One framed message of the given type on connection c. */

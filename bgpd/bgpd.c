@@ -9,6 +9,7 @@
  *				peer, prefix
  *	bgp reset		args: peer
  *	bgp refresh		args: peer
+ *	show bfd		BFD sessions of the peers, drop counters
  *
  * Rendering for people is ferryctl's job: replies are JSON with every
  * attribute decoded.
@@ -22,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "bfd.h"
 #include "bgp_attr.h"
 #include "bgp_conf.h"
 #include "bgp_fib.h"
@@ -584,6 +586,115 @@ ctl_refresh(void *arg, json_object *args, char *err, size_t errlen)
 	return json_object_new_object();
 }
 
+static const char *const bfd_auth_names[] = { "none", "simple", "keyed-md5",
+	"meticulous-md5", "sha1", "meticulous-sha1" };
+
+static json_object *
+bfd_drops_json(const uint64_t drops[BFD_DROP_COUNT])
+{
+	json_object *o = json_object_new_object();
+	int i;
+
+	for (i = 0; i < BFD_DROP_COUNT; i++)
+		json_object_object_add(o, bfd_drop_name((enum bfd_drop)i),
+		    json_object_new_int64((int64_t)drops[i]));
+	return o;
+}
+
+static void
+bfd_json(void *arg, const struct bfd_status *st)
+{
+	json_object *list = arg, *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	json_object_object_add(o, "name", json_object_new_string(st->name));
+	json_object_object_add(o, "peer",
+	    json_object_new_string(addr_fmt(&st->peer, buf, sizeof(buf))));
+	json_object_object_add(o, "local",
+	    json_object_new_string(st->local.family != 0
+		    ? addr_fmt(&st->local, buf, sizeof(buf))
+		    : ""));
+	json_object_object_add(
+	    o, "multihop", json_object_new_boolean(st->multihop));
+	json_object_object_add(
+	    o, "local-discriminator", json_object_new_int64(st->local_disc));
+	json_object_object_add(
+	    o, "remote-discriminator", json_object_new_int64(st->remote_disc));
+	json_object_object_add(
+	    o, "state", json_object_new_string(bfd_state_name(st->state)));
+	json_object_object_add(o, "remote-state",
+	    json_object_new_string(bfd_state_name(st->remote_state)));
+	json_object_object_add(
+	    o, "diag", json_object_new_string(bfd_diag_name(st->local_diag)));
+	json_object_object_add(o, "remote-diag",
+	    json_object_new_string(bfd_diag_name(st->remote_diag)));
+	json_object_object_add(o, "auth",
+	    json_object_new_string(st->auth <= BFD_AUTH_METICULOUS_SHA1
+		    ? bfd_auth_names[st->auth]
+		    : "unknown"));
+	json_object_object_add(
+	    o, "tx-interval-us", json_object_new_int64(st->tx_interval));
+	json_object_object_add(
+	    o, "rx-interval-us", json_object_new_int64(st->rx_interval));
+	json_object_object_add(o, "detect-time-us",
+	    json_object_new_int64((int64_t)st->detect_time));
+	json_object_object_add(
+	    o, "remote-multiplier", json_object_new_int(st->remote_mult));
+	json_object_object_add(o, "since", json_object_new_int64(st->since));
+	json_object_object_add(o, "uptime",
+	    json_object_new_int64(
+		st->state == BFD_ST_UP ? time(NULL) - st->since : 0));
+	json_object_object_add(
+	    o, "packets-in", json_object_new_int64((int64_t)st->pkts_in));
+	json_object_object_add(
+	    o, "packets-out", json_object_new_int64((int64_t)st->pkts_out));
+	json_object_object_add(o, "drops", bfd_drops_json(st->drops));
+	json_object_object_add(o, "state-changes",
+	    json_object_new_int64((int64_t)st->state_changes));
+	json_object_object_add(
+	    o, "downs", json_object_new_int64((int64_t)st->downs));
+	json_object_array_add(list, o);
+}
+
+static json_object *
+ctl_bfd(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct bgpd *b = arg;
+	struct bfd_sessions *bs;
+	uint64_t drops[BFD_DROP_COUNT];
+	json_object *list, *o;
+
+	(void)args;
+	if (!bgpd_running(b, err, errlen))
+		return NULL;
+	bs = bgp_sessions_bfd(b->sessions);
+	list = json_object_new_array();
+	bfd_sessions_foreach(bs, bfd_json, list);
+	bfd_sessions_drops(bs, drops);
+	o = json_object_new_object();
+	json_object_object_add(o, "sessions", list);
+	json_object_object_add(o, "drops", bfd_drops_json(drops));
+	return o;
+}
+
+static void
+bfd_metrics(void *arg, const struct bfd_status *st)
+{
+	FILE *f = arg;
+	char a[ADDR_STRLEN];
+
+	addr_fmt(&st->peer, a, sizeof(a));
+	fprintf(f,
+	    "ferry_bfd_session_up{peer=\"%s\"} %d\n"
+	    "ferry_bfd_packets_total{peer=\"%s\",direction=\"in\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_bfd_packets_total{peer=\"%s\",direction=\"out\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_bfd_state_changes_total{peer=\"%s\"} %" PRIu64 "\n",
+	    a, st->state == BFD_ST_UP, a, st->pkts_in, a, st->pkts_out, a,
+	    st->state_changes);
+}
+
 static void
 peer_metrics(void *arg, const struct bgp_peer_status *st)
 {
@@ -610,6 +721,28 @@ peer_metrics(void *arg, const struct bgp_peer_status *st)
 }
 
 static void
+bgpd_bfd_metrics(struct bgpd *b, FILE *f)
+{
+	struct bfd_sessions *bs = bgp_sessions_bfd(b->sessions);
+	uint64_t drops[BFD_DROP_COUNT];
+	int i;
+
+	metrics_family(
+	    f, "ferry_bfd_session_up", "gauge", "1 if the BFD session is Up.");
+	metrics_family(f, "ferry_bfd_packets_total", "counter",
+	    "Valid BFD control packets by direction.");
+	metrics_family(f, "ferry_bfd_state_changes_total", "counter",
+	    "BFD session state changes.");
+	bfd_sessions_foreach(bs, bfd_metrics, f);
+	metrics_family(f, "ferry_bfd_drops_total", "counter",
+	    "Received BFD packets dropped, by reason.");
+	bfd_sessions_drops(bs, drops);
+	for (i = 0; i < BFD_DROP_COUNT; i++)
+		fprintf(f, "ferry_bfd_drops_total{reason=\"%s\"} %" PRIu64 "\n",
+		    bfd_drop_name((enum bfd_drop)i), drops[i]);
+}
+
+static void
 bgpd_metrics(void *arg, FILE *f)
 {
 	struct bgpd *b = arg;
@@ -628,6 +761,7 @@ bgpd_metrics(void *arg, FILE *f)
 	metrics_family(f, "ferry_bgp_peer_updates_total", "counter",
 	    "UPDATE messages by direction.");
 	bgp_sessions_foreach(b->sessions, peer_metrics, f);
+	bgpd_bfd_metrics(b, f);
 }
 
 static void *
@@ -642,6 +776,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show bgp routes", ctl_routes, b);
 	control_register(d->control, "bgp reset", ctl_reset, b);
 	control_register(d->control, "bgp refresh", ctl_refresh, b);
+	control_register(d->control, "show bfd", ctl_bfd, b);
 	metrics_register(d->metrics, bgpd_metrics, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
 		bgpd_down(b);
@@ -660,6 +795,7 @@ bgpd_stop(void *arg)
 	control_unregister(b->d->control, "show bgp routes");
 	control_unregister(b->d->control, "bgp reset");
 	control_unregister(b->d->control, "bgp refresh");
+	control_unregister(b->d->control, "show bfd");
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
 	bgpd_down(b);
 	free(b);

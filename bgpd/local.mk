@@ -44,7 +44,7 @@ EXTRA_DIST += bench/bgp
 
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
 lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h \
-	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c \
+	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c bgpd/bgp_bfd.c \
 	bgpd/bgp_sock.c bgpd/bgp_sock.h bgpd/bgp_listen.c bgpd/bgp_listen.h
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
@@ -60,3 +60,25 @@ tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
 # The module: config section, kernel FIB, and the glue (bgpd.c).
 lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c bgpd/bgp_conf.h \
 	bgpd/bgp_fib.c bgpd/bgp_fib.h
+
+# BFD (RFC 5880, 5881, 5883): the packet codec, the state machine and
+# authentication (pure, unit tested and fuzzed).
+lib_libferry_a_SOURCES += bgpd/bfd_pkt.c bgpd/bfd_pkt.h \
+	bgpd/bfd_fsm.c bgpd/bfd_fsm.h bgpd/bfd_auth.c bgpd/bfd_auth.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_bfd
+TESTS += tests/unit/test_bfd
+endif
+tests_unit_test_bfd_SOURCES = tests/unit/test_bfd.c
+tests_unit_test_bfd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bfd_LDADD = $(TEST_LIBS)
+lib_libferry_a_SOURCES += bgpd/bfd_conf.c bgpd/bfd_conf.h
+lib_libferry_a_SOURCES += bgpd/bfd.c bgpd/bfd.h
+EXTRA_DIST += tests/fuzz/corpus/bfd_pkt
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_bfd_pkt
+tests_fuzz_fuzz_bfd_pkt_SOURCES = tests/fuzz/fuzz_bfd_pkt.c
+tests_fuzz_fuzz_bfd_pkt_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_bfd_pkt_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_bfd_pkt_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif

@@ -13,7 +13,8 @@
 #
 # Only the Markdown that docs/config.md uses is understood: "#" headings
 # (the first level-1 heading is the title and is dropped; text before the
-# first "##" becomes DESCRIPTION), paragraphs, "-" and "1." lists,
+# first "##" becomes DESCRIPTION; "####" becomes a subsection named under
+# its "###" parent), paragraphs, "-" and "1." lists,
 # indented and fenced code blocks, pipe tables, `code`, **bold**, *italic*
 # and [text](url) links.  A table becomes one tagged paragraph per row:
 # the first column is the tag, the middle columns a "header: value" line
@@ -129,6 +130,7 @@ def convert(md):
     out = []
     title_seen = False
     section = None
+    sub = None  # the last "###" heading, for "####" under it
     i = 0
     n = len(lines)
 
@@ -153,7 +155,13 @@ def convert(md):
                 out.append('.SH "%s"' % section)
             elif level == 3:
                 start_description()
-                out.append('.SS "%s"' % plain(text))
+                sub = plain(text)
+                out.append('.SS "%s"' % sub)
+            elif level == 4 and sub is not None:
+                # man has two levels of headings: a third one is named
+                # under its parent, "bgp / bfd".
+                start_description()
+                out.append('.SS "%s / %s"' % (sub, plain(text)))
             else:
                 raise Md2manError('unsupported heading: ' + line)
             i += 1

@@ -3,4 +3,5 @@ lib_libferry_a_SOURCES += \
 	lib/buf.c lib/buf.h \
 	lib/log.c lib/log.h \
 	lib/prefix.c lib/prefix.h \
+	lib/sha1.c lib/sha1.h \
 	lib/xalloc.c lib/xalloc.h

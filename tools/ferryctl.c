@@ -44,6 +44,7 @@ static void render_overlay(struct json_object *);
 static void render_tunnels(struct json_object *);
 static void render_peers(struct json_object *);
 static void render_routes(struct json_object *);
+static void render_bfd(struct json_object *);
 static int parse_routes(int, char *[], struct json_object *);
 static int parse_peer(int, char *[], struct json_object *);
 
@@ -79,6 +80,10 @@ static const struct ctl_cmd commands[] = {
 	    .help = "best routes, or received/advertised ones of a peer",
 	    .parse = parse_routes,
 	    .usage = "[received|advertised] [--peer ADDR] [PREFIX]" },
+	{ .words = "show bfd",
+	    .command = "show bfd",
+	    .render = render_bfd,
+	    .help = "BFD sessions: state, discriminators, timers, counters" },
 	{ .words = "bgp reset",
 	    .command = "bgp reset",
 	    .render = render_ok,
@@ -500,6 +505,58 @@ render_peers(struct json_object *r)
 		    jint(p, "prefixes-received"), jint(p, "prefixes-accepted"),
 		    jint(p, "prefixes-advertised"), jstr(p, "last-error"));
 	}
+}
+
+static int64_t
+jsub(struct json_object *o, const char *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, obj, &v))
+		return 0;
+	return jint(v, key);
+}
+
+static void
+render_bfd(struct json_object *r)
+{
+	struct json_object *list, *p;
+	char up[32], diag[40];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "sessions", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-22s %-10s %-10s %-10s %-10s %6s %6s %7s %9s %8s %8s %7s  "
+	       "%s\n",
+	    "PEER", "STATE", "REMOTE", "LOCAL-DISC", "REMOTE-DISC", "TX-MS",
+	    "RX-MS", "DETECT", "UPTIME", "IN", "OUT", "CHANGES",
+	    "DROPS (malformed/disc/auth/ttl), DIAG");
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(list, i);
+		fmt_uptime(jint(p, "uptime"), up, sizeof(up));
+		snprintf(diag, sizeof(diag), "%s", jstr(p, "diag"));
+		printf("%-22s %-10s %-10s %-10" PRId64 " %-11" PRId64
+		       " %6.1f %6.1f %7.1f %9s %8" PRId64 " %8" PRId64
+		       " %7" PRId64 "  %" PRId64 "/%" PRId64 "/%" PRId64
+		       "/%" PRId64 ", %s\n",
+		    jstr(p, "peer"), jstr(p, "state"), jstr(p, "remote-state"),
+		    jint(p, "local-discriminator"),
+		    jint(p, "remote-discriminator"),
+		    (double)jint(p, "tx-interval-us") / 1000,
+		    (double)jint(p, "rx-interval-us") / 1000,
+		    (double)jint(p, "detect-time-us") / 1000, up,
+		    jint(p, "packets-in"), jint(p, "packets-out"),
+		    jint(p, "state-changes"), jsub(p, "drops", "malformed"),
+		    jsub(p, "drops", "discriminator"), jsub(p, "drops", "auth"),
+		    jsub(p, "drops", "ttl"), diag);
+	}
+	if (n == 0)
+		printf("(no BFD sessions)\n");
+	printf("\ndropped in all: malformed %" PRId64 ", discriminator %" PRId64
+	       ", auth %" PRId64 ", ttl %" PRId64 "\n",
+	    jsub(r, "drops", "malformed"), jsub(r, "drops", "discriminator"),
+	    jsub(r, "drops", "auth"), jsub(r, "drops", "ttl"));
 }
 
 static void
