@@ -77,18 +77,9 @@ log "BIRD since: p1 $since1, p2 $since2"
 for s in "$since1" "$since2"; do
 	[[ $s =~ ^[0-9-]+\ [0-9:]+\.[0-9]{3}$ ]] || fail "BIRD since not a ms time: '$s'"
 done
-# BIRD can still move "since" by a millisecond or so after it settled,
-# to a time within its start-up (seen once in CI), so a session counts as
-# reset when its "since" is later than a moment taken before a reload:
-# BIRD's times and date's are the same clock and zone, and the format
-# compares as a string.
-now_ms() { date '+%F %T.%3N'; }
-# since_before PROTO TIME: BIRD's session PROTO last changed before TIME.
-since_before() {
-	local s
-	s=$(bird_since up "$1")
-	[ -n "$s" ] && [[ "$s" < "$2" ]]
-}
+# since_before PROTO TIME: BIRD's session PROTO last changed before TIME
+# (bird_since_before: a "since" that moved by a ms is no reset).
+since_before() { bird_since_before up "$1" "$2"; }
 # no_reset WHAT: neither session went down since the first reload.
 no_reset() {
 	since_before p1 "$FIRST_RELOAD" ||
