@@ -12,25 +12,17 @@
  * peer_event(), which steps the FSM and carries out the actions it
  * returns, in order.
  *
- * Buffers.  Input is framed by the header length (at most 4096 octets)
- * in a fixed buffer per connection.  Output is one wbuf per connection:
- * our own messages are appended as they come, and when it drains below a
- * low-water mark the RIB is asked for at most PEER_OUT_BUDGET more
- * octets, so a slow peer holds back the RIB, not our memory.
+ * Layers.  Connections (sockets, buffers, input pacing, drains) are
+ * bgp_conn.c, which reports here through struct bgp_conn_ops only.
+ * What each received message does is bgp_peer_msg.c: it is called from
+ * here (peer_conn_msg) and answers with a verdict that this file carries
+ * out; it never calls back.  Listening sockets live in bgp_listen.c,
+ * which hands accepted connections to peer_accept.  This file keeps the
+ * FSM driving, the session lifecycle, output pacing and configuration.
  *
- * Closing.  RFC 4271 wants the NOTIFICATION sent before the connection
- * closes.  A connection with output pending is handed to a struct
- * bgp_drain, which flushes it, half-closes and waits a few seconds for
- * the peer to close, while the peer object is free to start again.
- *
- * Sockets.  Addresses, TCP-MD5 (RFC 2385), TTL and GTSM (RFC 5082) are
- * set through bgp_sock.c; listening sockets live in bgp_listen.c, which
- * hands accepted connections to peer_accept.  eBGP uses TTL 1 unless
- * multihop is set, iBGP 255; with GTSM we send 255 and require
- * 255 - (multihop - 1) on receipt.
- *
- * Messages.  What each received message does is in bgp_peer_msg.c; the
- * structures both files share are in bgp_peer_int.h.
+ * Output.  When a connection's output drains below its low-water mark
+ * (ops->fill) the RIB is asked for at most PEER_OUT_BUDGET more octets,
+ * so a slow peer holds back the RIB, not our memory.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -60,8 +52,6 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PEER_RBUF_SIZE	65536
-#define PEER_OUT_LOWAT	16384
 #define PEER_OUT_BUDGET 65536
 /*
  * Output pacing (peer_out_hold, peer_batch_cb).  The RIB packs what is
@@ -75,236 +65,14 @@
 #define PEER_OUT_TICK	  0.025 /* seconds */
 #define PEER_OUT_GROWTH	  256	/* prefixes per tick */
 #define PEER_OUT_HOLD_MAX 0.1	/* seconds */
-/*
- * Input pacing (conn_read_cb, conn_pace_due).  A speaker that packs
- * UPDATEs from what is pending per attribute set (BIRD does) sends one
- * prefix per message for as long as its receiver keeps up, and that
- * makes a table with many attribute sets several times slower to send,
- * to parse and to pass on.  So when PEER_IN_WINDOW UPDATEs in a row, all
- * within a second, carried fewer than PEER_IN_SMALL prefixes each, the
- * connection's receive buffer is cut to one round trip's worth at
- * PEER_IN_RATE (the kernel's autotuning would grow it to megabytes), and
- * each read that empties the socket is followed by a PEER_IN_PACE pause:
- * the peer's output backs up and it packs what waits.  Input that comes
- * packed, or faster than we read, is never paused.
- */
-#define PEER_IN_WINDOW	   256	 /* UPDATEs judged together */
-#define PEER_IN_SMALL	   4	 /* prefixes per UPDATE */
-#define PEER_IN_PACE	   0.002 /* seconds */
-#define PEER_IN_RATE	   256e6 /* octets per second */
-#define PEER_IN_RCVBUF_MIN (16 * 1024)
-#define PEER_IN_RCVBUF_MAX (4 * 1024 * 1024)
-#define PEER_DRAIN_SECS	   3.0
-
 OBJCOUNT(bgp_peer);
-OBJCOUNT(bgp_conn);
-OBJCOUNT(bgp_drain);
 
 static void peer_free(struct bgp_peer *);
-static void conn_update_io(struct bgp_peer *, struct bgp_conn *);
 
-/* Logging and status. */
-
-void
-peer_error_text(struct bgp_peer *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
-	va_end(ap);
-}
-
-/* Sockets: TCP-MD5, TTL, GTSM. */
-
-/*
- * Our implementation of the TTL rules: eBGP sends multihop (1 when
- * directly connected), iBGP 255.  With GTSM (RFC 5082 3) we send 255 and
- * drop anything that arrives with less than 255 - (hops - 1).
- */
-static int
-peer_sockopts(struct bgp_peer *p, int fd)
-{
-	const struct bgp_neighbor *nb = p->nb;
-	int ttl, minttl = 0;
-
-	if (peer_ebgp(p))
-		ttl = nb->multihop != 0 ? nb->multihop : 1;
-	else
-		ttl = 255;
-	if (nb->gtsm) {
-		ttl = 255;
-		minttl = bgp_gtsm_minttl(nb->multihop);
-	}
-	if (bgp_sock_ttl(fd, nb->addr.family, ttl, minttl) == -1) {
-		log_err("bgp: cannot set ttl: peer=%s ttl=%d minttl=%d "
-			"error=%s",
-		    p->name, ttl, minttl, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Drains. */
+/* Output: the RIB fills what the connection drained (ops->fill). */
 
 static void
-drain_free(struct bgp_drain *d)
-{
-	struct ev_loop *loop = d->s->loop;
-
-	ev_io_stop(loop, &d->rio);
-	ev_io_stop(loop, &d->wio);
-	ev_timer_stop(loop, &d->timer);
-	close(d->fd);
-	wbuf_free(&d->out);
-	TAILQ_REMOVE(&d->s->drains, d, entry);
-	free(d);
-	objcount_dec(&objcount_bgp_drain);
-}
-
-static void
-drain_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct bgp_drain *d = w->data;
-	ssize_t n;
-
-	(void)revents;
-	n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			drain_free(d);
-		return;
-	}
-	wbuf_consume(&d->out, (size_t)n);
-	if (d->out.len > 0)
-		return;
-	/* All sent: half-close and read until the peer closes too. */
-	ev_io_stop(loop, &d->wio);
-	shutdown(d->fd, SHUT_WR);
-	d->shut = true;
-	ev_io_start(loop, &d->rio);
-}
-
-static void
-drain_read_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct bgp_drain *d = w->data;
-	uint8_t buf[4096];
-	ssize_t n;
-
-	(void)loop;
-	(void)revents;
-	n = read(d->fd, buf, sizeof(buf));
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-		drain_free(d);
-}
-
-static void
-drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	drain_free(w->data);
-}
-
-/* Take over fd and out (which is left empty). */
-static void
-drain_new(struct bgp_sessions *s, int fd, struct wbuf *out)
-{
-	struct bgp_drain *d = xcalloc(1, sizeof(*d));
-
-	objcount_inc(&objcount_bgp_drain);
-	d->s = s;
-	d->fd = fd;
-	d->out = *out;
-	wbuf_init(out, 0);
-	ev_io_init(&d->rio, drain_read_cb, fd, EV_READ);
-	ev_io_init(&d->wio, drain_write_cb, fd, EV_WRITE);
-	ev_timer_init(&d->timer, drain_timeout_cb, PEER_DRAIN_SECS, 0);
-	d->rio.data = d->wio.data = d->timer.data = d;
-	TAILQ_INSERT_TAIL(&s->drains, d, entry);
-	ev_io_start(s->loop, &d->wio);
-	ev_timer_start(s->loop, &d->timer);
-}
-
-/* At exit: one last non-blocking attempt, then close. */
-static void
-drain_flush_now(struct bgp_drain *d)
-{
-	ssize_t n;
-
-	if (!d->shut && d->out.len > 0) {
-		n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
-		if (n > 0)
-			wbuf_consume(&d->out, (size_t)n);
-		shutdown(d->fd, SHUT_WR);
-	}
-	drain_free(d);
-}
-
-/* Connections. */
-
-static void conn_read_cb(struct ev_loop *, ev_io *, int);
-static void conn_pace_cb(struct ev_loop *, ev_timer *, int);
-static void conn_write_cb(struct ev_loop *, ev_io *, int);
-
-static struct bgp_conn *
-conn_new(struct bgp_peer *p, int fd, bool outgoing)
-{
-	struct bgp_conn *c = xcalloc(1, sizeof(*c));
-
-	objcount_inc(&objcount_bgp_conn);
-	c->peer = p;
-	c->fd = fd;
-	c->outgoing = outgoing;
-	c->in = xmalloc(PEER_RBUF_SIZE);
-	wbuf_init(&c->out, 0);
-	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
-	ev_init(&c->pace, conn_pace_cb);
-	c->rio.data = c->wio.data = c->pace.data = c;
-	return c;
-}
-
-static void
-conn_destroy(struct bgp_conn *c)
-{
-	free(c->in);
-	wbuf_free(&c->out);
-	free(c);
-	objcount_dec(&objcount_bgp_conn);
-}
-
-/*
- * Detach c from its peer and close it: with output pending (a
- * NOTIFICATION at least), through a drain.  The object itself goes when
- * its own callback, if running, returns.
- */
-void
-conn_close(struct bgp_peer *p, struct bgp_conn *c)
-{
-	struct ev_loop *loop = p->s->loop;
-
-	if (c == NULL || c->fd == -1)
-		return;
-	if (p->conn == c)
-		p->conn = NULL;
-	if (p->coll == c)
-		p->coll = NULL;
-	ev_io_stop(loop, &c->rio);
-	ev_io_stop(loop, &c->wio);
-	ev_timer_stop(loop, &c->pace);
-	if (!c->connecting && c->out.len > 0)
-		drain_new(p->s, c->fd, &c->out);
-	else
-		close(c->fd);
-	c->fd = -1;
-	if (!c->busy)
-		conn_destroy(c);
-}
-
-static void
-conn_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
+peer_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
 {
 	size_t off = from;
 
@@ -321,46 +89,6 @@ conn_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
 	}
 }
 
-/* Read while no connect is pending; write while output waits. */
-static void
-conn_update_io(struct bgp_peer *p, struct bgp_conn *c)
-{
-	struct ev_loop *loop = p->s->loop;
-	bool more = c->out.len > 0 ||
-	    (c == p->conn && p->rib_pending &&
-		p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch));
-
-	if (c->fd == -1)
-		return;
-	if (c->connecting || more)
-		ev_io_start(loop, &c->wio);
-	else
-		ev_io_stop(loop, &c->wio);
-	if (!c->connecting && !ev_is_active(&c->pace))
-		ev_io_start(loop, &c->rio);
-}
-
-/* A connection failed under us: for the session's own, the FSM hears. */
-static void
-conn_failed(struct bgp_peer *p, struct bgp_conn *c, const char *why)
-{
-	if (c == p->conn) {
-		peer_error_text(p, "connection: %s", why);
-		log_info("bgp: connection failed: peer=%s asn=%u state=%s "
-			 "reason=\"%s\"",
-		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state),
-		    why);
-		c->out.len = 0;
-		peer_event(p, BGP_EV_TCP_FAILED, NULL);
-	} else {
-		log_info("bgp: colliding connection failed: peer=%s "
-			 "reason=\"%s\"",
-		    p->name, why);
-		c->out.len = 0;
-		conn_close(p, c);
-	}
-}
-
 /* Output waits for the RIB's queue to fill (PEER_OUT_TICK). */
 static void
 peer_out_hold(struct bgp_peer *p)
@@ -373,39 +101,35 @@ peer_out_hold(struct bgp_peer *p)
 	ev_timer_start(p->s->loop, &p->batch);
 }
 
-static void
-conn_flush(struct bgp_peer *p, struct bgp_conn *c)
+static bool
+peer_conn_wants_fill(void *owner, const struct bgp_conn *c)
 {
-	size_t before;
-	ssize_t n;
+	struct bgp_peer *p = owner;
 
-	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
-	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
-	    !ev_is_active(&p->batch) && !p->out_due &&
+	return c == p->conn && p->rib_pending &&
+	    p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch);
+}
+
+static void
+peer_conn_fill(void *owner, struct bgp_conn *c)
+{
+	struct bgp_peer *p = owner;
+	size_t before;
+
+	if (c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED ||
+	    !p->rib_pending)
+		return;
+	if (!ev_is_active(&p->batch) && !p->out_due &&
 	    !rib_peer_output_ripe(p->rp))
 		peer_out_hold(p);
-	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
-	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
-	    !ev_is_active(&p->batch)) {
-		p->out_due = false;
-		before = c->out.len;
-		p->rib_pending =
-		    rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
-		if (c->out.len == before)
-			p->rib_pending = false;
-		conn_count_out(p, &c->out, before);
-	}
-	if (c->out.len > 0) {
-		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			conn_failed(p, c, strerror(errno));
-			return;
-		}
-		wbuf_consume(&c->out, (size_t)n);
-	}
-	conn_update_io(p, c);
+	if (ev_is_active(&p->batch))
+		return;
+	p->out_due = false;
+	before = c->out.len;
+	p->rib_pending = rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
+	if (c->out.len == before)
+		p->rib_pending = false;
+	peer_count_out(p, &c->out, before);
 }
 
 static void
@@ -416,39 +140,19 @@ peer_reap(struct bgp_peer *p)
 }
 
 static void
-conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+peer_conn_done(void *owner)
 {
-	struct bgp_conn *c = w->data;
-	struct bgp_peer *p = c->peer;
-	socklen_t sl = sizeof(int);
-	int err = 0;
+	peer_reap(owner);
+}
 
-	(void)loop;
-	(void)revents;
-	c->busy = true;
-	if (c->connecting) {
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
-			err = errno;
-		if (err == EINPROGRESS) {
-			c->busy = false;
-			return;
-		}
-		c->connecting = false;
-		if (err != 0) {
-			conn_failed(p, c, strerror(err));
-		} else {
-			log_debug("bgp: connected: peer=%s asn=%u", p->name,
-			    peer_asn(p));
-			conn_update_io(p, c);
-			peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
-		}
-	} else {
-		conn_flush(p, c);
-	}
-	c->busy = false;
-	if (c->fd == -1)
-		conn_destroy(c);
-	peer_reap(p);
+/* Detach c from p and close it. */
+static void
+peer_conn_close(struct bgp_peer *p, struct bgp_conn *c)
+{
+	if (c == NULL)
+		return;
+	peer_conn_detach(p, c);
+	conn_close(c);
 }
 
 /* Sending. */
@@ -458,7 +162,7 @@ conn_queued(struct bgp_peer *p, struct bgp_conn *c, uint8_t type)
 {
 	if (type < 6)
 		p->msgs_out[type]++;
-	conn_update_io(p, c);
+	conn_update_io(c);
 }
 
 static void
@@ -494,55 +198,14 @@ static void
 peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err, const char *text)
 {
-	const char *why = "";
-	char hex[2 * 16 + 8] = "";
-	bool with_data = false;
-	int rc;
+	const char *why;
 
-	if (err != NULL && err->code == code && err->subcode == subcode) {
-		rc = bgp_msg_notification_encode_err(&c->out, err);
-		with_data = err->datalen > 0;
-	} else if (text != NULL && code == BGP_ERR_CEASE &&
-	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
-		subcode == BGP_ERR_CEASE_ADMIN_RESET))
-		rc = bgp_msg_notification_encode_shutdown(
-		    &c->out, subcode, text);
-	else
-		rc = bgp_msg_notification_encode(
-		    &c->out, code, subcode, NULL, 0);
-	if (rc == -1)
-		bgp_msg_notification_encode(&c->out, code, subcode, NULL, 0);
-	if (err != NULL && err->reason != NULL)
-		why = err->reason;
-	else if (text != NULL)
-		why = text;
-	if (with_data) {
-		const uint8_t *d = err->data != NULL ? err->data : err->inl;
-		size_t i, n = err->datalen < 16 ? err->datalen : 16;
-
-		memcpy(hex, " data=", 6);
-		for (i = 0; i < n; i++)
-			snprintf(hex + 6 + 2 * i, 3, "%02x", d[i]);
-	}
-	log_notice("bgp: notification sent: peer=%s asn=%u code=%u "
-		   "subcode=%u error=\"%s\"%s%s%s%s",
-	    p->name, peer_asn(p), code, subcode,
-	    bgp_msg_err_name(code, subcode), why[0] ? " reason=\"" : "", why,
-	    why[0] ? "\"" : "", hex);
+	why = conn_send_notification(c, peer_asn(p), code, subcode, err, text);
+	p->msgs_out[BGP_MSG_NOTIFICATION]++;
 	if (c == p->conn)
 		peer_error_text(p, "sent NOTIFICATION %u/%u (%s)%s%s", code,
 		    subcode, bgp_msg_err_name(code, subcode),
 		    why[0] != '\0' ? ": " : "", why);
-	conn_queued(p, c, BGP_MSG_NOTIFICATION);
-}
-
-/* NOTIFICATION on a connection outside the FSM (collisions), then close. */
-void
-conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
-    uint8_t subcode, const struct bgp_err *err)
-{
-	peer_send_notification(p, c, code, subcode, err, NULL);
-	conn_close(p, c);
 }
 
 /* Connecting. */
@@ -550,59 +213,15 @@ conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 static int
 peer_connect(struct bgp_peer *p)
 {
-	const struct bgp_neighbor *nb = p->nb;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd;
+	char err[sizeof(p->last_error)];
 
-	fd = socket(
-	    nb->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		peer_error_text(p, "socket: %s", strerror(errno));
-		log_err(
-		    "bgp: socket: peer=%s error=%s", p->name, strerror(errno));
+	p->conn = conn_connect(
+	    &p->s->cx, p, p->name, p->nb, peer_ebgp(p), err, sizeof(err));
+	if (p->conn == NULL) {
+		peer_error_text(p, "%s", err);
 		return -1;
 	}
-	if (nb->password != NULL &&
-	    bgp_sock_md5(fd, &nb->addr, addr_bits(nb->addr.family),
-		nb->password) == -1) {
-		peer_error_text(p, "tcp-md5: %s", strerror(errno));
-		log_err("bgp: cannot set tcp-md5 key: peer=%s error=%s",
-		    p->name, strerror(errno));
-		goto fail;
-	}
-	if (peer_sockopts(p, fd) == -1) {
-		peer_error_text(p, "socket options: %s", strerror(errno));
-		goto fail;
-	}
-	if (nb->local.family != 0) {
-		sl = bgp_sock_sockaddr(&nb->local, 0, &ss);
-		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
-			peer_error_text(
-			    p, "bind local address: %s", strerror(errno));
-			log_err("bgp: cannot bind local address: peer=%s "
-				"error=%s",
-			    p->name, strerror(errno));
-			goto fail;
-		}
-	}
-	sl = bgp_sock_sockaddr(&nb->addr, nb->port, &ss);
-	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
-	    errno != EINPROGRESS) {
-		peer_error_text(p, "connect: %s", strerror(errno));
-		log_info("bgp: connect failed: peer=%s asn=%u error=%s",
-		    p->name, peer_asn(p), strerror(errno));
-		goto fail;
-	}
-	p->conn = conn_new(p, fd, true);
-	p->conn->connecting = true;
-	conn_update_io(p, p->conn);
-	log_debug("bgp: connecting: peer=%s asn=%u port=%u", p->name,
-	    peer_asn(p), nb->port);
 	return 0;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* Session up and down. */
@@ -651,7 +270,7 @@ peer_session_up(struct bgp_peer *p)
 	    p->families & BGP_FAM_IPV6 ? "ipv6" : "", p->as4, p->ext_nh);
 	/* 6.8: a connection still colliding loses to the Established one. */
 	if (p->coll != NULL)
-		conn_notify_close(
+		peer_conn_notify_close(
 		    p, p->coll, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
 	rib_peer_up(p->rp, &info);
 }
@@ -676,12 +295,12 @@ peer_act(struct bgp_peer *p, const struct bgp_fsm_action *a)
 	switch (a->type) {
 	case BGP_FA_CONNECT:
 		if (p->conn != NULL)
-			conn_close(p, p->conn);
+			peer_conn_close(p, p->conn);
 		if (peer_connect(p) == -1)
 			p->pending = BGP_EV_TCP_FAILED;
 		break;
 	case BGP_FA_CLOSE:
-		conn_close(p, p->conn);
+		peer_conn_close(p, p->conn);
 		break;
 	case BGP_FA_SEND_OPEN:
 		if (p->conn != NULL)
@@ -736,7 +355,7 @@ peer_exec(
  * one lives: that one carries the session on, from OpenSent (our OPEN is
  * already out on it).
  */
-void
+static void
 peer_promote(struct bgp_peer *p)
 {
 	struct bgp_fsm_actions acts = { 0 };
@@ -751,7 +370,7 @@ peer_promote(struct bgp_peer *p)
 	peer_exec(p, &acts, old);
 }
 
-void
+static void
 peer_event(
     struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
 {
@@ -773,7 +392,7 @@ peer_event(
 	}
 	if (p->conn == NULL && p->coll != NULL) {
 		if (p->fsm.stopped)
-			conn_close(p, p->coll);
+			peer_conn_close(p, p->coll);
 		else if (p->fsm.state < BGP_ST_OPENSENT)
 			peer_promote(p);
 	}
@@ -783,7 +402,7 @@ peer_event(
 }
 
 /* An error found by us: its NOTIFICATION (with data) goes out. */
-void
+static void
 peer_error(struct bgp_peer *p, const struct bgp_err *err)
 {
 	struct bgp_fsm_arg arg = { .code = err->code, .subcode = err->subcode };
@@ -793,117 +412,72 @@ peer_error(struct bgp_peer *p, const struct bgp_err *err)
 	p->cur_err = NULL;
 }
 
-/* Frame and dispatch what c has read; stop when c is closed. */
+/* What a connection reports (struct bgp_conn_ops). */
+
 static void
-conn_input(struct bgp_peer *p, struct bgp_conn *c)
+peer_conn_msg(
+    void *owner, struct bgp_conn *c, const uint8_t *m, size_t len, uint8_t type)
 {
-	struct bgp_hdr h;
-	struct bgp_err err;
-	size_t off = 0;
+	struct bgp_peer *p = owner;
+	struct peer_verdict v;
 
-	while (c->fd != -1 && c->inlen - off >= BGP_HDR_LEN) {
-		if (bgp_msg_hdr_decode(c->in + off, c->inlen - off, &h, &err) !=
-		    BGP_ACT_OK) {
-			log_notice("bgp: bad message header: peer=%s "
-				   "reason=\"%s\"",
-			    p->name, err.reason ? err.reason : "");
-			if (c == p->conn)
-				peer_error(p, &err);
-			else
-				conn_notify_close(
-				    p, c, err.code, err.subcode, &err);
-			return;
-		}
-		if (c->inlen - off < h.len)
-			break;
-		peer_msg(p, c, c->in + off, h.len, h.type);
-		off += h.len;
-	}
-	if (c->fd == -1)
-		return;
-	memmove(c->in, c->in + off, c->inlen - off);
-	c->inlen -= off;
-}
-
-/* The input pause is over (PEER_IN_PACE): read again. */
-static void
-conn_pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct bgp_conn *c = w->data;
-
-	(void)revents;
-	if (c->fd != -1 && !c->connecting)
-		ev_io_start(loop, &c->rio);
-}
-
-/* Did the read just handled (n of want octets) empty the socket while
- * small UPDATEs stream in?  Cuts the receive buffer the first time. */
-static bool
-conn_pace_due(struct bgp_peer *p, struct bgp_conn *c, size_t n, size_t want)
-{
-	ev_tstamp now = ev_now(p->s->loop);
-	int size;
-
-	if (c->fd == -1 || c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED)
-		return false;
-	if (c->win_updates >= PEER_IN_WINDOW) {
-		if (now - c->win_start <= 1.0 &&
-		    c->win_prefixes < PEER_IN_SMALL * c->win_updates)
-			c->small_last = now;
-		else
-			c->small_last = 0;
-		c->win_updates = c->win_prefixes = 0;
-	}
-	if (c->small_last == 0 || now - c->small_last > 1.0)
-		return false;
-	if (!c->rcvbuf_cut) {
-		c->rcvbuf_cut = true;
-		size = bgp_sock_rcvbuf_rtt(c->fd, PEER_IN_RATE,
-		    PEER_IN_RCVBUF_MIN, PEER_IN_RCVBUF_MAX);
-		if (size == -1)
-			log_warn("bgp: cannot size receive buffer: peer=%s "
-				 "error=%s",
-			    p->name, strerror(errno));
-		else
-			log_info("bgp: pacing small UPDATEs: peer=%s "
-				 "rcvbuf=%d",
-			    p->name, size);
-	}
-	return n < want;
+	peer_msg(p, c, m, len, type, &v);
+	if (v.promote)
+		peer_promote(p);
+	if (v.has_event)
+		peer_event(p, v.ev, &v.arg);
+	if (v.has_err)
+		peer_error(p, &v.err);
 }
 
 static void
-conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+peer_conn_bad_header(void *owner, struct bgp_conn *c, struct bgp_err *err)
 {
-	struct bgp_conn *c = w->data;
-	struct bgp_peer *p = c->peer;
-	size_t want = PEER_RBUF_SIZE - c->inlen;
-	ssize_t n;
+	struct bgp_peer *p = owner;
 
-	(void)revents;
-	c->busy = true;
-	n = read(c->fd, c->in + c->inlen, want);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		c->busy = false;
-		return;
-	}
-	if (n <= 0) {
-		conn_failed(p, c,
-		    n == 0 ? "connection closed by peer" : strerror(errno));
+	if (c == p->conn)
+		peer_error(p, err);
+	else
+		peer_conn_notify_close(p, c, err->code, err->subcode, err);
+}
+
+static void
+peer_conn_connected(void *owner, struct bgp_conn *c)
+{
+	(void)c;
+	peer_event(owner, BGP_EV_TCP_CONNECTED, NULL);
+}
+
+/* A connection failed under us: for the session's own, the FSM hears. */
+static void
+peer_conn_failed(void *owner, struct bgp_conn *c, const char *why)
+{
+	struct bgp_peer *p = owner;
+
+	if (c == p->conn) {
+		peer_error_text(p, "connection: %s", why);
+		log_info("bgp: connection failed: peer=%s asn=%u state=%s "
+			 "reason=\"%s\"",
+		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state),
+		    why);
+		peer_event(p, BGP_EV_TCP_FAILED, NULL);
 	} else {
-		c->inlen += (size_t)n;
-		conn_input(p, c);
-		if (conn_pace_due(p, c, (size_t)n, want)) {
-			ev_io_stop(loop, &c->rio);
-			ev_timer_set(&c->pace, PEER_IN_PACE, 0.);
-			ev_timer_start(loop, &c->pace);
-		}
+		log_info("bgp: colliding connection failed: peer=%s "
+			 "reason=\"%s\"",
+		    p->name, why);
+		peer_conn_close(p, c);
 	}
-	c->busy = false;
-	if (c->fd == -1)
-		conn_destroy(c);
-	peer_reap(p);
 }
+
+static const struct bgp_conn_ops peer_conn_ops = {
+	.msg = peer_conn_msg,
+	.bad_header = peer_conn_bad_header,
+	.connected = peer_conn_connected,
+	.failed = peer_conn_failed,
+	.fill = peer_conn_fill,
+	.wants_fill = peer_conn_wants_fill,
+	.done = peer_conn_done,
+};
 
 /* Timers. */
 
@@ -964,7 +538,7 @@ peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	p->out_due = true;
-	conn_update_io(p, p->conn);
+	conn_update_io(p->conn);
 }
 
 static struct bgp_peer *
@@ -1012,8 +586,8 @@ peer_free(struct bgp_peer *p)
 {
 	size_t i;
 
-	conn_close(p, p->conn);
-	conn_close(p, p->coll);
+	peer_conn_close(p, p->conn);
+	peer_conn_close(p, p->coll);
 	for (i = 0; i < BGP_TIMER_COUNT; i++)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
 	ev_timer_stop(p->s->loop, &p->batch);
@@ -1121,13 +695,13 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 		close(fd);
 		return;
 	}
-	if (peer_sockopts(p, fd) == -1) {
+	if (conn_sockopts(p->nb, peer_ebgp(p), fd, p->name) == -1) {
 		close(fd);
 		return;
 	}
 	log_debug("bgp: connection accepted: peer=%s state=%s", p->name,
 	    bgp_fsm_state_name(p->fsm.state));
-	c = conn_new(p, fd, false);
+	c = conn_new(&s->cx, p, p->name, fd, false);
 	switch (p->fsm.state) {
 	case BGP_ST_OPENSENT:
 	case BGP_ST_OPENCONFIRM:
@@ -1135,7 +709,7 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 			log_info("bgp: connection refused: peer=%s "
 				 "reason=\"collision already pending\"",
 			    p->name);
-			conn_close(p, c);
+			peer_conn_close(p, c);
 			return;
 		}
 		/* RFC 4271 6.8: both live until an OPEN decides. */
@@ -1143,22 +717,22 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 		    bgp_fsm_state_name(p->fsm.state));
 		p->coll = c;
 		peer_send_open(p, c);
-		conn_update_io(p, c);
+		conn_update_io(c);
 		return;
 	case BGP_ST_ESTABLISHED:
 		log_info("bgp: connection refused: peer=%s "
 			 "reason=\"session established\"",
 		    p->name);
 		p->coll = c;
-		conn_notify_close(
+		peer_conn_notify_close(
 		    p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
 		return;
 	default:
 		/* Idle, Active, or Connect: the peer beat our connect. */
 		if (p->conn != NULL)
-			conn_close(p, p->conn);
+			peer_conn_close(p, p->conn);
 		p->conn = c;
-		conn_update_io(p, c);
+		conn_update_io(c);
 		peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
 		peer_reap(p);
 		return;
@@ -1177,7 +751,7 @@ bgp_sessions_new(
 	s->rib = rib;
 	TAILQ_INIT(&s->peers);
 	s->listeners = bgp_listeners_new(loop, peer_accept, s);
-	TAILQ_INIT(&s->drains);
+	bgp_conn_ctx_init(&s->cx, loop, &peer_conn_ops);
 	if (bgp_sessions_configure(s, conf) == -1) {
 		bgp_sessions_free(s);
 		return NULL;
@@ -1317,8 +891,7 @@ bgp_sessions_free(struct bgp_sessions *s)
 		peer_free(p);
 	}
 	bgp_listeners_free(s->listeners);
-	while (!TAILQ_EMPTY(&s->drains))
-		drain_flush_now(TAILQ_FIRST(&s->drains));
+	bgp_conn_ctx_flush(&s->cx);
 	free(s);
 }
 
@@ -1342,7 +915,7 @@ bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
 	 * conn_flush to judge once the input at hand has been handled,
 	 * when the write watcher fires.  A packed table then goes out at
 	 * once instead of a tick later. */
-	conn_update_io(p, p->conn);
+	conn_update_io(p->conn);
 }
 
 struct bgp_peer *

@@ -2,12 +2,15 @@
 /*
  * BGP sessions: one struct bgp_peer per configured neighbor or accepted
  * dynamic neighbor, each with its FSM (bgp_fsm.h), socket, timers and
- * buffers, all on the daemon's libev loop.  bgp_peer.c reads and frames
- * messages, decodes them with the codec (bgp_msg.h, bgp_update.h), drives
- * the FSM, hands UPDATEs to the RIB and pulls the RIB's output when the
- * socket is writable.  Listening sockets, connection collision detection
- * (RFC 4271 6.8), TCP-MD5 (RFC 2385), multihop TTL and GTSM (RFC 5082)
- * live here too.
+ * buffers, all on the daemon's libev loop.  Three layers, calls going
+ * down only: bgp_peer.c drives the FSM and the session lifecycle and
+ * pulls the RIB's output when the socket is writable; bgp_peer_msg.c
+ * decodes each received message with the codec (bgp_msg.h,
+ * bgp_update.h), hands UPDATEs to the RIB and returns what the FSM must
+ * hear; bgp_conn.c owns sockets, framing, buffers and input pacing and
+ * reports upward through callbacks.  Listening sockets (bgp_listen.c),
+ * connection collision detection (RFC 4271 6.8), TCP-MD5 (RFC 2385),
+ * multihop TTL and GTSM (RFC 5082) are part of it.
  */
 #ifndef FERRY_BGP_PEER_H
 #define FERRY_BGP_PEER_H
