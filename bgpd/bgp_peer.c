@@ -68,6 +68,7 @@
 OBJCOUNT(bgp_peer);
 
 static void peer_free(struct bgp_peer *);
+static void sessions_defer_check(struct bgp_sessions *);
 
 /* Output: the RIB fills what the connection drained (ops->fill). */
 
@@ -106,7 +107,7 @@ peer_conn_wants_fill(void *owner, const struct bgp_conn *c)
 {
 	struct bgp_peer *p = owner;
 
-	return c == p->conn && p->rib_pending &&
+	return c == p->conn && p->rib_pending && !p->s->deferring &&
 	    p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch);
 }
 
@@ -117,7 +118,7 @@ peer_conn_fill(void *owner, struct bgp_conn *c)
 	size_t before;
 
 	if (c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED ||
-	    !p->rib_pending)
+	    !p->rib_pending || p->s->deferring)
 		return;
 	if (!ev_is_active(&p->batch) && !p->out_due &&
 	    !rib_peer_output_ripe(p->rp))
@@ -187,6 +188,12 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 		o.caps.ext_nh = 1 << BGP_AF_IPV4_UNICAST;
 	}
 	o.caps.as4 = conf->asn;
+	/* RFC 4724 3: F tells the truth.  After our own restart the
+	 * forwarding state of the last run was kept (bgpd.c checked); on a
+	 * fresh start there is none until a session has been up; a session
+	 * that merely flapped finds ours intact. */
+	bgp_gr_caps(&p->nb->gr, p->nb->families, p->s->restarting,
+	    p->s->restarting || p->flaps > 0 ? p->nb->families : 0, &o.caps);
 	if (bgp_msg_open_encode(&c->out, &o) == -1) {
 		log_err("bgp: cannot encode OPEN: peer=%s", p->name);
 		return;
@@ -194,12 +201,50 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 	conn_queued(p, c, BGP_MSG_OPEN);
 }
 
+/*
+ * RFC 8538 3: a Hard Reset carries the Cease it stands for: its subcode,
+ * then its data (here the RFC 9003 text of an administrative Cease).
+ */
+static void
+peer_hard_reset_err(struct bgp_err *hr, uint8_t subcode, const char *text,
+    uint8_t *buf, size_t bufsize)
+{
+	size_t n = 1, tl = text != NULL ? strlen(text) : 0;
+
+	buf[0] = subcode;
+	if (tl > 0 && tl <= 255 && bufsize >= 2 + tl &&
+	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
+		subcode == BGP_ERR_CEASE_ADMIN_RESET)) {
+		buf[1] = (uint8_t)tl;
+		memcpy(buf + 2, text, tl);
+		n = 2 + tl;
+	}
+	bgp_msg_err_clear(hr);
+	bgp_msg_err_set(hr, BGP_ACT_SESSION_RESET, BGP_ERR_CEASE,
+	    BGP_ERR_CEASE_HARD_RESET, buf, n, text);
+}
+
 static void
 peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err, const char *text)
 {
+	uint8_t buf[2 + 255];
+	struct bgp_err hr;
 	const char *why;
 
+	if (c == p->conn && p->quiet_close) {
+		/* Graceful exit without the N bit: the peer must see a
+		 * lost connection, not a NOTIFICATION (RFC 4724 4.2). */
+		log_info("bgp: closing for graceful restart: peer=%s", p->name);
+		return;
+	}
+	if (c == p->conn && p->session_up && !p->soft_close &&
+	    bgp_gr_hard_reset(&p->gr.neg, code, subcode)) {
+		peer_hard_reset_err(&hr, subcode, text, buf, sizeof(buf));
+		err = &hr;
+		code = BGP_ERR_CEASE;
+		subcode = BGP_ERR_CEASE_HARD_RESET;
+	}
 	why = conn_send_notification(c, peer_asn(p), code, subcode, err, text);
 	p->msgs_out[BGP_MSG_NOTIFICATION]++;
 	if (c == p->conn)
@@ -224,12 +269,104 @@ peer_connect(struct bgp_peer *p)
 	return 0;
 }
 
+/* Graceful restart: the helper machine's results (bgp_gr.h). */
+
+static void
+peer_gr_apply(
+    struct bgp_peer *p, const struct bgp_gr_result *r, const char *why)
+{
+	struct ev_loop *loop = p->s->loop;
+	size_t n;
+
+	if (r->flush != 0) {
+		n = rib_peer_stale_flush(p->rp, r->flush);
+		log_info("bgp: stale routes removed: peer=%s families=0x%x "
+			 "count=%zu reason=\"%s\"",
+		    p->name, r->flush, n, why);
+	}
+	if (r->keep != 0)
+		log_info("bgp: routes kept stale: peer=%s families=0x%x "
+			 "restart-time=%u",
+		    p->name, r->keep, r->secs);
+	switch (r->timer) {
+	case BGP_GR_TIMER_START:
+		ev_timer_stop(loop, &p->gr_timer);
+		ev_timer_set(&p->gr_timer, r->secs, 0.);
+		ev_timer_start(loop, &p->gr_timer);
+		break;
+	case BGP_GR_TIMER_STOP:
+		ev_timer_stop(loop, &p->gr_timer);
+		break;
+	case BGP_GR_TIMER_NONE:
+		break;
+	}
+}
+
+/* The restart time (peer down) or the stale time (peer back) ran out. */
+static void
+peer_gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_peer *p = w->data;
+	struct bgp_gr_result r;
+	enum bgp_gr_state was = p->gr.state;
+
+	(void)loop;
+	(void)revents;
+	bgp_gr_timer(&p->gr, &r);
+	peer_gr_apply(p, &r,
+	    was == BGP_GRS_RESTARTING ? "restart time expired"
+				      : "stale time expired");
+}
+
+/* How the session is ending, for bgp_gr_down_graceful: noted for each
+ * event before the FSM acts on it. */
+static void
+peer_note_cause(
+    struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
+{
+	p->down_code = p->down_sub = 0;
+	switch (ev) {
+	case BGP_EV_TCP_FAILED:
+		p->down_cause = BGP_GR_CAUSE_TCP;
+		break;
+	case BGP_EV_HOLD_EXPIRED:
+		p->down_cause = BGP_GR_CAUSE_HOLD;
+		break;
+	case BGP_EV_NOTIFICATION:
+		p->down_cause = BGP_GR_CAUSE_NOTIF_RCVD;
+		p->down_code = p->notif_code;
+		p->down_sub = p->notif_sub;
+		break;
+	case BGP_EV_MSG_ERROR:
+	case BGP_EV_STOP:
+		p->down_cause = BGP_GR_CAUSE_NOTIF_SENT;
+		p->down_code = arg != NULL ? arg->code : BGP_ERR_CEASE;
+		p->down_sub = arg != NULL ? arg->subcode : 0;
+		if (ev == BGP_EV_STOP && p->down_sub == 0)
+			p->down_sub = BGP_ERR_CEASE_ADMIN_SHUTDOWN;
+		/* What goes out as a Hard Reset flushes here too. */
+		if (!p->soft_close &&
+		    bgp_gr_hard_reset(&p->gr.neg, p->down_code, p->down_sub))
+			p->down_sub = BGP_ERR_CEASE_HARD_RESET;
+		/* Leaving without a NOTIFICATION is a lost connection. */
+		if (p->quiet_close)
+			p->down_cause = BGP_GR_CAUSE_TCP;
+		break;
+	default:
+		/* Anything else that ends a session is an FSM error. */
+		p->down_cause = BGP_GR_CAUSE_NOTIF_SENT;
+		p->down_code = BGP_ERR_FSM;
+		break;
+	}
+}
+
 /* Session up and down. */
 
 static void
 peer_session_up(struct bgp_peer *p)
 {
 	struct rib_peer_info info;
+	struct bgp_gr_result r;
 
 	memset(&info, 0, sizeof(info));
 	info.asn = p->remote_as;
@@ -272,17 +409,33 @@ peer_session_up(struct bgp_peer *p)
 	if (p->coll != NULL)
 		peer_conn_notify_close(
 		    p, p->coll, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+	p->session_up = true;
+	/* RFC 4724 4.2: what the new OPEN says decides which stale routes
+	 * go at once; they go before the table is queued to the peer. */
+	bgp_gr_up(&p->gr, &p->gr_open, p->nb->gr.stale_time, &r);
+	peer_gr_apply(p, &r, "session up");
 	rib_peer_up(p->rp, &info);
+	sessions_defer_check(p->s);
 }
 
 static void
 peer_session_down(struct bgp_peer *p)
 {
+	struct bgp_gr_result r;
+	bool graceful;
+
 	p->flaps++;
 	p->rib_pending = false;
-	log_notice("bgp: session down: peer=%s asn=%u reason=\"%s\"", p->name,
-	    peer_asn(p), p->last_error[0] != '\0' ? p->last_error : "unknown");
-	rib_peer_down(p->rp);
+	p->session_up = false;
+	graceful = bgp_gr_down_graceful(
+	    &p->gr.neg, p->down_cause, p->down_code, p->down_sub);
+	bgp_gr_down(&p->gr, graceful, p->families, &r);
+	log_notice("bgp: session down: peer=%s asn=%u reason=\"%s\"%s", p->name,
+	    peer_asn(p), p->last_error[0] != '\0' ? p->last_error : "unknown",
+	    r.keep != 0 ? " graceful-restart=helping" : "");
+	rib_peer_down_keep(p->rp, r.keep);
+	peer_gr_apply(p, &r, "session down");
+	sessions_defer_check(p->s);
 }
 
 /* The FSM's actions, in order. */
@@ -383,6 +536,7 @@ peer_event(
 		p->pending = 0;
 		log_debug("bgp: event: peer=%s state=%s event=%s", p->name,
 		    bgp_fsm_state_name(old), bgp_fsm_event_name(ev));
+		peer_note_cause(p, ev, arg);
 		bgp_fsm_step(&p->fsm, ev, arg, &acts);
 		peer_exec(p, &acts, old);
 		if (p->pending == 0)
@@ -428,6 +582,10 @@ peer_conn_msg(
 		peer_event(p, v.ev, &v.arg);
 	if (v.has_err)
 		peer_error(p, &v.err);
+	if (v.has_gr) {
+		peer_gr_apply(p, &v.gr, "end-of-rib");
+		sessions_defer_check(p->s);
+	}
 }
 
 static void
@@ -505,6 +663,62 @@ peer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	peer_reap(p);
 }
 
+/* Selection deferral (RFC 4724 4.1). */
+
+/*
+ * RFC 4724 4.1: "the Restarting Speaker MUST defer route selection for
+ * an address family until it either (a) receives the End-of-RIB marker
+ * from all its peers (excluding the ones that do not have the Graceful
+ * Restart Capability set or the ones that have the "Restart State" bit
+ * set in the received capability), or (b) the Selection_Deferral_Timer
+ * ... expires."  Our implementation decides as it always does (so the
+ * kernel routes kept from before the restart are replaced in place as
+ * routes come in) and defers what it sends: no UPDATE, End-of-RIB
+ * included, leaves until then.  Configured neighbors with graceful
+ * restart enabled count; one that is not Established yet is waited for.
+ */
+static void
+sessions_defer_end(struct bgp_sessions *s, const char *why)
+{
+	struct bgp_peer *p;
+
+	if (!s->deferring)
+		return;
+	s->deferring = s->restarting = false;
+	ev_timer_stop(s->loop, &s->defer_timer);
+	log_notice("bgp: restart complete, advertising: reason=\"%s\"", why);
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
+			conn_update_io(p->conn);
+	if (s->hooks != NULL && s->hooks->restart_done != NULL)
+		s->hooks->restart_done(s->hooks_ctx);
+}
+
+static void
+sessions_defer_check(struct bgp_sessions *s)
+{
+	struct bgp_peer *p;
+
+	if (!s->deferring || s->exiting)
+		return;
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		if (p->dynamic || !p->nb->gr.enabled)
+			continue;
+		if (p->fsm.state != BGP_ST_ESTABLISHED ||
+		    !bgp_gr_peer_synced(&p->gr, p->families))
+			return;
+	}
+	sessions_defer_end(s, "end-of-rib from every peer");
+}
+
+static void
+sessions_defer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sessions_defer_end(w->data, "selection deferral timer expired");
+}
+
 /* Peers. */
 
 static void
@@ -555,6 +769,8 @@ peer_alloc(struct bgp_sessions *s)
 	}
 	ev_init(&p->batch, peer_batch_cb);
 	p->batch.data = p;
+	ev_init(&p->gr_timer, peer_gr_timer_cb);
+	p->gr_timer.data = p;
 	p->since = time(NULL);
 	return p;
 }
@@ -591,8 +807,10 @@ peer_free(struct bgp_peer *p)
 	for (i = 0; i < BGP_TIMER_COUNT; i++)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
 	ev_timer_stop(p->s->loop, &p->batch);
+	ev_timer_stop(p->s->loop, &p->gr_timer);
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		rib_peer_down(p->rp);
+	/* Stale routes kept for the peer go with it. */
 	rib_peer_free(p->rp);
 	TAILQ_REMOVE(&p->s->peers, p, entry);
 	free(p);
@@ -742,20 +960,36 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 /* The public interface. */
 
 struct bgp_sessions *
-bgp_sessions_new(
-    struct ev_loop *loop, struct rib *rib, const struct bgp_conf *conf)
+bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
+    const struct bgp_conf *conf, bool restarting,
+    const struct bgp_sessions_hooks *hooks, void *ctx)
 {
 	struct bgp_sessions *s = xcalloc(1, sizeof(*s));
 
 	s->loop = loop;
 	s->rib = rib;
+	s->hooks = hooks;
+	s->hooks_ctx = ctx;
 	TAILQ_INIT(&s->peers);
 	s->listeners = bgp_listeners_new(loop, peer_accept, s);
 	bgp_conn_ctx_init(&s->cx, loop, &peer_conn_ops);
+	ev_init(&s->defer_timer, sessions_defer_timer_cb);
+	s->defer_timer.data = s;
+	if (restarting && conf->gr.enabled) {
+		/* RFC 4724 4.1: the selection deferral timer, our restart
+		 * time: past it our peers would drop our routes anyway. */
+		s->restarting = s->deferring = true;
+		ev_timer_set(&s->defer_timer, conf->gr.restart_time, 0.);
+		ev_timer_start(loop, &s->defer_timer);
+		log_notice("bgp: restarting with forwarding state kept: "
+			   "advertisement deferred for at most %us",
+		    conf->gr.restart_time);
+	}
 	if (bgp_sessions_configure(s, conf) == -1) {
-		bgp_sessions_free(s);
+		bgp_sessions_free(s, false);
 		return NULL;
 	}
+	sessions_defer_check(s);
 	return s;
 }
 
@@ -774,9 +1008,14 @@ peer_find_configured(struct bgp_peer_list *list, const struct addr *a)
 static void
 peer_restart(struct bgp_peer *p, const struct bgp_neighbor *nb)
 {
+	struct bgp_gr_result r;
+
 	log_info("bgp: neighbor changed, resetting: peer=%s asn=%u", p->name,
 	    nb->asn);
 	peer_stop(p, BGP_ERR_CEASE_OTHER_CONFIG, "configuration change");
+	/* A new RIB peer: the old one's routes, stale ones too, go. */
+	bgp_gr_reset(&p->gr, &r);
+	ev_timer_stop(p->s->loop, &p->gr_timer);
 	rib_peer_free(p->rp);
 	p->nb = nb;
 	p->rp = rib_peer_new(p->s->rib, nb, p);
@@ -878,16 +1117,27 @@ bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
 }
 
 void
-bgp_sessions_free(struct bgp_sessions *s)
+bgp_sessions_free(struct bgp_sessions *s, bool graceful)
 {
 	struct bgp_peer *p;
+	const char *why;
 
 	if (s == NULL)
 		return;
+	s->exiting = true;
+	ev_timer_stop(s->loop, &s->defer_timer);
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
+		why = "administrative shutdown";
+		if (graceful && p->session_up && p->gr.neg.on) {
+			/* RFC 8538 4: with N, a Cease that is not a Hard
+			 * Reset keeps our routes at the peer; without it
+			 * only a lost connection does (RFC 4724 4.2). */
+			p->soft_close = true;
+			p->quiet_close = !p->gr.neg.notification;
+			why = "graceful restart";
+		}
 		if (p->fsm.state != BGP_ST_IDLE || !p->fsm.stopped)
-			peer_stop(p, BGP_ERR_CEASE_ADMIN_SHUTDOWN,
-			    "administrative shutdown");
+			peer_stop(p, BGP_ERR_CEASE_ADMIN_SHUTDOWN, why);
 		peer_free(p);
 	}
 	bgp_listeners_free(s->listeners);
@@ -1003,6 +1253,12 @@ bgp_sessions_foreach(struct bgp_sessions *s,
 			st.families = p->families;
 			st.ext_nh = p->ext_nh;
 		}
+		st.gr = p->gr.neg.on;
+		st.gr_notification = p->gr.neg.notification;
+		st.gr_peer_restarting = p->gr.neg.peer_restarting;
+		st.gr_restart_time = p->gr.neg.restart_time;
+		st.gr_state = bgp_gr_state_name(p->gr.state);
+		st.deferring = s->deferring;
 		rib_peer_stats(p->rp, &st.rib);
 		st.rib_peer = p->rp;
 		fn(arg, &st);

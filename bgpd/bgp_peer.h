@@ -27,8 +27,24 @@ struct ev_loop;
 struct bgp_peer;
 struct bgp_sessions;
 
-struct bgp_sessions *bgp_sessions_new(
-    struct ev_loop *, struct rib *, const struct bgp_conf *);
+/* What the sessions tell the module (bgpd.c). */
+struct bgp_sessions_hooks {
+	/*
+	 * Our restart is over (RFC 4724 4.1): every graceful restart peer
+	 * sent End-of-RIB, or the deferral timer ran out.  Forwarding state
+	 * kept from before the restart and not relearned can go now.
+	 */
+	void (*restart_done)(void *ctx);
+};
+
+/*
+ * restarting: we restarted with our forwarding state kept (bgpd.c knows
+ * it from its state file): our OPENs carry the R bit and F bits, and
+ * output is deferred (RFC 4724 4.1) until restart_done.
+ */
+struct bgp_sessions *bgp_sessions_new(struct ev_loop *, struct rib *,
+    const struct bgp_conf *, bool restarting, const struct bgp_sessions_hooks *,
+    void *ctx);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed
  * (Cease 6/3 "peer de-configured"), changed in a way that needs a new
@@ -36,13 +52,20 @@ struct bgp_sessions *bgp_sessions_new(
  * changed in policy only (rib_peer_reconf, session kept).  0 or -1.
  */
 int bgp_sessions_configure(struct bgp_sessions *, const struct bgp_conf *);
-/* Orderly shutdown: Cease 6/2 to every established peer, sockets closed. */
-void bgp_sessions_free(struct bgp_sessions *);
+/*
+ * Orderly shutdown: Cease 6/2 to every established peer, sockets closed.
+ * With graceful: a peer that negotiated graceful restart is left so that
+ * it keeps our routes: Cease 6/2 that is not a Hard Reset when the N bit
+ * was negotiated (RFC 8538 4), else no NOTIFICATION at all.
+ */
+void bgp_sessions_free(struct bgp_sessions *, bool graceful);
 /* For the RIB hook: the peer owning rp has output to send. */
 void bgp_sessions_output_ready(struct bgp_sessions *, struct rib_peer *);
 
 struct bgp_peer *bgp_sessions_find(struct bgp_sessions *, const struct addr *);
-/* ferryctl bgp reset: Cease 6/4 "administrative reset", then restart. */
+/* ferryctl bgp reset: Cease 6/4 "administrative reset", then restart;
+ * with the N bit negotiated it goes as a Hard Reset (RFC 8538 5), and
+ * the peer's routes are flushed at once either way. */
 int bgp_peer_reset(struct bgp_peer *);
 /* ferryctl bgp refresh: send ROUTE-REFRESH (inbound soft reset). */
 int bgp_peer_refresh(struct bgp_peer *);
@@ -61,6 +84,12 @@ struct bgp_peer_status {
 	uint16_t hold_time;   /* negotiated */
 	uint8_t families;     /* BGP_FAM_* negotiated, 0 unless Established */
 	bool ext_nh;	      /* RFC 8950 negotiated */
+	bool gr;	      /* graceful restart negotiated (last session) */
+	bool gr_notification; /* ...with the N bit (RFC 8538) */
+	bool gr_peer_restarting;  /* the R bit in its last OPEN */
+	uint16_t gr_restart_time; /* the peer's */
+	const char *gr_state;	  /* helper: idle, restarting, wait-eor */
+	bool deferring;		  /* our own restart: output held */
 	struct rib_peer_stats rib;
 	const struct rib_peer *rib_peer; /* for rib_walk views */
 };

@@ -26,6 +26,7 @@
 
 #include "bgp_conn.h"
 #include "bgp_fsm.h"
+#include "bgp_gr.h"
 #include "bgp_msg.h"
 #include "bgp_peer.h"
 #include "buf.h"
@@ -55,6 +56,18 @@ struct bgp_peer {
 	bool refresh;
 	bool enhanced_refresh;
 	bool ext_nh; /* RFC 8950 for IPv4 unicast */
+	/* Graceful restart: the helper machine, what the last OPEN
+	 * negotiated (applied when the session comes up) and how the
+	 * session is ending. */
+	struct bgp_gr gr;
+	struct bgp_gr_neg gr_open;
+	ev_timer gr_timer; /* restart time, then stale time */
+	enum bgp_gr_cause down_cause;
+	uint8_t down_code, down_sub;
+	uint8_t notif_code, notif_sub; /* last NOTIFICATION received */
+	bool quiet_close; /* graceful exit: close without NOTIFICATION */
+	bool soft_close;  /* graceful exit: never as a Hard Reset */
+	bool session_up;  /* between SESSION_UP and SESSION_DOWN */
 	/* Session layer state. */
 	bool rib_pending; /* the RIB has output */
 	bool reap;	  /* free at the end of the callback */
@@ -80,6 +93,13 @@ struct bgp_sessions {
 	struct bgp_peer_list peers; /* configured, then dynamic */
 	struct bgp_listeners *listeners;
 	struct bgp_conn_ctx cx;
+	const struct bgp_sessions_hooks *hooks;
+	void *hooks_ctx;
+	/* RFC 4724 4.1: we restarted with our forwarding state kept. */
+	bool restarting; /* the R bit in our OPENs */
+	bool deferring;	 /* output held until our GR peers are synced */
+	bool exiting;	 /* inside bgp_sessions_free */
+	ev_timer defer_timer;
 };
 
 static inline uint32_t
@@ -141,6 +161,8 @@ struct peer_verdict {
 	struct bgp_fsm_arg arg;
 	bool has_err;
 	struct bgp_err err;
+	bool has_gr; /* then the graceful restart result (End-of-RIB) */
+	struct bgp_gr_result gr;
 };
 
 /* bgp_peer_msg.c */

@@ -111,8 +111,16 @@ peer_open_accept(
 	p->ext_nh = p->nb->ext_nh && (p->families & BGP_FAM_IPV4) &&
 	    (o->caps.seen & BGP_CAPF_EXT_NEXTHOP) &&
 	    (o->caps.ext_nh & (1 << BGP_AF_IPV4_UNICAST));
+	bgp_gr_negotiate(&p->nb->gr, &o->caps, p->families, &p->gr_open);
 	log_debug("bgp: open received: peer=%s asn=%u hold=%u caps=0x%x",
 	    p->name, p->remote_as, o->hold_time, o->caps.seen);
+	if (p->gr_open.on)
+		log_info("bgp: graceful restart negotiated: peer=%s "
+			 "restart-time=%u restarting=%d notification=%d "
+			 "families=0x%x forwarding=0x%x",
+		    p->name, p->gr_open.restart_time,
+		    p->gr_open.peer_restarting, p->gr_open.notification,
+		    p->gr_open.families, p->gr_open.forwarding);
 	peer_verdict_event(v, BGP_EV_OPEN);
 	v->arg.peer_hold = o->hold_time;
 }
@@ -214,6 +222,29 @@ peer_input_withdraw(struct bgp_peer *p, const struct bgp_update *u)
 		(void)rib_peer_input(p->rp, &w);
 }
 
+/*
+ * RFC 4724 2: End-of-RIB, an UPDATE with nothing in it (IPv4 unicast) or
+ * with only an empty MP_UNREACH_NLRI.  It ends the peer's initial table:
+ * its stale routes of that family go (bgp_gr_eor), and our deferral may
+ * be over.
+ */
+static void
+peer_msg_eor(
+    struct bgp_peer *p, const struct bgp_update *u, struct peer_verdict *v)
+{
+	int af = bgp_msg_af(u->eor_afi, u->eor_safi);
+	uint8_t fam;
+
+	peer_verdict_event(v, BGP_EV_UPDATE);
+	if (af == -1)
+		return;
+	fam = af == BGP_AF_IPV4_UNICAST ? BGP_FAM_IPV4 : BGP_FAM_IPV6;
+	log_info("bgp: end-of-rib received: peer=%s asn=%u afi=%u safi=%u",
+	    p->name, peer_asn(p), u->eor_afi, u->eor_safi);
+	bgp_gr_eor(&p->gr, fam, &v->gr);
+	v->has_gr = true;
+}
+
 static void
 peer_msg_update(
     struct bgp_peer *p, const uint8_t *m, size_t len, struct peer_verdict *v)
@@ -230,6 +261,10 @@ peer_msg_update(
 		return;
 	}
 	a = bgp_update_decode(m, len, &opts, &u, &err);
+	if (a == BGP_ACT_OK && u.eor) {
+		peer_msg_eor(p, &u, v);
+		return;
+	}
 	if (a == BGP_ACT_SESSION_RESET) {
 		log_notice("bgp: malformed UPDATE: peer=%s asn=%u code=%u "
 			   "subcode=%u reason=\"%s\"",
@@ -297,6 +332,10 @@ peer_msg_notification(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *m,
 	}
 	if (bgp_msg_notification_shutdown_text(&n, text, sizeof(text)) == -1)
 		text[0] = '\0';
+	if (c == p->conn) {
+		p->notif_code = n.code;
+		p->notif_sub = n.subcode;
+	}
 	log_notice("bgp: notification received: peer=%s asn=%u code=%u "
 		   "subcode=%u error=\"%s\"%s%s%s",
 	    p->name, peer_asn(p), n.code, n.subcode,

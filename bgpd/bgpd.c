@@ -15,19 +15,25 @@
  */
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "bgp_attr.h"
 #include "bgp_conf.h"
 #include "bgp_fib.h"
+#include "bgp_gr.h"
 #include "bgp_peer.h"
 #include "bgp_rib.h"
 #include "bgpd.h"
+#include "conf.h"
 #include "control.h"
 #include "ferryd.h"
 #include "log.h"
@@ -38,12 +44,17 @@
 /* Seconds a previous run's kernel routes wait to be relearned. */
 #define BGP_FIB_STALE_SECS 120
 
+/* The restart state file, next to the pid file (see bgpd_gr_state). */
+#define BGP_GR_STATE_FILE "bgp-restart.state"
+
 struct bgpd {
 	struct ferryd *d;
 	const struct bgp_conf *conf;
 	struct rib *rib;
 	struct bgp_sessions *sessions;
 	struct bgp_fib *fib;
+	bool keeping; /* exiting with routes kept: changes go nowhere */
+	char state_path[512];
 };
 
 static void
@@ -88,6 +99,10 @@ hook_best_changed(
 	struct ferry_overlay_route r;
 	char owner[ADDR_STRLEN];
 
+	/* Exiting for a graceful restart: the kernel and the overlay keep
+	 * forwarding as they are while the sessions close. */
+	if (b->keeping)
+		return;
 	if (n > 0)
 		nb = bgpd_neighbor(b->conf, &nh[0].peer);
 	memset(&r, 0, sizeof(r));
@@ -114,34 +129,137 @@ static const struct rib_hooks bgpd_hooks = {
 	.best_changed = hook_best_changed,
 };
 
+/* Our restart is over: kernel routes of the last run not relearned go. */
+static void
+hook_restart_done(void *ctx)
+{
+	struct bgpd *b = ctx;
+
+	if (b->fib != NULL)
+		bgp_fib_sweep(b->fib);
+}
+
+static const struct bgp_sessions_hooks bgpd_session_hooks = {
+	.restart_done = hook_restart_done,
+};
+
+/*
+ * Did we restart with our forwarding state kept?  Our implementation:
+ * while graceful restart is enabled, a state file next to the pid file
+ * holds the kernel's boot id; it stays when ferryd exits with its routes
+ * kept (or dies) and goes when ferryd exits without graceful restart.  A
+ * file from this boot means the kernel routes and overlay entries of the
+ * last run are still in place: we are restarting (R bit) with our
+ * forwarding state (F bits).  After a reboot the boot id differs and
+ * nothing was kept.
+ */
+static void
+bgpd_gr_state_path(struct bgpd *b)
+{
+	char dir[sizeof(b->state_path)];
+	const char *pid = b->d->conf != NULL ? b->d->conf->pid_file : NULL;
+
+	snprintf(dir, sizeof(dir), "%s",
+	    pid != NULL ? pid : "/run/ferry/ferryd.pid");
+	snprintf(b->state_path, sizeof(b->state_path), "%s/%s", dirname(dir),
+	    BGP_GR_STATE_FILE);
+}
+
+static int
+bgpd_boot_id(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fgets(buf, (int)len, f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* True if the state file says we restarted; then (re)write it. */
+static bool
+bgpd_gr_state(struct bgpd *b)
+{
+	char boot[64] = "", old[64] = "";
+	bool restarting = false;
+	FILE *f;
+
+	if (bgpd_boot_id(boot, sizeof(boot)) == -1)
+		snprintf(boot, sizeof(boot), "unknown");
+	if ((f = fopen(b->state_path, "r")) != NULL) {
+		if (fgets(old, sizeof(old), f) != NULL) {
+			old[strcspn(old, "\n")] = '\0';
+			restarting = strcmp(old, boot) == 0;
+		}
+		fclose(f);
+	}
+	if ((f = fopen(b->state_path, "w")) == NULL) {
+		log_warn("bgp: cannot write the restart state: file=%s "
+			 "error=%s",
+		    b->state_path, strerror(errno));
+		return restarting;
+	}
+	fprintf(f, "%s\n", boot);
+	fclose(f);
+	return restarting;
+}
+
 static int
 bgpd_up(struct bgpd *b, const struct bgp_conf *bc)
 {
+	bool restarting = false;
+	unsigned stale = BGP_FIB_STALE_SECS;
+
 	b->conf = bc;
+	b->keeping = false;
+	bgpd_gr_state_path(b);
+	if (bc->gr.enabled) {
+		restarting = bgpd_gr_state(b);
+		/* Past the deferral (at most restart-time) the sweep has
+		 * run; the timer is only a backstop. */
+		if (stale < (unsigned)bc->gr.restart_time + 30)
+			stale = (unsigned)bc->gr.restart_time + 30;
+	}
 	if (bc->fib &&
-	    (b->fib = bgp_fib_new(
-		 b->d->loop, bc->fib_table, BGP_FIB_STALE_SECS)) == NULL)
+	    (b->fib = bgp_fib_new(b->d->loop, bc->fib_table, stale)) == NULL)
 		return -1;
 	b->rib = rib_new(bc, &bgpd_hooks, b);
-	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc)) == NULL)
+	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc, restarting,
+		 &bgpd_session_hooks, b)) == NULL)
 		return -1;
 	log_info("bgp: up: asn=%u neighbors=%zu pools=%zu listen-ranges=%zu",
 	    bc->asn, bc->nneighbors, bc->npools, bc->nranges);
 	return 0;
 }
 
+/*
+ * exiting: ferryd stops.  With graceful restart the kernel routes and
+ * overlay entries stay for the next ferryd (bgpd_gr_state), and the
+ * sessions close so that the peers keep our routes meanwhile.
+ */
 static void
-bgpd_down(struct bgpd *b)
+bgpd_down(struct bgpd *b, bool exiting)
 {
-	bool keep = b->conf != NULL && b->conf->fib_keep;
+	bool gr = exiting && b->conf != NULL && b->conf->enabled &&
+	    b->conf->gr.enabled;
+	bool keep = b->conf != NULL && (b->conf->fib_keep || gr);
 
-	bgp_sessions_free(b->sessions);
+	b->keeping = exiting && keep;
+	bgp_sessions_free(b->sessions, gr);
 	b->sessions = NULL;
 	if (b->rib != NULL)
 		rib_free(b->rib);
 	b->rib = NULL;
 	bgp_fib_free(b->fib, keep);
 	b->fib = NULL;
+	b->keeping = false;
+	if (exiting && !gr && b->state_path[0] != '\0')
+		unlink(b->state_path);
 }
 
 /* What cannot change under running sessions: the speaker's identity. */
@@ -168,7 +286,7 @@ bgpd_reload(void *arg, const void *old_arg, const void *new_arg)
 		log_info("bgp: %s",
 		    new->enabled ? "identity changed, restarting every session"
 				 : "removed from the config");
-		bgpd_down(b);
+		bgpd_down(b, false);
 	}
 	if (b->sessions == NULL) {
 		b->conf = new;
@@ -357,6 +475,8 @@ route_json(void *arg, const struct rib_route *r)
 	if (r->rejected)
 		json_object_object_add(
 		    o, "rejected", json_object_new_boolean(1));
+	if (r->stale)
+		json_object_object_add(o, "stale", json_object_new_boolean(1));
 	attrs_json(o, r);
 	json_object_array_add(w->list, o);
 	w->count++;
@@ -473,6 +593,30 @@ fail:
 static const char *const msg_names[6] = { "", "open", "update", "notification",
 	"keepalive", "route-refresh" };
 
+/* Graceful restart: what the last session negotiated and where the
+ * helper machine is. */
+static void
+gr_json(json_object *o, const struct bgp_peer_status *st)
+{
+	json_object *g = json_object_new_object();
+
+	json_object_object_add(
+	    g, "negotiated", json_object_new_boolean(st->gr));
+	json_object_object_add(
+	    g, "notification", json_object_new_boolean(st->gr_notification));
+	json_object_object_add(g, "peer-restarting",
+	    json_object_new_boolean(st->gr_peer_restarting));
+	json_object_object_add(
+	    g, "peer-restart-time", json_object_new_int(st->gr_restart_time));
+	json_object_object_add(
+	    g, "state", json_object_new_string(st->gr_state));
+	json_object_object_add(
+	    g, "stale-routes", json_object_new_int64((int64_t)st->rib.stale));
+	json_object_object_add(
+	    g, "deferring", json_object_new_boolean(st->deferring));
+	json_object_object_add(o, "graceful-restart", g);
+}
+
 static void
 peer_json(void *arg, const struct bgp_peer_status *st)
 {
@@ -511,6 +655,7 @@ peer_json(void *arg, const struct bgp_peer_status *st)
 	    json_object_new_int64((int64_t)st->rib.accepted));
 	json_object_object_add(o, "prefixes-advertised",
 	    json_object_new_int64((int64_t)st->rib.advertised));
+	gr_json(o, st);
 	json_object_object_add(
 	    o, "last-error", json_object_new_string(st->last_error));
 	in = json_object_new_object();
@@ -603,10 +748,11 @@ peer_metrics(void *arg, const struct bgp_peer_status *st)
 	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"in\"} "
 	    "%" PRIu64 "\n"
 	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"out\"} "
-	    "%" PRIu64 "\n",
+	    "%" PRIu64 "\n"
+	    "ferry_bgp_stale_routes{peer=\"%s\"} %" PRIu64 "\n",
 	    a, st->asn, st->state == BGP_ST_ESTABLISHED, a, st->rib.received, a,
 	    st->rib.accepted, a, st->rib.advertised, a, st->flaps, a,
-	    st->msgs_in[2], a, st->msgs_out[2]);
+	    st->msgs_in[2], a, st->msgs_out[2], a, st->rib.stale);
 }
 
 static void
@@ -627,6 +773,8 @@ bgpd_metrics(void *arg, FILE *f)
 	    "Established sessions that went down.");
 	metrics_family(f, "ferry_bgp_peer_updates_total", "counter",
 	    "UPDATE messages by direction.");
+	metrics_family(f, "ferry_bgp_stale_routes", "gauge",
+	    "Routes of the peer kept stale by graceful restart.");
 	bgp_sessions_foreach(b->sessions, peer_metrics, f);
 }
 
@@ -644,7 +792,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "bgp refresh", ctl_refresh, b);
 	metrics_register(d->metrics, bgpd_metrics, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
-		bgpd_down(b);
+		bgpd_down(b, false);
 		log_err("bgp: could not start");
 		/* ferryd without BGP is still an overlay: keep running. */
 	}
@@ -661,7 +809,7 @@ bgpd_stop(void *arg)
 	control_unregister(b->d->control, "bgp reset");
 	control_unregister(b->d->control, "bgp refresh");
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
-	bgpd_down(b);
+	bgpd_down(b, true);
 	free(b);
 }
 

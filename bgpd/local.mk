@@ -45,11 +45,17 @@ EXTRA_DIST += bench/bgp
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
 lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h \
 	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c bgpd/bgp_conn.c bgpd/bgp_conn.h \
+	bgpd/bgp_gr.c bgpd/bgp_gr.h \
 	bgpd/bgp_sock.c bgpd/bgp_sock.h bgpd/bgp_listen.c bgpd/bgp_listen.h
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
-TESTS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
+check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock \
+	tests/unit/test_bgp_gr
+TESTS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock \
+	tests/unit/test_bgp_gr
 endif
+tests_unit_test_bgp_gr_SOURCES = tests/unit/test_bgp_gr.c
+tests_unit_test_bgp_gr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_gr_LDADD = $(TEST_LIBS)
 tests_unit_test_bgp_sock_SOURCES = tests/unit/test_bgp_sock.c
 tests_unit_test_bgp_sock_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_sock_LDADD = $(TEST_LIBS)

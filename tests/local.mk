@@ -28,7 +28,9 @@ GOLDEN_CONFS = \
 	tests/config/overlay.conf \
 	tests/config/overlay-errors.conf \
 	tests/config/bgp.conf \
-	tests/config/bgp-errors.conf
+	tests/config/bgp-errors.conf \
+	tests/config/bgp-gr.conf \
+	tests/config/bgp-gr-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh
