@@ -253,3 +253,9 @@ bgp_gr_peer_synced(const struct bgp_gr *gr, uint8_t families)
 	return !gr->neg.on || gr->neg.peer_restarting ||
 	    (gr->eor & families) == families;
 }
+
+bool
+bgp_gr_peer_eor_done(const struct bgp_gr *gr, uint8_t families)
+{
+	return !gr->neg.on || (gr->eor & families) == families;
+}

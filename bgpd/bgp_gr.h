@@ -121,5 +121,11 @@ void bgp_gr_reset(struct bgp_gr *, struct bgp_gr_result *);
  * End-of-RIB came for every family of the session.
  */
 bool bgp_gr_peer_synced(const struct bgp_gr *, uint8_t families);
+/*
+ * Has a graceful restart peer sent its whole table (End-of-RIB for every
+ * family)?  Unlike bgp_gr_peer_synced, a peer restarting too counts: our
+ * kept forwarding state waits for its routes before it is swept.
+ */
+bool bgp_gr_peer_eor_done(const struct bgp_gr *, uint8_t families);
 
 #endif

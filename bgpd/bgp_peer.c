@@ -678,6 +678,17 @@ peer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * restart enabled count; one that is not Established yet is waited for.
  */
 static void
+sessions_restart_done(struct bgp_sessions *s, const char *why)
+{
+	if (!s->sweep_due)
+		return;
+	s->sweep_due = false;
+	log_notice("bgp: restart complete: reason=\"%s\"", why);
+	if (s->hooks != NULL && s->hooks->restart_done != NULL)
+		s->hooks->restart_done(s->hooks_ctx);
+}
+
+static void
 sessions_defer_end(struct bgp_sessions *s, const char *why)
 {
 	struct bgp_peer *p;
@@ -685,30 +696,46 @@ sessions_defer_end(struct bgp_sessions *s, const char *why)
 	if (!s->deferring)
 		return;
 	s->deferring = s->restarting = false;
-	ev_timer_stop(s->loop, &s->defer_timer);
-	log_notice("bgp: restart complete, advertising: reason=\"%s\"", why);
+	log_notice("bgp: advertising after restart: reason=\"%s\"", why);
 	TAILQ_FOREACH (p, &s->peers, entry)
 		if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
 			conn_update_io(p->conn);
-	if (s->hooks != NULL && s->hooks->restart_done != NULL)
-		s->hooks->restart_done(s->hooks_ctx);
 }
 
+/*
+ * Two ends to our restart.  Output waits for what RFC 4724 4.1 says
+ * (peers restarting too are not waited for: they wait for us).  The
+ * forwarding state kept from the last run waits longer, for the
+ * End-of-RIB of every graceful restart neighbor, restarting or not:
+ * sweeping it earlier would delete kernel routes a peer is about to send
+ * again.  The deferral timer ends both.
+ */
 static void
 sessions_defer_check(struct bgp_sessions *s)
 {
 	struct bgp_peer *p;
+	bool synced = true, done = true;
 
-	if (!s->deferring || s->exiting)
+	if ((!s->deferring && !s->sweep_due) || s->exiting)
 		return;
 	TAILQ_FOREACH (p, &s->peers, entry) {
 		if (p->dynamic || !p->nb->gr.enabled)
 			continue;
-		if (p->fsm.state != BGP_ST_ESTABLISHED ||
-		    !bgp_gr_peer_synced(&p->gr, p->families))
-			return;
+		if (p->fsm.state != BGP_ST_ESTABLISHED) {
+			synced = done = false;
+			break;
+		}
+		if (!bgp_gr_peer_synced(&p->gr, p->families))
+			synced = false;
+		if (!bgp_gr_peer_eor_done(&p->gr, p->families))
+			done = false;
 	}
-	sessions_defer_end(s, "end-of-rib from every peer");
+	if (synced)
+		sessions_defer_end(s, "end-of-rib from every peer");
+	if (done) {
+		ev_timer_stop(s->loop, &s->defer_timer);
+		sessions_restart_done(s, "end-of-rib from every peer");
+	}
 }
 
 static void
@@ -717,6 +744,7 @@ sessions_defer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	sessions_defer_end(w->data, "selection deferral timer expired");
+	sessions_restart_done(w->data, "selection deferral timer expired");
 }
 
 /* Peers. */
@@ -978,7 +1006,7 @@ bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
 	if (restarting && conf->gr.enabled) {
 		/* RFC 4724 4.1: the selection deferral timer, our restart
 		 * time: past it our peers would drop our routes anyway. */
-		s->restarting = s->deferring = true;
+		s->restarting = s->deferring = s->sweep_due = true;
 		ev_timer_set(&s->defer_timer, conf->gr.restart_time, 0.);
 		ev_timer_start(loop, &s->defer_timer);
 		log_notice("bgp: restarting with forwarding state kept: "

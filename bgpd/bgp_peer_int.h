@@ -98,6 +98,7 @@ struct bgp_sessions {
 	/* RFC 4724 4.1: we restarted with our forwarding state kept. */
 	bool restarting; /* the R bit in our OPENs */
 	bool deferring;	 /* output held until our GR peers are synced */
+	bool sweep_due;	 /* kept forwarding state waits for their EoRs */
 	bool exiting;	 /* inside bgp_sessions_free */
 	ev_timer defer_timer;
 };

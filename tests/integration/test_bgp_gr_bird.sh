@@ -178,8 +178,10 @@ for how in KILL TERM; do
 	wait_for 30 both_up || fail "SIG$how: sessions not back: $(ctl gw show bgp peers)"
 	grep -q "restarting with forwarding state kept" "$T_DIR/gw.log" ||
 		fail "SIG$how: ferryd did not know it restarted"
-	wait_for 30 grep -q "restart complete, advertising: reason=\"end-of-rib from every peer\"" \
+	wait_for 30 grep -q "advertising after restart: reason=\"end-of-rib from every peer\"" \
 		"$T_DIR/gw.log" || fail "SIG$how: deferral did not end on End-of-RIB"
+	wait_for 30 grep -q "restart complete: reason=\"end-of-rib from every peer\"" \
+		"$T_DIR/gw.log" || fail "SIG$how: kept kernel routes not swept on End-of-RIB"
 	wait_for 10 bird_has f4 10.244.0.0/16 || fail "SIG$how: pod pool not back"
 	wait_for 10 in_fib4 198.51.100.0/24 || fail "SIG$how: route not relearned"
 	expect_eq "SIG$how: relearned fresh" \

@@ -279,10 +279,15 @@ test_synced(void **state)
 	bgp_gr_eor(&gr, V4, &r);
 	assert_true(bgp_gr_peer_synced(&gr, V4));
 	assert_false(bgp_gr_peer_synced(&gr, BOTH));
-	/* A peer restarting too is not waited for. */
+	assert_false(bgp_gr_peer_eor_done(&gr, BOTH));
+	/* A peer restarting too is not waited for, but its routes are. */
 	n.peer_restarting = true;
 	bgp_gr_up(&gr, &n, 360, &r);
 	assert_true(bgp_gr_peer_synced(&gr, BOTH));
+	assert_false(bgp_gr_peer_eor_done(&gr, BOTH));
+	bgp_gr_eor(&gr, V4, &r);
+	bgp_gr_eor(&gr, V6, &r);
+	assert_true(bgp_gr_peer_eor_done(&gr, BOTH));
 	assert_string_equal(bgp_gr_state_name(BGP_GRS_WAIT_EOR), "wait-eor");
 }
 
