@@ -12,8 +12,8 @@
  *
  * Closing.  RFC 4271 wants the NOTIFICATION sent before the connection
  * closes.  A connection with output pending is handed to a struct
- * bgp_drain, which flushes it, half-closes and waits a few seconds for
- * the peer to close, while the owner is free to start again.
+ * bgp_drain, which flushes it and waits a few seconds for the peer to
+ * close, while the owner is free to start again.
  *
  * Sockets.  Addresses, TCP-MD5 (RFC 2385), TTL and GTSM (RFC 5082) are
  * set through bgp_sock.c.
@@ -68,7 +68,7 @@ OBJCOUNT(bgp_drain);
 struct bgp_drain {
 	struct bgp_conn_ctx *cx;
 	int fd;
-	bool shut; /* SHUT_WR done */
+	bool shut; /* all sent */
 	ev_io rio;
 	ev_io wio;
 	ev_timer timer;
@@ -143,9 +143,15 @@ drain_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	wbuf_consume(&d->out, (size_t)n);
 	if (d->out.len > 0)
 		return;
-	/* All sent: half-close and read until the peer closes too. */
+	/*
+	 * All sent: read until the peer closes (or the drain times out).
+	 * No half-close here: a FIN right behind the NOTIFICATION lets a
+	 * peer that reads in another thread (FRR) see the connection end
+	 * before it has handled the NOTIFICATION, and it then takes a Hard
+	 * Reset for a lost connection (RFC 8538) or logs no reason at all.
+	 * The peer closes once it has read it, as RFC 4271 6 has it.
+	 */
 	ev_io_stop(loop, &d->wio);
-	shutdown(d->fd, SHUT_WR);
 	d->shut = true;
 	ev_io_start(loop, &d->rio);
 }

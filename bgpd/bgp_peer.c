@@ -53,6 +53,8 @@
 #include "xalloc.h"
 
 #define PEER_OUT_BUDGET 65536
+/* Seconds between ferryctl bgp reset's NOTIFICATION and the new start. */
+#define PEER_RESET_DELAY 1.0
 /*
  * Output pacing (peer_out_hold, peer_batch_cb).  The RIB packs what is
  * queued for a peer in rounds, grouped by attribute set, so output waits
@@ -202,22 +204,24 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 }
 
 /*
- * RFC 8538 3: a Hard Reset carries the Cease it stands for: its subcode,
- * then its data (here the RFC 9003 text of an administrative Cease).
+ * RFC 8538 3: the Data of a Hard Reset is the NOTIFICATION it stands for,
+ * its error code and subcode first, then its own data (here the RFC 9003
+ * text of an administrative Cease).  OpenBGPD and FRR read it that way.
  */
 static void
-peer_hard_reset_err(struct bgp_err *hr, uint8_t subcode, const char *text,
-    uint8_t *buf, size_t bufsize)
+peer_hard_reset_err(struct bgp_err *hr, uint8_t code, uint8_t subcode,
+    const char *text, uint8_t *buf, size_t bufsize)
 {
-	size_t n = 1, tl = text != NULL ? strlen(text) : 0;
+	size_t n = 2, tl = text != NULL ? strlen(text) : 0;
 
-	buf[0] = subcode;
-	if (tl > 0 && tl <= 255 && bufsize >= 2 + tl &&
+	buf[0] = code;
+	buf[1] = subcode;
+	if (tl > 0 && tl <= 255 && bufsize >= 3 + tl &&
 	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
 		subcode == BGP_ERR_CEASE_ADMIN_RESET)) {
-		buf[1] = (uint8_t)tl;
-		memcpy(buf + 2, text, tl);
-		n = 2 + tl;
+		buf[2] = (uint8_t)tl;
+		memcpy(buf + 3, text, tl);
+		n = 3 + tl;
 	}
 	bgp_msg_err_clear(hr);
 	bgp_msg_err_set(hr, BGP_ACT_SESSION_RESET, BGP_ERR_CEASE,
@@ -228,7 +232,7 @@ static void
 peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err, const char *text)
 {
-	uint8_t buf[2 + 255];
+	uint8_t buf[3 + 255];
 	struct bgp_err hr;
 	const char *why;
 
@@ -240,7 +244,7 @@ peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 	}
 	if (c == p->conn && p->session_up && !p->soft_close &&
 	    bgp_gr_hard_reset(&p->gr.neg, code, subcode)) {
-		peer_hard_reset_err(&hr, subcode, text, buf, sizeof(buf));
+		peer_hard_reset_err(&hr, code, subcode, text, buf, sizeof(buf));
 		err = &hr;
 		code = BGP_ERR_CEASE;
 		subcode = BGP_ERR_CEASE_HARD_RESET;
@@ -783,6 +787,17 @@ peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	conn_update_io(p->conn);
 }
 
+static void peer_start(struct bgp_peer *);
+
+/* The pause after ferryctl bgp reset is over (PEER_RESET_DELAY). */
+static void
+peer_reset_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	peer_start(w->data);
+}
+
 static struct bgp_peer *
 peer_alloc(struct bgp_sessions *s)
 {
@@ -799,6 +814,8 @@ peer_alloc(struct bgp_sessions *s)
 	p->batch.data = p;
 	ev_init(&p->gr_timer, peer_gr_timer_cb);
 	p->gr_timer.data = p;
+	ev_init(&p->reset_timer, peer_reset_timer_cb);
+	p->reset_timer.data = p;
 	p->since = time(NULL);
 	return p;
 }
@@ -836,6 +853,7 @@ peer_free(struct bgp_peer *p)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
 	ev_timer_stop(p->s->loop, &p->batch);
 	ev_timer_stop(p->s->loop, &p->gr_timer);
+	ev_timer_stop(p->s->loop, &p->reset_timer);
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		rib_peer_down(p->rp);
 	/* Stale routes kept for the peer go with it. */
@@ -1217,7 +1235,15 @@ bgp_peer_reset(struct bgp_peer *p)
 		peer_free(p);
 		return 0;
 	}
-	peer_start(p);
+	/*
+	 * Not at once: RFC 4724 4.2 has a peer with graceful restart take a
+	 * new connection on an Established session for a restart, and one
+	 * that reads in another thread (FRR) may see our SYN before our
+	 * NOTIFICATION: the Hard Reset would be taken for a restart.
+	 */
+	ev_timer_stop(p->s->loop, &p->reset_timer);
+	ev_timer_set(&p->reset_timer, PEER_RESET_DELAY, 0.);
+	ev_timer_start(p->s->loop, &p->reset_timer);
 	return 0;
 }
 

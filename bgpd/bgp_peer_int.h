@@ -61,7 +61,8 @@ struct bgp_peer {
 	 * session is ending. */
 	struct bgp_gr gr;
 	struct bgp_gr_neg gr_open;
-	ev_timer gr_timer; /* restart time, then stale time */
+	ev_timer gr_timer;    /* restart time, then stale time */
+	ev_timer reset_timer; /* ferryctl bgp reset: start again */
 	enum bgp_gr_cause down_cause;
 	uint8_t down_code, down_sub;
 	uint8_t notif_code, notif_sub; /* last NOTIFICATION received */
