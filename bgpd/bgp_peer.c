@@ -284,9 +284,14 @@ peer_gr_apply(
 
 	if (r->flush != 0) {
 		n = rib_peer_stale_flush(p->rp, r->flush);
-		log_info("bgp: stale routes removed: peer=%s families=0x%x "
-			 "count=%zu reason=\"%s\"",
-		    p->name, r->flush, n, why);
+		if (n > 0)
+			log_info("bgp: stale routes removed: peer=%s "
+				 "families=0x%x count=%zu reason=\"%s\"",
+			    p->name, r->flush, n, why);
+		else
+			log_debug("bgp: no stale routes left: peer=%s "
+				  "families=0x%x reason=\"%s\"",
+			    p->name, r->flush, why);
 	}
 	if (r->keep != 0)
 		log_info("bgp: routes kept stale: peer=%s families=0x%x "

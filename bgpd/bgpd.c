@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +43,9 @@
 /* Seconds a previous run's kernel routes wait to be relearned. */
 #define BGP_FIB_STALE_SECS 120
 
-/* The restart state file, next to the pid file (see bgpd_gr_state). */
-#define BGP_GR_STATE_FILE "bgp-restart.state"
+/* The restart state file: the pid file's name with this instead of
+ * .pid (see bgpd_gr_state). */
+#define BGP_GR_STATE_SUFFIX ".bgp-restart"
 
 struct bgpd {
 	struct ferryd *d;
@@ -145,9 +145,10 @@ static const struct bgp_sessions_hooks bgpd_session_hooks = {
 
 /*
  * Did we restart with our forwarding state kept?  Our implementation:
- * while graceful restart is enabled, a state file next to the pid file
- * holds the kernel's boot id; it stays when ferryd exits with its routes
- * kept (or dies) and goes when ferryd exits without graceful restart.  A
+ * while graceful restart is enabled, a state file named after the pid
+ * file (ferryd.bgp-restart for ferryd.pid) holds the kernel's boot id;
+ * it stays when ferryd exits with its routes kept (or dies) and goes
+ * when ferryd exits without graceful restart.  A
  * file from this boot means the kernel routes and overlay entries of the
  * last run are still in place: we are restarting (R bit) with our
  * forwarding state (F bits).  After a reboot the boot id differs and
@@ -156,13 +157,16 @@ static const struct bgp_sessions_hooks bgpd_session_hooks = {
 static void
 bgpd_gr_state_path(struct bgpd *b)
 {
-	char dir[sizeof(b->state_path)];
-	const char *pid = b->d->conf != NULL ? b->d->conf->pid_file : NULL;
+	const char *pid = b->d->conf != NULL && b->d->conf->pid_file != NULL
+	    ? b->d->conf->pid_file
+	    : "/run/ferry/ferryd.pid";
+	size_t n = strlen(pid);
 
-	snprintf(dir, sizeof(dir), "%s",
-	    pid != NULL ? pid : "/run/ferry/ferryd.pid");
-	snprintf(b->state_path, sizeof(b->state_path), "%s/%s", dirname(dir),
-	    BGP_GR_STATE_FILE);
+	/* One per ferryd, as the pid file is: its name, .pid replaced. */
+	if (n > 4 && strcmp(pid + n - 4, ".pid") == 0)
+		n -= 4;
+	snprintf(b->state_path, sizeof(b->state_path), "%.*s%s", (int)n, pid,
+	    BGP_GR_STATE_SUFFIX);
 }
 
 static int
