@@ -17,11 +17,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 need_root
-need_cmd jq bird birdc
+need_cmd jq bird birdc curl
 
 bgp_topo
 ferryd_conf gw "router-id = \"$GW4\";
 log = { level = \"debug\"; };
+metrics = { listen = \"127.0.0.1:9582\"; };
 bgp = {
 	asn = 65000;
 	listen = (\"$GW4\", \"$GW6\");
@@ -127,6 +128,10 @@ expect_eq "outage: IPv6 route stale" \
 	"$(ferry_route "$UP6" 2001:db8:51::/48 .stale)" true
 fib6 | grep -q "^2001:db8:51::/48 " || fail "outage: IPv6 route left the kernel"
 expect_eq "outage: stale count" "$(ferry_gr "$UP4" '"stale-routes"')" 2
+metrics=$(ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9582/metrics) ||
+	fail "metrics endpoint"
+echo "$metrics" | grep -q "^ferry_bgp_stale_routes{peer=\"$UP4\"} 2$" ||
+	fail "outage: stale routes metric: $(echo "$metrics" | grep stale)"
 ctl gw show bgp peers | grep -q restarting ||
 	fail "ferryctl table shows no helper state: $(ctl gw show bgp peers)"
 sleep 2
