@@ -325,6 +325,12 @@ peer_gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	peer_gr_apply(p, &r,
 	    was == BGP_GRS_RESTARTING ? "restart time expired"
 				      : "stale time expired");
+	/* A dynamic peer kept for its routes that did not come back. */
+	if (p->dynamic && p->conn == NULL && p->coll == NULL &&
+	    p->fsm.state <= BGP_ST_ACTIVE) {
+		log_info("bgp: dynamic neighbor gone: peer=%s", p->name);
+		peer_free(p);
+	}
 }
 
 /* How the session is ending, for bgp_gr_down_graceful: noted for each
@@ -559,8 +565,11 @@ peer_event(
 		else if (p->fsm.state < BGP_ST_OPENSENT)
 			peer_promote(p);
 	}
+	/* A dynamic peer goes with its session, unless we keep its routes
+	 * for a graceful restart: then it waits for the peer, or for the
+	 * timer (peer_gr_timer_cb). */
 	if (p->dynamic && p->fsm.state == BGP_ST_IDLE && p->conn == NULL &&
-	    p->coll == NULL)
+	    p->coll == NULL && p->gr.state == BGP_GRS_IDLE)
 		p->reap = true;
 }
 
