@@ -291,6 +291,34 @@ test_synced(void **state)
 	assert_string_equal(bgp_gr_state_name(BGP_GRS_WAIT_EOR), "wait-eor");
 }
 
+/* Reload: what in graceful-restart resets a session (it is in the OPEN). */
+static void
+test_reload_differs(void **state)
+{
+	struct bgp_neighbor a, b;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.gr = on;
+	b = a;
+	assert_false(bgp_neighbor_session_differs(&a, &b));
+	b.gr.stale_time = 10; /* ours alone, applies next time */
+	assert_false(bgp_neighbor_session_differs(&a, &b));
+	b = a;
+	b.gr.restart_time = 60;
+	assert_true(bgp_neighbor_session_differs(&a, &b));
+	b = a;
+	b.gr.notification = false;
+	assert_true(bgp_neighbor_session_differs(&a, &b));
+	b = a;
+	b.gr.enabled = false;
+	assert_true(bgp_neighbor_session_differs(&a, &b));
+	/* Both off: the other settings are not sent. */
+	a.gr.enabled = false;
+	b.gr.restart_time = 60;
+	assert_false(bgp_neighbor_session_differs(&a, &b));
+}
+
 int
 main(void)
 {
@@ -303,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_helper_no_forwarding),
 		cmocka_unit_test(test_helper_timers),
 		cmocka_unit_test(test_synced),
+		cmocka_unit_test(test_reload_differs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
