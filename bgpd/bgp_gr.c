@@ -19,6 +19,9 @@
 
 #include "bgp_gr.h"
 
+/* Cease subcode 10, BFD Down (RFC 9384). */
+#define BGP_GR_CEASE_BFD_DOWN 10
+
 static const char *const state_names[] = {
 	[BGP_GRS_IDLE] = "idle",
 	[BGP_GRS_RESTARTING] = "restarting",
@@ -105,9 +108,14 @@ bgp_gr_down_graceful(const struct bgp_gr_neg *neg, enum bgp_gr_cause cause,
 		return true;
 	case BGP_GR_CAUSE_NOTIF_SENT:
 	case BGP_GR_CAUSE_NOTIF_RCVD:
-		/* RFC 8538 4: "a Hard Reset ... MUST NOT" be graceful. */
+		/* RFC 8538 4: a Hard Reset is never graceful.  Nor, our
+		 * choice, is BFD Down (RFC 9384): BFD found the forwarding
+		 * path dead, and keeping routes over it is what BFD is
+		 * there to prevent. */
 		return neg->notification &&
-		    !(code == BGP_ERR_CEASE && sub == BGP_ERR_CEASE_HARD_RESET);
+		    !(code == BGP_ERR_CEASE &&
+			(sub == BGP_ERR_CEASE_HARD_RESET ||
+			    sub == BGP_GR_CEASE_BFD_DOWN));
 	case BGP_GR_CAUSE_FLUSH:
 		break;
 	}

@@ -93,7 +93,7 @@ void bgp_gr_negotiate(const struct bgp_gr_conf *, const struct bgp_caps *,
  * RFC 4724 4.2 and RFC 8538 4: is a session that ended this way kept
  * gracefully?  A lost connection or an expired hold timer is; a
  * NOTIFICATION either way only with the N bit, and never a Hard Reset
- * (Cease 9).
+ * (Cease 9) or a BFD Down (Cease 10).
  */
 bool bgp_gr_down_graceful(
     const struct bgp_gr_neg *, enum bgp_gr_cause, uint8_t code, uint8_t sub);

@@ -116,8 +116,10 @@ test_graceful_causes(void **state)
 	n.notification = true;
 	assert_true(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_RCVD, 6, 2));
 	assert_true(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_SENT, 3, 1));
-	/* Hard Reset never. */
+	/* Hard Reset never, nor BFD Down (Cease 10). */
 	assert_false(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_RCVD, 6, 9));
+	assert_false(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_SENT, 6, 10));
+	assert_false(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_RCVD, 6, 10));
 	assert_false(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_NOTIF_SENT, 6, 9));
 	assert_false(bgp_gr_down_graceful(&n, BGP_GR_CAUSE_FLUSH, 0, 0));
 	n.on = false;
