@@ -13,7 +13,9 @@
 #   ferryd's routes (BIRD's log shows the restart detected and no route
 #   removed) and ferryd's kernel routes stay; the new ferryd sends R and
 #   F, defers its advertisement until BIRD's End-of-RIB, adopts its
-#   kernel routes and ends where it was.
+#   kernel routes and ends where it was;
+# - BIRD back without recovery mode (no F bit): its stale routes go at
+#   once; BIRD gone for longer than its restart time: they go then.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 need_root
@@ -66,7 +68,7 @@ template bgp ferry {
 	error wait time 1, 4;
 	connect retry time 1;
 	graceful restart on;
-	graceful restart time 30;
+	graceful restart time $GRT;
 	debug { events, states, routes };
 }
 protocol bgp f4 from ferry {
@@ -99,6 +101,7 @@ both_up() {
 		ferry_established gw "$UP4" && ferry_established gw "$UP6"
 }
 
+GRT=30
 bird_conf "route 198.51.101.0/24 blackhole;"
 bird_start "$NS_UP" up
 ferryd_start "$NS_GW" gw
@@ -179,14 +182,16 @@ for how in KILL TERM; do
 	in_fib4 198.51.100.0/24 || fail "SIG$how: kernel route gone: $(fib4)"
 	fib6 | grep -q "^2001:db8:51::/48 " || fail "SIG$how: IPv6 kernel route gone"
 	log "BIRD during the outage: $(birdc_q up show route all 10.244.0.0/16)"
+	lines=$(wc -l <"$T_DIR/gw.log")
 	ferryd_start "$NS_GW" gw
 	wait_for 30 both_up || fail "SIG$how: sessions not back: $(ctl gw show bgp peers)"
-	grep -q "restarting with forwarding state kept" "$T_DIR/gw.log" ||
+	newlog() { tail -n +"$((lines + 1))" "$T_DIR/gw.log"; }
+	newlog | grep -q "restarting with forwarding state kept" ||
 		fail "SIG$how: ferryd did not know it restarted"
-	wait_for 30 grep -q "advertising after restart: reason=\"end-of-rib from every peer\"" \
-		"$T_DIR/gw.log" || fail "SIG$how: deferral did not end on End-of-RIB"
-	wait_for 30 grep -q "restart complete: reason=\"end-of-rib from every peer\"" \
-		"$T_DIR/gw.log" || fail "SIG$how: kept kernel routes not swept on End-of-RIB"
+	wait_until 30 'newlog | grep -q "advertising after restart: reason=\"end-of-rib from every peer\""' ||
+		fail "SIG$how: deferral did not end on End-of-RIB"
+	wait_until 30 'newlog | grep -q "restart complete: reason=\"end-of-rib from every peer\""' ||
+		fail "SIG$how: kept kernel routes not swept on End-of-RIB"
 	wait_for 10 bird_has f4 10.244.0.0/16 || fail "SIG$how: pod pool not back"
 	wait_for 10 in_fib4 198.51.100.0/24 || fail "SIG$how: route not relearned"
 	expect_eq "SIG$how: relearned fresh" \
@@ -195,8 +200,6 @@ for how in KILL TERM; do
 	if grep -E "^Deleted .*(198\.51\.100\.0/24|2001:db8:51::/48)" "$T_DIR/gw.routes"; then
 		fail "SIG$how: a kernel route was deleted across the restart"
 	fi
-	# Truncate ferryd's log markers for the next round.
-	mv "$T_DIR/gw.log" "$T_DIR/gw.$how.log.old"
 done
 # BIRD saw two restarts and never removed a route from ferryd.
 tail -n +"$mark" "$T_DIR/up.bird.trace" >"$T_DIR/up.bird.restarts"
@@ -205,4 +208,31 @@ n=$(grep -c "graceful restart detected" "$T_DIR/up.bird.restarts")
 if grep -E "(removed|flushed).*(10\.244\.0\.0/16|2001:db8:244::/48)" "$T_DIR/up.bird.restarts"; then
 	fail "BIRD removed a route of ferryd during its restart"
 fi
+
+# ---- BIRD back without forwarding state, then gone for good -------------
+log "helper: BIRD restarts without -R (no F bit), restart time 3 s"
+kill -9 "$BIRD_PID"
+wait "$BIRD_PID" 2>/dev/null
+wait_until 10 '[ "$(ferry_gr "$UP4" state)" = restarting ]' ||
+	fail "helper not restarting"
+GRT=3
+bird_conf ""
+bird_start "$NS_UP" up
+wait_for 30 both_up || fail "sessions not back: $(ctl gw show bgp peers)"
+wait_for 10 grep -q "stale routes removed: peer=$UP4 families=0x1 count=1 reason=\"session up\"" \
+	"$T_DIR/gw.log" || fail "stale routes kept although BIRD kept no forwarding state"
+wait_for 10 in_fib4 198.51.100.0/24 || fail "route not learned again"
+expect_eq "restart time learned" "$(ferry_gr "$UP4" '"peer-restart-time"')" 3
+log "helper: BIRD gone for longer than its restart time"
+kill -9 "$BIRD_PID"
+wait "$BIRD_PID" 2>/dev/null
+wait_until 10 '[ "$(ferry_gr "$UP4" state)" = restarting ]' ||
+	fail "helper not restarting"
+in_fib4 198.51.100.0/24 || fail "route left the kernel before the restart time"
+wait_for 10 sh -c "! ip -n $NS_GW route show proto 202 | grep -q 198.51.100.0/24" ||
+	fail "route still in the kernel after BIRD's restart time: $(fib4)"
+wait_for 5 ferry_lacks "$UP4" 198.51.100.0/24 || fail "route still held after the restart time"
+grep -q "stale routes removed: peer=$UP4 families=0x1 count=1 reason=\"restart time expired\"" \
+	"$T_DIR/gw.log" || fail "no removal at the restart time"
+expect_eq "after the restart time: state" "$(ferry_gr "$UP4" state)" idle
 exit 0

@@ -155,17 +155,19 @@ for how in KILL TERM; do
 	expect_eq "SIG$how: FRR holds the IPv6 pod pool stale" \
 		"$(frr_path ipv6 2001:db8:244::/48 "$GW6" '.stale // false')" true
 	in_fib4 198.51.100.0/24 || fail "SIG$how: kernel route gone: $(fib4)"
+	lines=$(wc -l <"$T_DIR/gw.log")
 	ferryd_start "$NS_GW" gw
 	wait_for 30 both_up || fail "SIG$how: sessions not back: $(ctl gw show bgp peers)"
-	grep -q "restarting with forwarding state kept" "$T_DIR/gw.log" ||
+	newlog() { tail -n +"$((lines + 1))" "$T_DIR/gw.log"; }
+	newlog | grep -q "restarting with forwarding state kept" ||
 		fail "SIG$how: ferryd did not know it restarted"
-	wait_for 30 grep -q "advertising after restart" "$T_DIR/gw.log" ||
+	wait_until 30 'newlog | grep -q "advertising after restart"' ||
 		fail "SIG$how: deferral did not end"
 	# FRR restarted itself a moment ago and still sends R: it is not
 	# waited for (RFC 4724 4.1), but the kept kernel routes wait for its
 	# End-of-RIB.
-	wait_for 30 grep -q "restart complete: reason=\"end-of-rib from every peer\"" \
-		"$T_DIR/gw.log" || fail "SIG$how: kept kernel routes not swept on End-of-RIB"
+	wait_until 30 'newlog | grep -q "restart complete: reason=\"end-of-rib from every peer\""' ||
+		fail "SIG$how: kept kernel routes not swept on End-of-RIB"
 	wait_until 15 '[ "$(frr_path ipv4 10.244.0.0/16 "$GW4" ".stale // false")" = false ]' ||
 		fail "SIG$how: FRR still holds the pod pool stale: $(frr_route up ipv4 10.244.0.0/16)"
 	wait_for 10 in_fib4 198.51.100.0/24 || fail "SIG$how: route not relearned"
@@ -173,7 +175,6 @@ for how in KILL TERM; do
 	if grep -E "^Deleted .*(198\.51\.100\.0/24|2001:db8:51::/48)" "$T_DIR/gw.routes"; then
 		fail "SIG$how: a kernel route was deleted across the restart"
 	fi
-	mv "$T_DIR/gw.log" "$T_DIR/gw.$how.log.old"
 done
 # FRR never received a withdrawal of ferryd's routes.
 tail -n +"$mark" "$T_DIR/up.bgpd.log" >"$T_DIR/up.restarts"
