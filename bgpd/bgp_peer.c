@@ -276,6 +276,14 @@ peer_connect(struct bgp_peer *p)
 /* Graceful restart: the helper machine's results (bgp_gr.h). */
 
 static void
+sessions_dynamic_changed(struct bgp_sessions *s)
+{
+	if (!s->exiting && s->hooks != NULL &&
+	    s->hooks->dynamic_changed != NULL)
+		s->hooks->dynamic_changed(s->hooks_ctx);
+}
+
+static void
 peer_gr_apply(
     struct bgp_peer *p, const struct bgp_gr_result *r, const char *why)
 {
@@ -431,6 +439,8 @@ peer_session_up(struct bgp_peer *p)
 	peer_gr_apply(p, &r, "session up");
 	rib_peer_up(p->rp, &info);
 	sessions_defer_check(p->s);
+	if (p->dynamic && p->gr.neg.on)
+		sessions_dynamic_changed(p->s);
 }
 
 static void
@@ -451,6 +461,8 @@ peer_session_down(struct bgp_peer *p)
 	rib_peer_down_keep(p->rp, r.keep);
 	peer_gr_apply(p, &r, "session down");
 	sessions_defer_check(p->s);
+	if (p->dynamic && p->gr.neg.on)
+		sessions_dynamic_changed(p->s);
 }
 
 /* The FSM's actions, in order. */
@@ -733,6 +745,7 @@ sessions_defer_check(struct bgp_sessions *s)
 {
 	struct bgp_peer *p;
 	bool synced = true, done = true;
+	size_t i;
 
 	if ((!s->deferring && !s->sweep_due) || s->exiting)
 		return;
@@ -740,6 +753,18 @@ sessions_defer_check(struct bgp_sessions *s)
 		if (p->dynamic || !p->nb->gr.enabled)
 			continue;
 		if (p->fsm.state != BGP_ST_ESTABLISHED) {
+			synced = done = false;
+			break;
+		}
+		if (!bgp_gr_peer_synced(&p->gr, p->families))
+			synced = false;
+		if (!bgp_gr_peer_eor_done(&p->gr, p->families))
+			done = false;
+	}
+	/* The dynamic neighbors of the last run, once they are back. */
+	for (i = 0; i < s->nexpect && done; i++) {
+		p = bgp_sessions_find(s, &s->expect[i]);
+		if (p == NULL || p->fsm.state != BGP_ST_ESTABLISHED) {
 			synced = done = false;
 			break;
 		}
@@ -1021,8 +1046,8 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 
 struct bgp_sessions *
 bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
-    const struct bgp_conf *conf, bool restarting,
-    const struct bgp_sessions_hooks *hooks, void *ctx)
+    const struct bgp_conf *conf, bool restarting, const struct addr *expect,
+    size_t nexpect, const struct bgp_sessions_hooks *hooks, void *ctx)
 {
 	struct bgp_sessions *s = xcalloc(1, sizeof(*s));
 
@@ -1039,6 +1064,12 @@ bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
 		/* RFC 4724 4.1: the selection deferral timer, our restart
 		 * time: past it our peers would drop our routes anyway. */
 		s->restarting = s->deferring = s->sweep_due = true;
+		if (nexpect > 0) {
+			s->expect =
+			    xreallocarray(NULL, nexpect, sizeof(*s->expect));
+			memcpy(s->expect, expect, nexpect * sizeof(*expect));
+			s->nexpect = nexpect;
+		}
 		ev_timer_set(&s->defer_timer, conf->gr.restart_time, 0.);
 		ev_timer_start(loop, &s->defer_timer);
 		log_notice("bgp: restarting with forwarding state kept: "
@@ -1202,6 +1233,7 @@ bgp_sessions_free(struct bgp_sessions *s, bool graceful)
 	}
 	bgp_listeners_free(s->listeners);
 	bgp_conn_ctx_flush(&s->cx);
+	free(s->expect);
 	free(s);
 }
 
@@ -1294,6 +1326,18 @@ bgp_peer_refresh(struct bgp_peer *p)
 	log_info(
 	    "bgp: route refresh sent: peer=%s asn=%u", p->name, peer_asn(p));
 	return 0;
+}
+
+size_t
+bgp_sessions_gr_dynamic(struct bgp_sessions *s, struct addr *out, size_t max)
+{
+	struct bgp_peer *p;
+	size_t n = 0;
+
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (p->dynamic && p->session_up && p->gr.neg.on && n < max)
+			out[n++] = p->nb->addr;
+	return n;
 }
 
 void

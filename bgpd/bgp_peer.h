@@ -35,16 +35,25 @@ struct bgp_sessions_hooks {
 	 * kept from before the restart and not relearned can go now.
 	 */
 	void (*restart_done)(void *ctx);
+	/* A session of a dynamic neighbor with graceful restart came up or
+	 * went: bgp_sessions_gr_dynamic has changed. */
+	void (*dynamic_changed)(void *ctx);
 };
 
 /*
  * restarting: we restarted with our forwarding state kept (bgpd.c knows
  * it from its state file): our OPENs carry the R bit and F bits, and
- * output is deferred (RFC 4724 4.1) until restart_done.
+ * output is deferred (RFC 4724 4.1) until restart_done.  The deferral
+ * waits for the configured neighbors with graceful restart and for the
+ * dynamic ones in expect (those of the last run, from the state file).
  */
 struct bgp_sessions *bgp_sessions_new(struct ev_loop *, struct rib *,
-    const struct bgp_conf *, bool restarting, const struct bgp_sessions_hooks *,
-    void *ctx);
+    const struct bgp_conf *, bool restarting, const struct addr *expect,
+    size_t nexpect, const struct bgp_sessions_hooks *, void *ctx);
+/* The dynamic neighbors whose Established session negotiated graceful
+ * restart: up to max into out; returns how many. */
+size_t bgp_sessions_gr_dynamic(
+    struct bgp_sessions *, struct addr *out, size_t max);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed
  * (Cease 6/3 "peer de-configured"), changed in a way that needs a new

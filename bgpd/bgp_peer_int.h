@@ -102,6 +102,8 @@ struct bgp_sessions {
 	bool sweep_due;	 /* kept forwarding state waits for their EoRs */
 	bool exiting;	 /* inside bgp_sessions_free */
 	ev_timer defer_timer;
+	struct addr *expect; /* dynamic neighbors the deferral waits for */
+	size_t nexpect;
 };
 
 static inline uint32_t

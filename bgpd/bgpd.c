@@ -29,6 +29,7 @@
 #include "bgp_conf.h"
 #include "bgp_fib.h"
 #include "bgp_gr.h"
+#include "bgp_grstate.h"
 #include "bgp_peer.h"
 #include "bgp_rib.h"
 #include "bgpd.h"
@@ -43,10 +44,6 @@
 /* Seconds a previous run's kernel routes wait to be relearned. */
 #define BGP_FIB_STALE_SECS 120
 
-/* The restart state file: the pid file's name with this instead of
- * .pid (see bgpd_gr_state). */
-#define BGP_GR_STATE_SUFFIX ".bgp-restart"
-
 struct bgpd {
 	struct ferryd *d;
 	const struct bgp_conf *conf;
@@ -54,7 +51,7 @@ struct bgpd {
 	struct bgp_sessions *sessions;
 	struct bgp_fib *fib;
 	bool keeping; /* exiting with routes kept: changes go nowhere */
-	char state_path[512];
+	struct bgp_grstate gr_state;
 };
 
 static void
@@ -139,91 +136,44 @@ hook_restart_done(void *ctx)
 		bgp_fib_sweep(b->fib);
 }
 
+static void hook_dynamic_changed(void *);
+
 static const struct bgp_sessions_hooks bgpd_session_hooks = {
 	.restart_done = hook_restart_done,
+	.dynamic_changed = hook_dynamic_changed,
 };
 
-/*
- * Did we restart with our forwarding state kept?  Our implementation:
- * while graceful restart is enabled, a state file named after the pid
- * file (ferryd.bgp-restart for ferryd.pid) holds the kernel's boot id;
- * it stays when ferryd exits with its routes kept (or dies) and goes
- * when ferryd exits without graceful restart.  A
- * file from this boot means the kernel routes and overlay entries of the
- * last run are still in place: we are restarting (R bit) with our
- * forwarding state (F bits).  After a reboot the boot id differs and
- * nothing was kept.
- */
+/* The dynamic neighbors with graceful restart changed: remember them,
+ * so that after a restart our deferral waits for them too. */
 static void
-bgpd_gr_state_path(struct bgpd *b)
+hook_dynamic_changed(void *ctx)
 {
-	const char *pid = b->d->conf != NULL && b->d->conf->pid_file != NULL
-	    ? b->d->conf->pid_file
-	    : "/run/ferry/ferryd.pid";
-	size_t n = strlen(pid);
+	struct bgpd *b = ctx;
+	struct addr dyn[256];
+	size_t n;
 
-	/* One per ferryd, as the pid file is: its name, .pid replaced. */
-	if (n > 4 && strcmp(pid + n - 4, ".pid") == 0)
-		n -= 4;
-	snprintf(b->state_path, sizeof(b->state_path), "%.*s%s", (int)n, pid,
-	    BGP_GR_STATE_SUFFIX);
-}
-
-static int
-bgpd_boot_id(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	int rc = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fgets(buf, (int)len, f) != NULL) {
-		buf[strcspn(buf, "\n")] = '\0';
-		rc = 0;
-	}
-	fclose(f);
-	return rc;
-}
-
-/* True if the state file says we restarted; then (re)write it. */
-static bool
-bgpd_gr_state(struct bgpd *b)
-{
-	char boot[64] = "", old[64] = "";
-	bool restarting = false;
-	FILE *f;
-
-	if (bgpd_boot_id(boot, sizeof(boot)) == -1)
-		snprintf(boot, sizeof(boot), "unknown");
-	if ((f = fopen(b->state_path, "r")) != NULL) {
-		if (fgets(old, sizeof(old), f) != NULL) {
-			old[strcspn(old, "\n")] = '\0';
-			restarting = strcmp(old, boot) == 0;
-		}
-		fclose(f);
-	}
-	if ((f = fopen(b->state_path, "w")) == NULL) {
-		log_warn("bgp: cannot write the restart state: file=%s "
-			 "error=%s",
-		    b->state_path, strerror(errno));
-		return restarting;
-	}
-	fprintf(f, "%s\n", boot);
-	fclose(f);
-	return restarting;
+	if (b->sessions == NULL || !b->conf->gr.enabled)
+		return;
+	n = bgp_sessions_gr_dynamic(
+	    b->sessions, dyn, sizeof(dyn) / sizeof(dyn[0]));
+	bgp_grstate_save(&b->gr_state, dyn, n);
 }
 
 static int
 bgpd_up(struct bgpd *b, const struct bgp_conf *bc)
 {
-	bool restarting = false;
 	unsigned stale = BGP_FIB_STALE_SECS;
+	struct addr *dyn = NULL;
+	bool restarting = false;
+	size_t ndyn = 0;
+	int rc = -1;
 
 	b->conf = bc;
 	b->keeping = false;
-	bgpd_gr_state_path(b);
+	bgp_grstate_init(
+	    &b->gr_state, b->d->conf != NULL ? b->d->conf->pid_file : NULL);
 	if (bc->gr.enabled) {
-		restarting = bgpd_gr_state(b);
+		restarting = bgp_grstate_load(&b->gr_state, &dyn, &ndyn);
 		/* Past the deferral (at most restart-time) the sweep has
 		 * run; the timer is only a backstop. */
 		if (stale < (unsigned)bc->gr.restart_time + 30)
@@ -231,19 +181,22 @@ bgpd_up(struct bgpd *b, const struct bgp_conf *bc)
 	}
 	if (bc->fib &&
 	    (b->fib = bgp_fib_new(b->d->loop, bc->fib_table, stale)) == NULL)
-		return -1;
+		goto out;
 	b->rib = rib_new(bc, &bgpd_hooks, b);
 	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc, restarting,
-		 &bgpd_session_hooks, b)) == NULL)
-		return -1;
+		 dyn, ndyn, &bgpd_session_hooks, b)) == NULL)
+		goto out;
 	log_info("bgp: up: asn=%u neighbors=%zu pools=%zu listen-ranges=%zu",
 	    bc->asn, bc->nneighbors, bc->npools, bc->nranges);
-	return 0;
+	rc = 0;
+out:
+	free(dyn);
+	return rc;
 }
 
 /*
  * exiting: ferryd stops.  With graceful restart the kernel routes and
- * overlay entries stay for the next ferryd (bgpd_gr_state), and the
+ * overlay entries stay for the next ferryd (bgp_grstate.h), and the
  * sessions close so that the peers keep our routes meanwhile.
  */
 static void
@@ -262,8 +215,8 @@ bgpd_down(struct bgpd *b, bool exiting)
 	bgp_fib_free(b->fib, keep);
 	b->fib = NULL;
 	b->keeping = false;
-	if (exiting && !gr && b->state_path[0] != '\0')
-		unlink(b->state_path);
+	if (exiting && !gr)
+		bgp_grstate_remove(&b->gr_state);
 }
 
 /* What cannot change under running sessions: the speaker's identity. */

@@ -65,4 +65,4 @@ tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
 
 # The module: config section, kernel FIB, and the glue (bgpd.c).
 lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c bgpd/bgp_conf.h \
-	bgpd/bgp_fib.c bgpd/bgp_fib.h
+	bgpd/bgp_fib.c bgpd/bgp_fib.h bgpd/bgp_grstate.c bgpd/bgp_grstate.h

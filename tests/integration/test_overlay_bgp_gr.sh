@@ -77,6 +77,16 @@ nb() { # N: the gateway's neighbor entry for node N
 		next-hop = \"self\"; connect-retry = 1; hold-time = 9; $EXTNH
 		overlay = { vni = 7; mac = \"$NODE_MAC\"; }; }"
 }
+# With OVL_GR_RANGE=1 (test_overlay_bgp_gr_range.sh) the nodes are
+# dynamic neighbors of the gateway (a listen range): after its restart
+# the gateway waits for the ones its state file lists.
+if [ "${OVL_GR_RANGE:-0}" = 1 ]; then
+	GW_PEERS="listen-ranges = ( { prefix = \"$RANGE\"; rr-client = true;
+		next-hop = \"self\"; max = 8; hold-time = 9; $EXTNH
+		overlay = { vni = 7; mac = \"$NODE_MAC\"; }; } );"
+else
+	GW_PEERS="neighbors = ( $(nb 1), $(nb 2) );"
+fi
 cat >"$T_DIR/gw.conf" <<CONF
 router-id = "192.0.2.1";
 pid-file = "$T_DIR/gw.pid";
@@ -86,7 +96,7 @@ bgp = {
 	asn = 65000;
 	listen = ("$GW");
 	graceful-restart = { restart-time = 30; };
-	neighbors = ( $(nb 1), $(nb 2) );
+	$GW_PEERS
 };
 overlay = { $LOCAL = "$GW"; mac = "$GW_MAC"; pin-dir = "$PIN-gw"; };
 CONF
@@ -134,6 +144,13 @@ wait_until 30 'newlog | grep -q "restart complete: reason=\"end-of-rib from ever
 	fail "gateway: restart did not complete on the nodes' End-of-RIB: $(newlog | grep -E 'restart|end-of-rib')"
 newlog | grep -q "restarting with forwarding state kept" ||
 	fail "gateway did not know it restarted"
+# It advertised only after both nodes' End-of-RIB.
+adv=$(newlog | grep -n "advertising after restart" | head -1 | cut -d: -f1)
+for n in 1 2; do
+	eor=$(newlog | grep -n "end-of-rib received: peer=$NODE$n " | head -1 | cut -d: -f1)
+	[ -n "$adv" ] && [ -n "$eor" ] && [ "$adv" -gt "$eor" ] ||
+		fail "gateway advertised before node $n's End-of-RIB: $(newlog | grep -E 'advertising|end-of-rib|session up')"
+done
 newlog | grep -q "adopted tunnel entries: count=2" ||
 	fail "restarted gateway did not adopt the tunnels"
 wait_until 20 '[ "$(gr n1 "$GW" state)" = idle ] && [ "$(gr n2 "$GW" state)" = idle ]' ||
