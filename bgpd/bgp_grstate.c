@@ -82,7 +82,9 @@ bgp_grstate_load(struct bgp_grstate *st, struct addr **dyn, size_t *n)
 		}
 		fclose(f);
 	}
-	bgp_grstate_save(st, NULL, 0);
+	/* Those not back yet are still owed: listed until the first
+	 * change of this run rewrites the file. */
+	bgp_grstate_save(st, *dyn, *n);
 	return restarting;
 }
 

@@ -24,7 +24,7 @@ void bgp_grstate_init(struct bgp_grstate *, const char *pid_file);
 /*
  * Did the last run of this boot leave the file?  Then *dyn (allocated,
  * the caller frees it) holds the dynamic neighbors it listed.  The file
- * is rewritten for this run, with no dynamic neighbor yet.
+ * is rewritten for this run, still with them.
  */
 bool bgp_grstate_load(struct bgp_grstate *, struct addr **dyn, size_t *n);
 /* Rewrite the file with these dynamic neighbors. */

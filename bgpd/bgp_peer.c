@@ -1334,9 +1334,13 @@ bgp_sessions_gr_dynamic(struct bgp_sessions *s, struct addr *out, size_t max)
 	struct bgp_peer *p;
 	size_t n = 0;
 
-	TAILQ_FOREACH (p, &s->peers, entry)
-		if (p->dynamic && p->session_up && p->gr.neg.on && n < max)
-			out[n++] = p->nb->addr;
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		if (!p->dynamic || !p->session_up || !p->gr.neg.on)
+			continue;
+		if (n < max)
+			out[n] = p->nb->addr;
+		n++;
+	}
 	return n;
 }
 

@@ -51,7 +51,7 @@ struct bgp_sessions *bgp_sessions_new(struct ev_loop *, struct rib *,
     const struct bgp_conf *, bool restarting, const struct addr *expect,
     size_t nexpect, const struct bgp_sessions_hooks *, void *ctx);
 /* The dynamic neighbors whose Established session negotiated graceful
- * restart: up to max into out; returns how many. */
+ * restart: up to max into out; returns how many there are. */
 size_t bgp_sessions_gr_dynamic(
     struct bgp_sessions *, struct addr *out, size_t max);
 /*

@@ -149,14 +149,16 @@ static void
 hook_dynamic_changed(void *ctx)
 {
 	struct bgpd *b = ctx;
-	struct addr dyn[256];
+	struct addr *dyn;
 	size_t n;
 
 	if (b->sessions == NULL || !b->conf->gr.enabled)
 		return;
-	n = bgp_sessions_gr_dynamic(
-	    b->sessions, dyn, sizeof(dyn) / sizeof(dyn[0]));
+	n = bgp_sessions_gr_dynamic(b->sessions, NULL, 0);
+	dyn = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*dyn));
+	n = bgp_sessions_gr_dynamic(b->sessions, dyn, n);
 	bgp_grstate_save(&b->gr_state, dyn, n);
+	free(dyn);
 }
 
 static int

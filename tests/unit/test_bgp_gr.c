@@ -9,10 +9,14 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "bgp_gr.h"
+#include "bgp_grstate.h"
 
 #define V4   BGP_FAM_IPV4
 #define V6   BGP_FAM_IPV6
@@ -321,6 +325,49 @@ test_reload_differs(void **state)
 	assert_false(bgp_neighbor_session_differs(&a, &b));
 }
 
+/* The restart state file: absent, this boot's, another boot's. */
+static void
+test_state_file(void **state)
+{
+	char dir[] = "/tmp/ferry-grstate.XXXXXX", pid[64];
+	struct bgp_grstate st;
+	struct addr two[2], *dyn;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(pid, sizeof(pid), "%s/ferryd.pid", dir);
+	bgp_grstate_init(&st, pid);
+	assert_non_null(strstr(st.path, "/ferryd.bgp-restart"));
+	/* No file: a fresh start; now there is one. */
+	assert_false(bgp_grstate_load(&st, &dyn, &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(access(st.path, F_OK), 0);
+	/* Written with two dynamic neighbors: a restart that owes them. */
+	assert_int_equal(addr_parse("192.0.2.7", &two[0]), 0);
+	assert_int_equal(addr_parse("2001:db8::7", &two[1]), 0);
+	bgp_grstate_save(&st, two, 2);
+	assert_true(bgp_grstate_load(&st, &dyn, &n));
+	assert_int_equal(n, 2);
+	assert_int_equal(addr_cmp(&dyn[1], &two[1]), 0);
+	free(dyn);
+	/* Still owed after the load rewrote the file. */
+	assert_true(bgp_grstate_load(&st, &dyn, &n));
+	assert_int_equal(n, 2);
+	free(dyn);
+	/* Another boot's file: nothing was kept. */
+	f = fopen(st.path, "w");
+	assert_non_null(f);
+	fprintf(f, "some-other-boot\ndynamic 192.0.2.7\n");
+	fclose(f);
+	assert_false(bgp_grstate_load(&st, &dyn, &n));
+	assert_int_equal(n, 0);
+	bgp_grstate_remove(&st);
+	assert_int_not_equal(access(st.path, F_OK), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -334,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_helper_timers),
 		cmocka_unit_test(test_synced),
 		cmocka_unit_test(test_reload_differs),
+		cmocka_unit_test(test_state_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
