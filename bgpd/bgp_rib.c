@@ -685,6 +685,12 @@ rib_free_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
 }
 
 void
+rib_shutdown(struct rib *rib)
+{
+	rib->dying = true;
+}
+
+void
 rib_free(struct rib *rib)
 {
 	size_t i;

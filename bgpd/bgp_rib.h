@@ -91,6 +91,12 @@ struct rib *rib_new(
     const struct bgp_conf *, const struct rib_hooks *, void *ctx);
 void rib_free(struct rib *);
 /*
+ * The daemon exits and leaves its routes in place: from now on peers
+ * going down withdraw nothing (no decisions, no hooks) and rib_free
+ * follows.  Saves a walk of the table per peer at exit.
+ */
+void rib_shutdown(struct rib *);
+/*
  * A new config: pools announced, withdrawn or changed, ECMP, router id.
  * The conf must stay valid until the next rib_configure or rib_free.
  */

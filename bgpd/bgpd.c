@@ -209,6 +209,8 @@ bgpd_down(struct bgpd *b, bool exiting)
 	bool keep = b->conf != NULL && (b->conf->fib_keep || gr);
 
 	b->keeping = exiting && keep;
+	if (b->keeping && b->rib != NULL)
+		rib_shutdown(b->rib);
 	bgp_sessions_free(b->sessions, gr);
 	b->sessions = NULL;
 	if (b->rib != NULL)

@@ -1791,6 +1791,27 @@ test_gr_down_flush(void **state)
 	teardown_world();
 }
 
+/* Exit with routes kept: sessions closing afterwards withdraw nothing. */
+static void
+test_shutdown_quiet(void **state)
+{
+	struct ab a;
+	int calls;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	peer_up(0);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	announce(0, &a, "10.0.0.0/8");
+	calls = best_calls;
+	rib_shutdown(rib);
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4);
+	rib_peer_down(peers[0]);
+	assert_int_equal(best_calls, calls);
+	teardown_world();
+}
+
 static void
 test_walk_views(void **state)
 {
@@ -1890,6 +1911,7 @@ main(void)
 		cmocka_unit_test(test_walk_views),
 		cmocka_unit_test(test_gr_stale),
 		cmocka_unit_test(test_gr_down_flush),
+		cmocka_unit_test(test_shutdown_quiet),
 		cmocka_unit_test(test_treat_as_withdraw),
 	};
 	int rc;
