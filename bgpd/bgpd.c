@@ -219,7 +219,9 @@ bgpd_down(struct bgpd *b, bool exiting)
 	bgp_fib_free(b->fib, keep);
 	b->fib = NULL;
 	b->keeping = false;
-	if (exiting && !gr)
+	/* Only an exit with graceful restart leaves its state behind: after
+	 * a restart by reload (new identity) nothing was kept. */
+	if (!gr)
 		bgp_grstate_remove(&b->gr_state);
 }
 
