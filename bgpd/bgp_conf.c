@@ -374,7 +374,7 @@ conf_get_asn(struct conf_errs *e, const config_setting_t *g, const char *key,
 static const char *const session_keys[] = { "port", "password", "local-address",
 	"hold-time", "keepalive", "connect-retry", "multihop", "gtsm",
 	"families", "extended-next-hop", "passive", "rr-client", "next-hop",
-	"export", "import", "overlay", "bfd" };
+	"export", "import", "overlay", "bfd", "graceful-restart" };
 
 /* overlay = { vni = 1; mac = "02:fe:00:00:00:01"; }: a cluster peer. */
 static void
@@ -441,6 +441,13 @@ parse_session(struct conf_errs *e, const config_setting_t *g,
 	nb->port = BGP_PORT;
 	nb->hold_time = BGP_DEFAULT_HOLD;
 	nb->connect_retry = BGP_DEFAULT_CONNRETRY;
+	nb->gr_override = -1;
+	if (config_setting_get_member(g, "graceful-restart") != NULL) {
+		bool on = false;
+
+		if (conf_get_bool(e, g, "graceful-restart", &on) == 1)
+			nb->gr_override = on;
+	}
 	if (conf_get_uint(e, g, "port", 1, 65535, &v) == 1)
 		nb->port = (uint16_t)v;
 	if ((rc = conf_get_string(e, g, "password", &str)) == 1) {
@@ -688,6 +695,62 @@ parse_fib(struct conf_errs *e, const config_setting_t *sec, struct bgp_conf *bc)
 	conf_get_bool(e, s, "keep-on-exit", &bc->fib_keep);
 }
 
+/*
+ * graceful-restart = { enabled; restart-time; stale-time; notification; }.
+ * RFC 4724 3: the restart time is 12 bits; 0 would tell a helper to keep
+ * nothing, which is what enabled = false is for.
+ */
+static void
+parse_gr(struct conf_errs *e, const config_setting_t *sec, struct bgp_conf *bc)
+{
+	static const char *const keys[] = { "enabled", "restart-time",
+		"stale-time", "notification", NULL };
+	const config_setting_t *s =
+	    config_setting_get_member(sec, "graceful-restart");
+	uint64_t v;
+
+	bc->gr.enabled = false;
+	bc->gr.restart_time = BGP_GR_DEFAULT_RESTART;
+	bc->gr.stale_time = BGP_GR_DEFAULT_STALE;
+	bc->gr.notification = true;
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+		bc->gr.enabled = config_setting_get_bool(s) != 0;
+		return;
+	}
+	if (!conf_want_group(e, s))
+		return;
+	conf_check_keys(e, s, keys);
+	bc->gr.enabled = true;
+	conf_get_bool(e, s, "enabled", &bc->gr.enabled);
+	if (conf_get_uint(e, s, "restart-time", 1, 4095, &v) == 1)
+		bc->gr.restart_time = (uint16_t)v;
+	if (conf_get_uint(e, s, "stale-time", 1, 65535, &v) == 1)
+		bc->gr.stale_time = (uint16_t)v;
+	conf_get_bool(e, s, "notification", &bc->gr.notification);
+}
+
+/* Each neighbor's effective settings: the section's, or off. */
+static void
+resolve_gr(struct bgp_conf *bc)
+{
+	size_t i;
+
+	for (i = 0; i < bc->nneighbors; i++) {
+		bc->neighbors[i].gr = bc->gr;
+		if (bc->neighbors[i].gr_override != -1)
+			bc->neighbors[i].gr.enabled =
+			    bc->neighbors[i].gr_override != 0;
+	}
+	for (i = 0; i < bc->nranges; i++) {
+		bc->ranges[i].tmpl.gr = bc->gr;
+		if (bc->ranges[i].tmpl.gr_override != -1)
+			bc->ranges[i].tmpl.gr.enabled =
+			    bc->ranges[i].tmpl.gr_override != 0;
+	}
+}
+
 static void
 parse_listen(
     struct conf_errs *e, const config_setting_t *sec, struct bgp_conf *bc)
@@ -724,8 +787,8 @@ bgp_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
     struct conf_errs *e)
 {
 	static const char *const keys[] = { "asn", "router-id", "listen",
-		"port", "cluster-id", "ecmp", "fib", "pools", "neighbors",
-		"listen-ranges", NULL };
+		"port", "cluster-id", "ecmp", "fib", "graceful-restart",
+		"pools", "neighbors", "listen-ranges", NULL };
 	struct bgp_conf *bc = xcalloc(1, sizeof(*bc));
 	uint64_t v;
 
@@ -750,11 +813,13 @@ bgp_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		bc->ecmp = (unsigned)v;
 	parse_listen(e, sec, bc);
 	parse_fib(e, sec, bc);
+	parse_gr(e, sec, bc);
 	PARSE_LIST(e, sec, "pools", bc->pools, bc->npools, parse_pool);
 	PARSE_LIST(e, sec, "neighbors", bc->neighbors, bc->nneighbors,
 	    parse_neighbor, bc->asn);
 	PARSE_LIST(e, sec, "listen-ranges", bc->ranges, bc->nranges,
 	    parse_range, bc->asn);
+	resolve_gr(bc);
 	check_duplicates(e, sec, bc);
 	return bc;
 }
@@ -844,6 +909,8 @@ dump_session(config_setting_t *g, const struct bgp_neighbor *nb)
 	conf_dump_uint(g, "hold-time", nb->hold_time);
 	conf_dump_uint(g, "keepalive", nb->keepalive);
 	conf_dump_uint(g, "connect-retry", nb->connect_retry);
+	if (nb->gr_override != -1)
+		conf_dump_bool(g, "graceful-restart", nb->gr_override != 0);
 	if (nb->multihop != 0)
 		conf_dump_uint(g, "multihop", nb->multihop);
 	conf_dump_bool(g, "gtsm", nb->gtsm);
@@ -934,6 +1001,11 @@ bgp_conf_dump(const void *arg, config_setting_t *root)
 		conf_dump_bool(f, "keep-on-exit", bc->fib_keep);
 	} else
 		conf_dump_bool(out, "fib", false);
+	f = conf_dump_group(out, "graceful-restart");
+	conf_dump_bool(f, "enabled", bc->gr.enabled);
+	conf_dump_uint(f, "restart-time", bc->gr.restart_time);
+	conf_dump_uint(f, "stale-time", bc->gr.stale_time);
+	conf_dump_bool(f, "notification", bc->gr.notification);
 
 	list = conf_dump_list(out, "pools");
 	for (i = 0; i < bc->npools; i++) {
@@ -980,7 +1052,11 @@ bgp_neighbor_session_differs(
 	    a->hold_time != b->hold_time || a->keepalive != b->keepalive ||
 	    a->multihop != b->multihop || a->gtsm != b->gtsm ||
 	    a->families != b->families || a->ext_nh != b->ext_nh ||
-	    a->passive != b->passive || a->rr_client != b->rr_client;
+	    a->passive != b->passive || a->rr_client != b->rr_client ||
+	    a->gr.enabled != b->gr.enabled ||
+	    (a->gr.enabled &&
+		(a->gr.restart_time != b->gr.restart_time ||
+		    a->gr.notification != b->gr.notification));
 }
 
 bool

@@ -13,6 +13,8 @@
  *		cluster-id = "192.0.2.1";	# RFC 4456; default router-id
  *		ecmp = 8;			# paths per prefix; 1: off
  *		fib = { table = 254; keep-on-exit = false; };  # or fib = false
+ *		graceful-restart = { enabled = true; restart-time = 120;
+ *				     stale-time = 360; notification = true; };
  *		pools = ( { prefix = "10.244.0.0/16"; kind = "pod";
  *			    communities = ("65000:100"); ... } );
  *		neighbors = ( { address = "192.0.2.254"; asn = 65100;
@@ -107,6 +109,17 @@ enum bgp_nexthop_mode {
 #define BGP_FAM_IPV4 0x1
 #define BGP_FAM_IPV6 0x2
 
+/* Graceful restart (RFC 4724, RFC 8538 N bit): see docs/config.md. */
+#define BGP_GR_DEFAULT_RESTART 120
+#define BGP_GR_DEFAULT_STALE   360
+
+struct bgp_gr_conf {
+	bool enabled;
+	uint16_t restart_time; /* seconds, 1..4095: in our OPEN */
+	uint16_t stale_time;   /* seconds: peer back, waiting for its EoR */
+	bool notification;     /* RFC 8538 N bit */
+};
+
 struct bgp_neighbor {
 	char *name; /* address as text, or given */
 	struct addr addr;
@@ -134,6 +147,10 @@ struct bgp_neighbor {
 	uint8_t overlay_mac[6]; /* its device's MAC */
 	struct bgp_import import;
 	struct bgp_export export;
+	/* Effective graceful restart settings: the section's, with the
+	 * neighbor's graceful-restart = true|false applied. */
+	struct bgp_gr_conf gr;
+	int gr_override; /* -1: none, else the neighbor's own value */
 	/*
 	 * RFC 8212: an eBGP neighbor without an import (export) section
 	 * imports (exports) nothing.  iBGP neighbors default to all.
@@ -163,6 +180,7 @@ struct bgp_conf {
 	bool fib;      /* install learned routes */
 	uint32_t fib_table;
 	bool fib_keep; /* leave routes on exit */
+	struct bgp_gr_conf gr;
 	struct bgp_pool *pools;
 	size_t npools;
 	struct bgp_neighbor *neighbors;

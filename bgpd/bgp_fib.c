@@ -203,6 +203,21 @@ stale_expire(struct ev_loop *loop, ev_timer *w, int revents)
 		log_info("bgp: removed stale kernel routes: count=%zu", n);
 }
 
+void
+bgp_fib_sweep(struct bgp_fib *f)
+{
+	if (f->nstale == 0)
+		return;
+	ev_timer_stop(f->loop, &f->stale_timer);
+	stale_expire(f->loop, &f->stale_timer, 0);
+}
+
+size_t
+bgp_fib_stale_count(const struct bgp_fib *f)
+{
+	return f->nstale;
+}
+
 struct bgp_fib *
 bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 {
@@ -212,6 +227,8 @@ bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 
 	f->loop = loop;
 	f->table = table;
+	ev_timer_init(&f->stale_timer, stale_expire, stale_secs, 0.);
+	f->stale_timer.data = f;
 	if ((f->nl = netlink_open("bgp")) == NULL) {
 		free(f);
 		return NULL;
@@ -225,8 +242,6 @@ bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 		log_info("bgp: kept kernel routes of a previous run until "
 			 "relearned: count=%zu stale-time=%u",
 		    f->nstale, stale_secs);
-		ev_timer_init(&f->stale_timer, stale_expire, stale_secs, 0.);
-		f->stale_timer.data = f;
 		ev_timer_start(loop, &f->stale_timer);
 	}
 	return f;
@@ -239,8 +254,7 @@ bgp_fib_free(struct bgp_fib *f, bool keep)
 
 	if (f == NULL)
 		return;
-	if (f->nstale > 0)
-		ev_timer_stop(f->loop, &f->stale_timer);
+	ev_timer_stop(f->loop, &f->stale_timer);
 	if (!keep) {
 		for (i = 0; i < f->n; i++)
 			route_delete(f, &f->installed[i]);

@@ -22,6 +22,11 @@ struct bgp_fib;
  */
 struct bgp_fib *bgp_fib_new(
     struct ev_loop *, uint32_t table, unsigned stale_secs);
+/* Remove the routes of a previous ferryd not relearned so far (the end
+ * of a graceful restart) instead of waiting for stale_secs. */
+void bgp_fib_sweep(struct bgp_fib *);
+/* Routes of a previous ferryd still waiting to be relearned. */
+size_t bgp_fib_stale_count(const struct bgp_fib *);
 /* Install prefix via the n next hops, or remove it when n == 0. */
 void bgp_fib_set(struct bgp_fib *, const struct prefix *,
     const struct rib_nexthop *, size_t n);

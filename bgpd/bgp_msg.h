@@ -41,12 +41,17 @@
  *   RFC 4271  the FSM with all its timers and collision detection
  *             (bgp_fsm.c), decision process (bgp_decide.c)
  *   RFC 4456  route reflection (bgp_policy.c)
- *   RFC 4486  Cease 6/1 with AFI, SAFI and limit (bgp_peer.c)
- *   RFC 4724  End-of-RIB after the initial table (bgp_out.c)
+ *   RFC 4486  Cease 6/1 with AFI, SAFI and limit (bgp_peer_msg.c)
+ *   RFC 4724  End-of-RIB after the initial table (bgp_out.c); graceful
+ *             restart, both roles: capability, negotiation and the helper
+ *             machine (bgp_gr.c), stale paths (bgp_rib.c), selection
+ *             deferral and restart state (bgp_peer.c, bgpd.c)
+ *   RFC 8538  the N bit: NOTIFICATIONs handled gracefully, Hard Reset
+ *             sent and received (bgp_gr.c, bgp_peer.c)
  *   RFC 5082  GTSM, enforced from the first SYN (bgp_sock.c)
  *   RFC 7313  enhanced route refresh (bgp_out.c)
  *   RFC 8212  eBGP: nothing in or out without a policy (bgp_policy.c)
- *   RFC 8950  IPv4 routes with IPv6 next hops: negotiation (bgp_peer.c),
+ *   RFC 8950  IPv4 routes with IPv6 next hops: negotiation (bgp_peer_msg.c),
  *             next hop choice (bgp_policy.c), kernel routes via an IPv6
  *             gateway (bgp_fib.c)
  */

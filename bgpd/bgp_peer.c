@@ -12,25 +12,17 @@
  * peer_event(), which steps the FSM and carries out the actions it
  * returns, in order.
  *
- * Buffers.  Input is framed by the header length (at most 4096 octets)
- * in a fixed buffer per connection.  Output is one wbuf per connection:
- * our own messages are appended as they come, and when it drains below a
- * low-water mark the RIB is asked for at most PEER_OUT_BUDGET more
- * octets, so a slow peer holds back the RIB, not our memory.
+ * Layers.  Connections (sockets, buffers, input pacing, drains) are
+ * bgp_conn.c, which reports here through struct bgp_conn_ops only.
+ * What each received message does is bgp_peer_msg.c: it is called from
+ * here (peer_conn_msg) and answers with a verdict that this file carries
+ * out; it never calls back.  Listening sockets live in bgp_listen.c,
+ * which hands accepted connections to peer_accept.  This file keeps the
+ * FSM driving, the session lifecycle, output pacing and configuration.
  *
- * Closing.  RFC 4271 wants the NOTIFICATION sent before the connection
- * closes.  A connection with output pending is handed to a struct
- * bgp_drain, which flushes it, half-closes and waits a few seconds for
- * the peer to close, while the peer object is free to start again.
- *
- * Sockets.  Addresses, TCP-MD5 (RFC 2385), TTL and GTSM (RFC 5082) are
- * set through bgp_sock.c; listening sockets live in bgp_listen.c, which
- * hands accepted connections to peer_accept.  eBGP uses TTL 1 unless
- * multihop is set, iBGP 255; with GTSM we send 255 and require
- * 255 - (multihop - 1) on receipt.
- *
- * Messages.  What each received message does is in bgp_peer_msg.c; the
- * structures both files share are in bgp_peer_int.h.
+ * Output.  When a connection's output drains below its low-water mark
+ * (ops->fill) the RIB is asked for at most PEER_OUT_BUDGET more octets,
+ * so a slow peer holds back the RIB, not our memory.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -60,9 +52,9 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PEER_RBUF_SIZE	65536
-#define PEER_OUT_LOWAT	16384
 #define PEER_OUT_BUDGET 65536
+/* Seconds between ferryctl bgp reset's NOTIFICATION and the new start. */
+#define PEER_RESET_DELAY 1.0
 /*
  * Output pacing (peer_out_hold, peer_batch_cb).  The RIB packs what is
  * queued for a peer in rounds, grouped by attribute set, so output waits
@@ -75,236 +67,15 @@
 #define PEER_OUT_TICK	  0.025 /* seconds */
 #define PEER_OUT_GROWTH	  256	/* prefixes per tick */
 #define PEER_OUT_HOLD_MAX 0.1	/* seconds */
-/*
- * Input pacing (conn_read_cb, conn_pace_due).  A speaker that packs
- * UPDATEs from what is pending per attribute set (BIRD does) sends one
- * prefix per message for as long as its receiver keeps up, and that
- * makes a table with many attribute sets several times slower to send,
- * to parse and to pass on.  So when PEER_IN_WINDOW UPDATEs in a row, all
- * within a second, carried fewer than PEER_IN_SMALL prefixes each, the
- * connection's receive buffer is cut to one round trip's worth at
- * PEER_IN_RATE (the kernel's autotuning would grow it to megabytes), and
- * each read that empties the socket is followed by a PEER_IN_PACE pause:
- * the peer's output backs up and it packs what waits.  Input that comes
- * packed, or faster than we read, is never paused.
- */
-#define PEER_IN_WINDOW	   256	 /* UPDATEs judged together */
-#define PEER_IN_SMALL	   4	 /* prefixes per UPDATE */
-#define PEER_IN_PACE	   0.002 /* seconds */
-#define PEER_IN_RATE	   256e6 /* octets per second */
-#define PEER_IN_RCVBUF_MIN (16 * 1024)
-#define PEER_IN_RCVBUF_MAX (4 * 1024 * 1024)
-#define PEER_DRAIN_SECS	   3.0
-
 OBJCOUNT(bgp_peer);
-OBJCOUNT(bgp_conn);
-OBJCOUNT(bgp_drain);
 
 static void peer_free(struct bgp_peer *);
-static void conn_update_io(struct bgp_peer *, struct bgp_conn *);
+static void sessions_defer_check(struct bgp_sessions *);
 
-/* Logging and status. */
-
-void
-peer_error_text(struct bgp_peer *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
-	va_end(ap);
-}
-
-/* Sockets: TCP-MD5, TTL, GTSM. */
-
-/*
- * Our implementation of the TTL rules: eBGP sends multihop (1 when
- * directly connected), iBGP 255.  With GTSM (RFC 5082 3) we send 255 and
- * drop anything that arrives with less than 255 - (hops - 1).
- */
-static int
-peer_sockopts(struct bgp_peer *p, int fd)
-{
-	const struct bgp_neighbor *nb = p->nb;
-	int ttl, minttl = 0;
-
-	if (peer_ebgp(p))
-		ttl = nb->multihop != 0 ? nb->multihop : 1;
-	else
-		ttl = 255;
-	if (nb->gtsm) {
-		ttl = 255;
-		minttl = bgp_gtsm_minttl(nb->multihop);
-	}
-	if (bgp_sock_ttl(fd, nb->addr.family, ttl, minttl) == -1) {
-		log_err("bgp: cannot set ttl: peer=%s ttl=%d minttl=%d "
-			"error=%s",
-		    p->name, ttl, minttl, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Drains. */
+/* Output: the RIB fills what the connection drained (ops->fill). */
 
 static void
-drain_free(struct bgp_drain *d)
-{
-	struct ev_loop *loop = d->s->loop;
-
-	ev_io_stop(loop, &d->rio);
-	ev_io_stop(loop, &d->wio);
-	ev_timer_stop(loop, &d->timer);
-	close(d->fd);
-	wbuf_free(&d->out);
-	TAILQ_REMOVE(&d->s->drains, d, entry);
-	free(d);
-	objcount_dec(&objcount_bgp_drain);
-}
-
-static void
-drain_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct bgp_drain *d = w->data;
-	ssize_t n;
-
-	(void)revents;
-	n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			drain_free(d);
-		return;
-	}
-	wbuf_consume(&d->out, (size_t)n);
-	if (d->out.len > 0)
-		return;
-	/* All sent: half-close and read until the peer closes too. */
-	ev_io_stop(loop, &d->wio);
-	shutdown(d->fd, SHUT_WR);
-	d->shut = true;
-	ev_io_start(loop, &d->rio);
-}
-
-static void
-drain_read_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct bgp_drain *d = w->data;
-	uint8_t buf[4096];
-	ssize_t n;
-
-	(void)loop;
-	(void)revents;
-	n = read(d->fd, buf, sizeof(buf));
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-		drain_free(d);
-}
-
-static void
-drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	drain_free(w->data);
-}
-
-/* Take over fd and out (which is left empty). */
-static void
-drain_new(struct bgp_sessions *s, int fd, struct wbuf *out)
-{
-	struct bgp_drain *d = xcalloc(1, sizeof(*d));
-
-	objcount_inc(&objcount_bgp_drain);
-	d->s = s;
-	d->fd = fd;
-	d->out = *out;
-	wbuf_init(out, 0);
-	ev_io_init(&d->rio, drain_read_cb, fd, EV_READ);
-	ev_io_init(&d->wio, drain_write_cb, fd, EV_WRITE);
-	ev_timer_init(&d->timer, drain_timeout_cb, PEER_DRAIN_SECS, 0);
-	d->rio.data = d->wio.data = d->timer.data = d;
-	TAILQ_INSERT_TAIL(&s->drains, d, entry);
-	ev_io_start(s->loop, &d->wio);
-	ev_timer_start(s->loop, &d->timer);
-}
-
-/* At exit: one last non-blocking attempt, then close. */
-static void
-drain_flush_now(struct bgp_drain *d)
-{
-	ssize_t n;
-
-	if (!d->shut && d->out.len > 0) {
-		n = send(d->fd, d->out.data, d->out.len, MSG_NOSIGNAL);
-		if (n > 0)
-			wbuf_consume(&d->out, (size_t)n);
-		shutdown(d->fd, SHUT_WR);
-	}
-	drain_free(d);
-}
-
-/* Connections. */
-
-static void conn_read_cb(struct ev_loop *, ev_io *, int);
-static void conn_pace_cb(struct ev_loop *, ev_timer *, int);
-static void conn_write_cb(struct ev_loop *, ev_io *, int);
-
-static struct bgp_conn *
-conn_new(struct bgp_peer *p, int fd, bool outgoing)
-{
-	struct bgp_conn *c = xcalloc(1, sizeof(*c));
-
-	objcount_inc(&objcount_bgp_conn);
-	c->peer = p;
-	c->fd = fd;
-	c->outgoing = outgoing;
-	c->in = xmalloc(PEER_RBUF_SIZE);
-	wbuf_init(&c->out, 0);
-	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
-	ev_init(&c->pace, conn_pace_cb);
-	c->rio.data = c->wio.data = c->pace.data = c;
-	return c;
-}
-
-static void
-conn_destroy(struct bgp_conn *c)
-{
-	free(c->in);
-	wbuf_free(&c->out);
-	free(c);
-	objcount_dec(&objcount_bgp_conn);
-}
-
-/*
- * Detach c from its peer and close it: with output pending (a
- * NOTIFICATION at least), through a drain.  The object itself goes when
- * its own callback, if running, returns.
- */
-void
-conn_close(struct bgp_peer *p, struct bgp_conn *c)
-{
-	struct ev_loop *loop = p->s->loop;
-
-	if (c == NULL || c->fd == -1)
-		return;
-	if (p->conn == c)
-		p->conn = NULL;
-	if (p->coll == c)
-		p->coll = NULL;
-	ev_io_stop(loop, &c->rio);
-	ev_io_stop(loop, &c->wio);
-	ev_timer_stop(loop, &c->pace);
-	if (!c->connecting && c->out.len > 0)
-		drain_new(p->s, c->fd, &c->out);
-	else
-		close(c->fd);
-	c->fd = -1;
-	if (!c->busy)
-		conn_destroy(c);
-}
-
-static void
-conn_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
+peer_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
 {
 	size_t off = from;
 
@@ -321,46 +92,6 @@ conn_count_out(struct bgp_peer *p, const struct wbuf *out, size_t from)
 	}
 }
 
-/* Read while no connect is pending; write while output waits. */
-static void
-conn_update_io(struct bgp_peer *p, struct bgp_conn *c)
-{
-	struct ev_loop *loop = p->s->loop;
-	bool more = c->out.len > 0 ||
-	    (c == p->conn && p->rib_pending &&
-		p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch));
-
-	if (c->fd == -1)
-		return;
-	if (c->connecting || more)
-		ev_io_start(loop, &c->wio);
-	else
-		ev_io_stop(loop, &c->wio);
-	if (!c->connecting && !ev_is_active(&c->pace))
-		ev_io_start(loop, &c->rio);
-}
-
-/* A connection failed under us: for the session's own, the FSM hears. */
-static void
-conn_failed(struct bgp_peer *p, struct bgp_conn *c, const char *why)
-{
-	if (c == p->conn) {
-		peer_error_text(p, "connection: %s", why);
-		log_info("bgp: connection failed: peer=%s asn=%u state=%s "
-			 "reason=\"%s\"",
-		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state),
-		    why);
-		c->out.len = 0;
-		peer_event(p, BGP_EV_TCP_FAILED, NULL);
-	} else {
-		log_info("bgp: colliding connection failed: peer=%s "
-			 "reason=\"%s\"",
-		    p->name, why);
-		c->out.len = 0;
-		conn_close(p, c);
-	}
-}
-
 /* Output waits for the RIB's queue to fill (PEER_OUT_TICK). */
 static void
 peer_out_hold(struct bgp_peer *p)
@@ -373,39 +104,35 @@ peer_out_hold(struct bgp_peer *p)
 	ev_timer_start(p->s->loop, &p->batch);
 }
 
-static void
-conn_flush(struct bgp_peer *p, struct bgp_conn *c)
+static bool
+peer_conn_wants_fill(void *owner, const struct bgp_conn *c)
 {
-	size_t before;
-	ssize_t n;
+	struct bgp_peer *p = owner;
 
-	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
-	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
-	    !ev_is_active(&p->batch) && !p->out_due &&
+	return c == p->conn && p->rib_pending && !p->s->deferring &&
+	    p->fsm.state == BGP_ST_ESTABLISHED && !ev_is_active(&p->batch);
+}
+
+static void
+peer_conn_fill(void *owner, struct bgp_conn *c)
+{
+	struct bgp_peer *p = owner;
+	size_t before;
+
+	if (c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED ||
+	    !p->rib_pending || p->s->deferring)
+		return;
+	if (!ev_is_active(&p->batch) && !p->out_due &&
 	    !rib_peer_output_ripe(p->rp))
 		peer_out_hold(p);
-	if (c == p->conn && p->fsm.state == BGP_ST_ESTABLISHED &&
-	    p->rib_pending && c->out.len < PEER_OUT_LOWAT &&
-	    !ev_is_active(&p->batch)) {
-		p->out_due = false;
-		before = c->out.len;
-		p->rib_pending =
-		    rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
-		if (c->out.len == before)
-			p->rib_pending = false;
-		conn_count_out(p, &c->out, before);
-	}
-	if (c->out.len > 0) {
-		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			conn_failed(p, c, strerror(errno));
-			return;
-		}
-		wbuf_consume(&c->out, (size_t)n);
-	}
-	conn_update_io(p, c);
+	if (ev_is_active(&p->batch))
+		return;
+	p->out_due = false;
+	before = c->out.len;
+	p->rib_pending = rib_peer_output(p->rp, &c->out, PEER_OUT_BUDGET);
+	if (c->out.len == before)
+		p->rib_pending = false;
+	peer_count_out(p, &c->out, before);
 }
 
 static void
@@ -416,39 +143,19 @@ peer_reap(struct bgp_peer *p)
 }
 
 static void
-conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+peer_conn_done(void *owner)
 {
-	struct bgp_conn *c = w->data;
-	struct bgp_peer *p = c->peer;
-	socklen_t sl = sizeof(int);
-	int err = 0;
+	peer_reap(owner);
+}
 
-	(void)loop;
-	(void)revents;
-	c->busy = true;
-	if (c->connecting) {
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
-			err = errno;
-		if (err == EINPROGRESS) {
-			c->busy = false;
-			return;
-		}
-		c->connecting = false;
-		if (err != 0) {
-			conn_failed(p, c, strerror(err));
-		} else {
-			log_debug("bgp: connected: peer=%s asn=%u", p->name,
-			    peer_asn(p));
-			conn_update_io(p, c);
-			peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
-		}
-	} else {
-		conn_flush(p, c);
-	}
-	c->busy = false;
-	if (c->fd == -1)
-		conn_destroy(c);
-	peer_reap(p);
+/* Detach c from p and close it. */
+static void
+peer_conn_close(struct bgp_peer *p, struct bgp_conn *c)
+{
+	if (c == NULL)
+		return;
+	peer_conn_detach(p, c);
+	conn_close(c);
 }
 
 /* Sending. */
@@ -458,7 +165,7 @@ conn_queued(struct bgp_peer *p, struct bgp_conn *c, uint8_t type)
 {
 	if (type < 6)
 		p->msgs_out[type]++;
-	conn_update_io(p, c);
+	conn_update_io(c);
 }
 
 static void
@@ -483,6 +190,12 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 		o.caps.ext_nh = 1 << BGP_AF_IPV4_UNICAST;
 	}
 	o.caps.as4 = conf->asn;
+	/* RFC 4724 3: F tells the truth.  After our own restart the
+	 * forwarding state of the last run was kept (bgpd.c checked); on a
+	 * fresh start there is none until a session has been up; a session
+	 * that merely flapped finds ours intact. */
+	bgp_gr_caps(&p->nb->gr, p->nb->families, p->s->restarting,
+	    p->s->restarting || p->flaps > 0 ? p->nb->families : 0, &o.caps);
 	if (bgp_msg_open_encode(&c->out, &o) == -1) {
 		log_err("bgp: cannot encode OPEN: peer=%s", p->name);
 		return;
@@ -490,59 +203,58 @@ peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 	conn_queued(p, c, BGP_MSG_OPEN);
 }
 
+/*
+ * RFC 8538 3: the Data of a Hard Reset is the NOTIFICATION it stands for,
+ * its error code and subcode first, then its own data (here the RFC 9003
+ * text of an administrative Cease).  OpenBGPD and FRR read it that way.
+ */
+static void
+peer_hard_reset_err(struct bgp_err *hr, uint8_t code, uint8_t subcode,
+    const char *text, uint8_t *buf, size_t bufsize)
+{
+	size_t n = 2, tl = text != NULL ? strlen(text) : 0;
+
+	buf[0] = code;
+	buf[1] = subcode;
+	if (tl > 0 && tl <= 255 && bufsize >= 3 + tl &&
+	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
+		subcode == BGP_ERR_CEASE_ADMIN_RESET)) {
+		buf[2] = (uint8_t)tl;
+		memcpy(buf + 3, text, tl);
+		n = 3 + tl;
+	}
+	bgp_msg_err_clear(hr);
+	bgp_msg_err_set(hr, BGP_ACT_SESSION_RESET, BGP_ERR_CEASE,
+	    BGP_ERR_CEASE_HARD_RESET, buf, n, text);
+}
+
 static void
 peer_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
     uint8_t subcode, const struct bgp_err *err, const char *text)
 {
-	const char *why = "";
-	char hex[2 * 16 + 8] = "";
-	bool with_data = false;
-	int rc;
+	uint8_t buf[3 + 255];
+	struct bgp_err hr;
+	const char *why;
 
-	if (err != NULL && err->code == code && err->subcode == subcode) {
-		rc = bgp_msg_notification_encode_err(&c->out, err);
-		with_data = err->datalen > 0;
-	} else if (text != NULL && code == BGP_ERR_CEASE &&
-	    (subcode == BGP_ERR_CEASE_ADMIN_SHUTDOWN ||
-		subcode == BGP_ERR_CEASE_ADMIN_RESET))
-		rc = bgp_msg_notification_encode_shutdown(
-		    &c->out, subcode, text);
-	else
-		rc = bgp_msg_notification_encode(
-		    &c->out, code, subcode, NULL, 0);
-	if (rc == -1)
-		bgp_msg_notification_encode(&c->out, code, subcode, NULL, 0);
-	if (err != NULL && err->reason != NULL)
-		why = err->reason;
-	else if (text != NULL)
-		why = text;
-	if (with_data) {
-		const uint8_t *d = err->data != NULL ? err->data : err->inl;
-		size_t i, n = err->datalen < 16 ? err->datalen : 16;
-
-		memcpy(hex, " data=", 6);
-		for (i = 0; i < n; i++)
-			snprintf(hex + 6 + 2 * i, 3, "%02x", d[i]);
+	if (c == p->conn && p->quiet_close) {
+		/* Graceful exit without the N bit: the peer must see a
+		 * lost connection, not a NOTIFICATION (RFC 4724 4.2). */
+		log_info("bgp: closing for graceful restart: peer=%s", p->name);
+		return;
 	}
-	log_notice("bgp: notification sent: peer=%s asn=%u code=%u "
-		   "subcode=%u error=\"%s\"%s%s%s%s",
-	    p->name, peer_asn(p), code, subcode,
-	    bgp_msg_err_name(code, subcode), why[0] ? " reason=\"" : "", why,
-	    why[0] ? "\"" : "", hex);
+	if (c == p->conn && p->session_up && !p->soft_close &&
+	    bgp_gr_hard_reset(&p->gr.neg, code, subcode)) {
+		peer_hard_reset_err(&hr, code, subcode, text, buf, sizeof(buf));
+		err = &hr;
+		code = BGP_ERR_CEASE;
+		subcode = BGP_ERR_CEASE_HARD_RESET;
+	}
+	why = conn_send_notification(c, peer_asn(p), code, subcode, err, text);
+	p->msgs_out[BGP_MSG_NOTIFICATION]++;
 	if (c == p->conn)
 		peer_error_text(p, "sent NOTIFICATION %u/%u (%s)%s%s", code,
 		    subcode, bgp_msg_err_name(code, subcode),
 		    why[0] != '\0' ? ": " : "", why);
-	conn_queued(p, c, BGP_MSG_NOTIFICATION);
-}
-
-/* NOTIFICATION on a connection outside the FSM (collisions), then close. */
-void
-conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
-    uint8_t subcode, const struct bgp_err *err)
-{
-	peer_send_notification(p, c, code, subcode, err, NULL);
-	conn_close(p, c);
 }
 
 /* Connecting. */
@@ -550,59 +262,125 @@ conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 static int
 peer_connect(struct bgp_peer *p)
 {
-	const struct bgp_neighbor *nb = p->nb;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd;
+	char err[sizeof(p->last_error)];
 
-	fd = socket(
-	    nb->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		peer_error_text(p, "socket: %s", strerror(errno));
-		log_err(
-		    "bgp: socket: peer=%s error=%s", p->name, strerror(errno));
+	p->conn = conn_connect(
+	    &p->s->cx, p, p->name, p->nb, peer_ebgp(p), err, sizeof(err));
+	if (p->conn == NULL) {
+		peer_error_text(p, "%s", err);
 		return -1;
 	}
-	if (nb->password != NULL &&
-	    bgp_sock_md5(fd, &nb->addr, addr_bits(nb->addr.family),
-		nb->password) == -1) {
-		peer_error_text(p, "tcp-md5: %s", strerror(errno));
-		log_err("bgp: cannot set tcp-md5 key: peer=%s error=%s",
-		    p->name, strerror(errno));
-		goto fail;
-	}
-	if (peer_sockopts(p, fd) == -1) {
-		peer_error_text(p, "socket options: %s", strerror(errno));
-		goto fail;
-	}
-	if (nb->local.family != 0) {
-		sl = bgp_sock_sockaddr(&nb->local, 0, &ss);
-		if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
-			peer_error_text(
-			    p, "bind local address: %s", strerror(errno));
-			log_err("bgp: cannot bind local address: peer=%s "
-				"error=%s",
-			    p->name, strerror(errno));
-			goto fail;
-		}
-	}
-	sl = bgp_sock_sockaddr(&nb->addr, nb->port, &ss);
-	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
-	    errno != EINPROGRESS) {
-		peer_error_text(p, "connect: %s", strerror(errno));
-		log_info("bgp: connect failed: peer=%s asn=%u error=%s",
-		    p->name, peer_asn(p), strerror(errno));
-		goto fail;
-	}
-	p->conn = conn_new(p, fd, true);
-	p->conn->connecting = true;
-	conn_update_io(p, p->conn);
-	log_debug("bgp: connecting: peer=%s asn=%u port=%u", p->name,
-	    peer_asn(p), nb->port);
 	return 0;
-fail:
-	close(fd);
-	return -1;
+}
+
+/* Graceful restart: the helper machine's results (bgp_gr.h). */
+
+static void
+sessions_dynamic_changed(struct bgp_sessions *s)
+{
+	if (!s->exiting && s->hooks != NULL &&
+	    s->hooks->dynamic_changed != NULL)
+		s->hooks->dynamic_changed(s->hooks_ctx);
+}
+
+static void
+peer_gr_apply(
+    struct bgp_peer *p, const struct bgp_gr_result *r, const char *why)
+{
+	struct ev_loop *loop = p->s->loop;
+	size_t n;
+
+	if (r->flush != 0) {
+		n = rib_peer_stale_flush(p->rp, r->flush);
+		if (n > 0)
+			log_info("bgp: stale routes removed: peer=%s "
+				 "families=0x%x count=%zu reason=\"%s\"",
+			    p->name, r->flush, n, why);
+		else
+			log_debug("bgp: no stale routes left: peer=%s "
+				  "families=0x%x reason=\"%s\"",
+			    p->name, r->flush, why);
+	}
+	if (r->keep != 0)
+		log_info("bgp: routes kept stale: peer=%s families=0x%x "
+			 "restart-time=%u",
+		    p->name, r->keep, r->secs);
+	switch (r->timer) {
+	case BGP_GR_TIMER_START:
+		ev_timer_stop(loop, &p->gr_timer);
+		ev_timer_set(&p->gr_timer, r->secs, 0.);
+		ev_timer_start(loop, &p->gr_timer);
+		break;
+	case BGP_GR_TIMER_STOP:
+		ev_timer_stop(loop, &p->gr_timer);
+		break;
+	case BGP_GR_TIMER_NONE:
+		break;
+	}
+}
+
+/* The restart time (peer down) or the stale time (peer back) ran out. */
+static void
+peer_gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_peer *p = w->data;
+	struct bgp_gr_result r;
+	enum bgp_gr_state was = p->gr.state;
+
+	(void)loop;
+	(void)revents;
+	bgp_gr_timer(&p->gr, &r);
+	peer_gr_apply(p, &r,
+	    was == BGP_GRS_RESTARTING ? "restart time expired"
+				      : "stale time expired");
+	/* A dynamic peer kept for its routes that did not come back. */
+	if (p->dynamic && p->conn == NULL && p->coll == NULL &&
+	    p->fsm.state <= BGP_ST_ACTIVE) {
+		log_info("bgp: dynamic neighbor gone: peer=%s", p->name);
+		peer_free(p);
+	}
+}
+
+/* How the session is ending, for bgp_gr_down_graceful: noted for each
+ * event before the FSM acts on it. */
+static void
+peer_note_cause(
+    struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
+{
+	p->down_code = p->down_sub = 0;
+	switch (ev) {
+	case BGP_EV_TCP_FAILED:
+		p->down_cause = BGP_GR_CAUSE_TCP;
+		break;
+	case BGP_EV_HOLD_EXPIRED:
+		p->down_cause = BGP_GR_CAUSE_HOLD;
+		break;
+	case BGP_EV_NOTIFICATION:
+		p->down_cause = BGP_GR_CAUSE_NOTIF_RCVD;
+		p->down_code = p->notif_code;
+		p->down_sub = p->notif_sub;
+		break;
+	case BGP_EV_MSG_ERROR:
+	case BGP_EV_STOP:
+		p->down_cause = BGP_GR_CAUSE_NOTIF_SENT;
+		p->down_code = arg != NULL ? arg->code : BGP_ERR_CEASE;
+		p->down_sub = arg != NULL ? arg->subcode : 0;
+		if (ev == BGP_EV_STOP && p->down_sub == 0)
+			p->down_sub = BGP_ERR_CEASE_ADMIN_SHUTDOWN;
+		/* What goes out as a Hard Reset flushes here too. */
+		if (!p->soft_close &&
+		    bgp_gr_hard_reset(&p->gr.neg, p->down_code, p->down_sub))
+			p->down_sub = BGP_ERR_CEASE_HARD_RESET;
+		/* Leaving without a NOTIFICATION is a lost connection. */
+		if (p->quiet_close)
+			p->down_cause = BGP_GR_CAUSE_TCP;
+		break;
+	default:
+		/* Anything else that ends a session is an FSM error. */
+		p->down_cause = BGP_GR_CAUSE_NOTIF_SENT;
+		p->down_code = BGP_ERR_FSM;
+		break;
+	}
 }
 
 /* Session up and down. */
@@ -611,6 +389,7 @@ static void
 peer_session_up(struct bgp_peer *p)
 {
 	struct rib_peer_info info;
+	struct bgp_gr_result r;
 
 	memset(&info, 0, sizeof(info));
 	info.asn = p->remote_as;
@@ -651,19 +430,39 @@ peer_session_up(struct bgp_peer *p)
 	    p->families & BGP_FAM_IPV6 ? "ipv6" : "", p->as4, p->ext_nh);
 	/* 6.8: a connection still colliding loses to the Established one. */
 	if (p->coll != NULL)
-		conn_notify_close(
+		peer_conn_notify_close(
 		    p, p->coll, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
+	p->session_up = true;
+	/* RFC 4724 4.2: what the new OPEN says decides which stale routes
+	 * go at once; they go before the table is queued to the peer. */
+	bgp_gr_up(&p->gr, &p->gr_open, p->nb->gr.stale_time, &r);
+	peer_gr_apply(p, &r, "session up");
 	rib_peer_up(p->rp, &info);
+	sessions_defer_check(p->s);
+	if (p->dynamic && p->gr.neg.on)
+		sessions_dynamic_changed(p->s);
 }
 
 static void
 peer_session_down(struct bgp_peer *p)
 {
+	struct bgp_gr_result r;
+	bool graceful;
+
 	p->flaps++;
 	p->rib_pending = false;
-	log_notice("bgp: session down: peer=%s asn=%u reason=\"%s\"", p->name,
-	    peer_asn(p), p->last_error[0] != '\0' ? p->last_error : "unknown");
-	rib_peer_down(p->rp);
+	p->session_up = false;
+	graceful = bgp_gr_down_graceful(
+	    &p->gr.neg, p->down_cause, p->down_code, p->down_sub);
+	bgp_gr_down(&p->gr, graceful, p->families, &r);
+	log_notice("bgp: session down: peer=%s asn=%u reason=\"%s\"%s", p->name,
+	    peer_asn(p), p->last_error[0] != '\0' ? p->last_error : "unknown",
+	    r.keep != 0 ? " graceful-restart=helping" : "");
+	rib_peer_down_keep(p->rp, r.keep);
+	peer_gr_apply(p, &r, "session down");
+	sessions_defer_check(p->s);
+	if (p->dynamic && p->gr.neg.on)
+		sessions_dynamic_changed(p->s);
 }
 
 /* The FSM's actions, in order. */
@@ -676,12 +475,12 @@ peer_act(struct bgp_peer *p, const struct bgp_fsm_action *a)
 	switch (a->type) {
 	case BGP_FA_CONNECT:
 		if (p->conn != NULL)
-			conn_close(p, p->conn);
+			peer_conn_close(p, p->conn);
 		if (peer_connect(p) == -1)
 			p->pending = BGP_EV_TCP_FAILED;
 		break;
 	case BGP_FA_CLOSE:
-		conn_close(p, p->conn);
+		peer_conn_close(p, p->conn);
 		break;
 	case BGP_FA_SEND_OPEN:
 		if (p->conn != NULL)
@@ -736,7 +535,7 @@ peer_exec(
  * one lives: that one carries the session on, from OpenSent (our OPEN is
  * already out on it).
  */
-void
+static void
 peer_promote(struct bgp_peer *p)
 {
 	struct bgp_fsm_actions acts = { 0 };
@@ -751,7 +550,7 @@ peer_promote(struct bgp_peer *p)
 	peer_exec(p, &acts, old);
 }
 
-void
+static void
 peer_event(
     struct bgp_peer *p, enum bgp_fsm_event ev, const struct bgp_fsm_arg *arg)
 {
@@ -764,6 +563,7 @@ peer_event(
 		p->pending = 0;
 		log_debug("bgp: event: peer=%s state=%s event=%s", p->name,
 		    bgp_fsm_state_name(old), bgp_fsm_event_name(ev));
+		peer_note_cause(p, ev, arg);
 		bgp_fsm_step(&p->fsm, ev, arg, &acts);
 		peer_exec(p, &acts, old);
 		if (p->pending == 0)
@@ -773,17 +573,20 @@ peer_event(
 	}
 	if (p->conn == NULL && p->coll != NULL) {
 		if (p->fsm.stopped)
-			conn_close(p, p->coll);
+			peer_conn_close(p, p->coll);
 		else if (p->fsm.state < BGP_ST_OPENSENT)
 			peer_promote(p);
 	}
+	/* A dynamic peer goes with its session, unless we keep its routes
+	 * for a graceful restart: then it waits for the peer, or for the
+	 * timer (peer_gr_timer_cb). */
 	if (p->dynamic && p->fsm.state == BGP_ST_IDLE && p->conn == NULL &&
-	    p->coll == NULL)
+	    p->coll == NULL && p->gr.state == BGP_GRS_IDLE)
 		p->reap = true;
 }
 
 /* An error found by us: its NOTIFICATION (with data) goes out. */
-void
+static void
 peer_error(struct bgp_peer *p, const struct bgp_err *err)
 {
 	struct bgp_fsm_arg arg = { .code = err->code, .subcode = err->subcode };
@@ -793,117 +596,76 @@ peer_error(struct bgp_peer *p, const struct bgp_err *err)
 	p->cur_err = NULL;
 }
 
-/* Frame and dispatch what c has read; stop when c is closed. */
+/* What a connection reports (struct bgp_conn_ops). */
+
 static void
-conn_input(struct bgp_peer *p, struct bgp_conn *c)
+peer_conn_msg(
+    void *owner, struct bgp_conn *c, const uint8_t *m, size_t len, uint8_t type)
 {
-	struct bgp_hdr h;
-	struct bgp_err err;
-	size_t off = 0;
+	struct bgp_peer *p = owner;
+	struct peer_verdict v;
 
-	while (c->fd != -1 && c->inlen - off >= BGP_HDR_LEN) {
-		if (bgp_msg_hdr_decode(c->in + off, c->inlen - off, &h, &err) !=
-		    BGP_ACT_OK) {
-			log_notice("bgp: bad message header: peer=%s "
-				   "reason=\"%s\"",
-			    p->name, err.reason ? err.reason : "");
-			if (c == p->conn)
-				peer_error(p, &err);
-			else
-				conn_notify_close(
-				    p, c, err.code, err.subcode, &err);
-			return;
-		}
-		if (c->inlen - off < h.len)
-			break;
-		peer_msg(p, c, c->in + off, h.len, h.type);
-		off += h.len;
+	peer_msg(p, c, m, len, type, &v);
+	if (v.promote)
+		peer_promote(p);
+	if (v.has_event)
+		peer_event(p, v.ev, &v.arg);
+	if (v.has_err)
+		peer_error(p, &v.err);
+	if (v.has_gr) {
+		peer_gr_apply(p, &v.gr, "end-of-rib");
+		sessions_defer_check(p->s);
 	}
-	if (c->fd == -1)
-		return;
-	memmove(c->in, c->in + off, c->inlen - off);
-	c->inlen -= off;
-}
-
-/* The input pause is over (PEER_IN_PACE): read again. */
-static void
-conn_pace_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct bgp_conn *c = w->data;
-
-	(void)revents;
-	if (c->fd != -1 && !c->connecting)
-		ev_io_start(loop, &c->rio);
-}
-
-/* Did the read just handled (n of want octets) empty the socket while
- * small UPDATEs stream in?  Cuts the receive buffer the first time. */
-static bool
-conn_pace_due(struct bgp_peer *p, struct bgp_conn *c, size_t n, size_t want)
-{
-	ev_tstamp now = ev_now(p->s->loop);
-	int size;
-
-	if (c->fd == -1 || c != p->conn || p->fsm.state != BGP_ST_ESTABLISHED)
-		return false;
-	if (c->win_updates >= PEER_IN_WINDOW) {
-		if (now - c->win_start <= 1.0 &&
-		    c->win_prefixes < PEER_IN_SMALL * c->win_updates)
-			c->small_last = now;
-		else
-			c->small_last = 0;
-		c->win_updates = c->win_prefixes = 0;
-	}
-	if (c->small_last == 0 || now - c->small_last > 1.0)
-		return false;
-	if (!c->rcvbuf_cut) {
-		c->rcvbuf_cut = true;
-		size = bgp_sock_rcvbuf_rtt(c->fd, PEER_IN_RATE,
-		    PEER_IN_RCVBUF_MIN, PEER_IN_RCVBUF_MAX);
-		if (size == -1)
-			log_warn("bgp: cannot size receive buffer: peer=%s "
-				 "error=%s",
-			    p->name, strerror(errno));
-		else
-			log_info("bgp: pacing small UPDATEs: peer=%s "
-				 "rcvbuf=%d",
-			    p->name, size);
-	}
-	return n < want;
 }
 
 static void
-conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+peer_conn_bad_header(void *owner, struct bgp_conn *c, struct bgp_err *err)
 {
-	struct bgp_conn *c = w->data;
-	struct bgp_peer *p = c->peer;
-	size_t want = PEER_RBUF_SIZE - c->inlen;
-	ssize_t n;
+	struct bgp_peer *p = owner;
 
-	(void)revents;
-	c->busy = true;
-	n = read(c->fd, c->in + c->inlen, want);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-		c->busy = false;
-		return;
-	}
-	if (n <= 0) {
-		conn_failed(p, c,
-		    n == 0 ? "connection closed by peer" : strerror(errno));
+	if (c == p->conn)
+		peer_error(p, err);
+	else
+		peer_conn_notify_close(p, c, err->code, err->subcode, err);
+}
+
+static void
+peer_conn_connected(void *owner, struct bgp_conn *c)
+{
+	(void)c;
+	peer_event(owner, BGP_EV_TCP_CONNECTED, NULL);
+}
+
+/* A connection failed under us: for the session's own, the FSM hears. */
+static void
+peer_conn_failed(void *owner, struct bgp_conn *c, const char *why)
+{
+	struct bgp_peer *p = owner;
+
+	if (c == p->conn) {
+		peer_error_text(p, "connection: %s", why);
+		log_info("bgp: connection failed: peer=%s asn=%u state=%s "
+			 "reason=\"%s\"",
+		    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state),
+		    why);
+		peer_event(p, BGP_EV_TCP_FAILED, NULL);
 	} else {
-		c->inlen += (size_t)n;
-		conn_input(p, c);
-		if (conn_pace_due(p, c, (size_t)n, want)) {
-			ev_io_stop(loop, &c->rio);
-			ev_timer_set(&c->pace, PEER_IN_PACE, 0.);
-			ev_timer_start(loop, &c->pace);
-		}
+		log_info("bgp: colliding connection failed: peer=%s "
+			 "reason=\"%s\"",
+		    p->name, why);
+		peer_conn_close(p, c);
 	}
-	c->busy = false;
-	if (c->fd == -1)
-		conn_destroy(c);
-	peer_reap(p);
 }
+
+static const struct bgp_conn_ops peer_conn_ops = {
+	.msg = peer_conn_msg,
+	.bad_header = peer_conn_bad_header,
+	.connected = peer_conn_connected,
+	.failed = peer_conn_failed,
+	.fill = peer_conn_fill,
+	.wants_fill = peer_conn_wants_fill,
+	.done = peer_conn_done,
+};
 
 /* Timers. */
 
@@ -929,6 +691,103 @@ peer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	peer_event(p, events[t], NULL);
 	peer_reap(p);
+}
+
+/* Selection deferral (RFC 4724 4.1). */
+
+/*
+ * RFC 4724 4.1: "the Restarting Speaker MUST defer route selection for
+ * an address family until it either (a) receives the End-of-RIB marker
+ * from all its peers (excluding the ones that do not have the Graceful
+ * Restart Capability set or the ones that have the "Restart State" bit
+ * set in the received capability), or (b) the Selection_Deferral_Timer
+ * ... expires."  Our implementation decides as it always does (so the
+ * kernel routes kept from before the restart are replaced in place as
+ * routes come in) and defers what it sends: no UPDATE, End-of-RIB
+ * included, leaves until then.  Configured neighbors with graceful
+ * restart enabled count; one that is not Established yet is waited for.
+ */
+static void
+sessions_restart_done(struct bgp_sessions *s, const char *why)
+{
+	if (!s->sweep_due)
+		return;
+	s->sweep_due = false;
+	log_notice("bgp: restart complete: reason=\"%s\"", why);
+	if (s->hooks != NULL && s->hooks->restart_done != NULL)
+		s->hooks->restart_done(s->hooks_ctx);
+}
+
+static void
+sessions_defer_end(struct bgp_sessions *s, const char *why)
+{
+	struct bgp_peer *p;
+
+	if (!s->deferring)
+		return;
+	s->deferring = s->restarting = false;
+	log_notice("bgp: advertising after restart: reason=\"%s\"", why);
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
+			conn_update_io(p->conn);
+}
+
+/*
+ * Two ends to our restart.  Output waits for what RFC 4724 4.1 says
+ * (peers restarting too are not waited for: they wait for us).  The
+ * forwarding state kept from the last run waits longer, for the
+ * End-of-RIB of every graceful restart neighbor, restarting or not:
+ * sweeping it earlier would delete kernel routes a peer is about to send
+ * again.  The deferral timer ends both.
+ */
+static void
+sessions_defer_check(struct bgp_sessions *s)
+{
+	struct bgp_peer *p;
+	bool synced = true, done = true;
+	size_t i;
+
+	if ((!s->deferring && !s->sweep_due) || s->exiting)
+		return;
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		if (p->dynamic || !p->nb->gr.enabled)
+			continue;
+		if (p->fsm.state != BGP_ST_ESTABLISHED) {
+			synced = done = false;
+			break;
+		}
+		if (!bgp_gr_peer_synced(&p->gr, p->families))
+			synced = false;
+		if (!bgp_gr_peer_eor_done(&p->gr, p->families))
+			done = false;
+	}
+	/* The dynamic neighbors of the last run, once they are back. */
+	for (i = 0; i < s->nexpect && done; i++) {
+		p = bgp_sessions_find(s, &s->expect[i]);
+		if (p == NULL || p->fsm.state != BGP_ST_ESTABLISHED) {
+			synced = done = false;
+			break;
+		}
+		if (!bgp_gr_peer_synced(&p->gr, p->families))
+			synced = false;
+		if (!bgp_gr_peer_eor_done(&p->gr, p->families))
+			done = false;
+	}
+	if (synced)
+		sessions_defer_end(s, "end-of-rib from every peer");
+	if (done) {
+		ev_timer_stop(s->loop, &s->defer_timer);
+		sessions_restart_done(s, "end-of-rib from every peer");
+	}
+}
+
+static void
+sessions_defer_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sessions_defer_end(w->data, "selection deferral timer expired");
+	sessions_restart_done(w->data, "selection deferral timer expired");
 }
 
 /* Peers. */
@@ -964,7 +823,18 @@ peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	p->out_due = true;
-	conn_update_io(p, p->conn);
+	conn_update_io(p->conn);
+}
+
+static void peer_start(struct bgp_peer *);
+
+/* The pause after ferryctl bgp reset is over (PEER_RESET_DELAY). */
+static void
+peer_reset_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	peer_start(w->data);
 }
 
 static struct bgp_peer *
@@ -981,6 +851,10 @@ peer_alloc(struct bgp_sessions *s)
 	}
 	ev_init(&p->batch, peer_batch_cb);
 	p->batch.data = p;
+	ev_init(&p->gr_timer, peer_gr_timer_cb);
+	p->gr_timer.data = p;
+	ev_init(&p->reset_timer, peer_reset_timer_cb);
+	p->reset_timer.data = p;
 	p->since = time(NULL);
 	return p;
 }
@@ -1012,14 +886,17 @@ peer_free(struct bgp_peer *p)
 {
 	size_t i;
 
-	conn_close(p, p->conn);
-	conn_close(p, p->coll);
+	peer_conn_close(p, p->conn);
+	peer_conn_close(p, p->coll);
 	for (i = 0; i < BGP_TIMER_COUNT; i++)
 		ev_timer_stop(p->s->loop, &p->timers[i]);
 	ev_timer_stop(p->s->loop, &p->batch);
 	peer_bfd_release(p);
+	ev_timer_stop(p->s->loop, &p->gr_timer);
+	ev_timer_stop(p->s->loop, &p->reset_timer);
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		rib_peer_down(p->rp);
+	/* Stale routes kept for the peer go with it. */
 	rib_peer_free(p->rp);
 	TAILQ_REMOVE(&p->s->peers, p, entry);
 	free(p);
@@ -1150,13 +1027,13 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 		close(fd);
 		return;
 	}
-	if (peer_sockopts(p, fd) == -1) {
+	if (conn_sockopts(p->nb, peer_ebgp(p), fd, p->name) == -1) {
 		close(fd);
 		return;
 	}
 	log_debug("bgp: connection accepted: peer=%s state=%s", p->name,
 	    bgp_fsm_state_name(p->fsm.state));
-	c = conn_new(p, fd, false);
+	c = conn_new(&s->cx, p, p->name, fd, false);
 	switch (p->fsm.state) {
 	case BGP_ST_OPENSENT:
 	case BGP_ST_OPENCONFIRM:
@@ -1164,7 +1041,7 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 			log_info("bgp: connection refused: peer=%s "
 				 "reason=\"collision already pending\"",
 			    p->name);
-			conn_close(p, c);
+			peer_conn_close(p, c);
 			return;
 		}
 		/* RFC 4271 6.8: both live until an OPEN decides. */
@@ -1172,22 +1049,22 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 		    bgp_fsm_state_name(p->fsm.state));
 		p->coll = c;
 		peer_send_open(p, c);
-		conn_update_io(p, c);
+		conn_update_io(c);
 		return;
 	case BGP_ST_ESTABLISHED:
 		log_info("bgp: connection refused: peer=%s "
 			 "reason=\"session established\"",
 		    p->name);
 		p->coll = c;
-		conn_notify_close(
+		peer_conn_notify_close(
 		    p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL);
 		return;
 	default:
 		/* Idle, Active, or Connect: the peer beat our connect. */
 		if (p->conn != NULL)
-			conn_close(p, p->conn);
+			peer_conn_close(p, p->conn);
 		p->conn = c;
-		conn_update_io(p, c);
+		conn_update_io(c);
 		peer_event(p, BGP_EV_TCP_CONNECTED, NULL);
 		peer_reap(p);
 		return;
@@ -1197,21 +1074,43 @@ peer_accept(void *ctx, int fd, const struct addr *a)
 /* The public interface. */
 
 struct bgp_sessions *
-bgp_sessions_new(
-    struct ev_loop *loop, struct rib *rib, const struct bgp_conf *conf)
+bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
+    const struct bgp_conf *conf, bool restarting, const struct addr *expect,
+    size_t nexpect, const struct bgp_sessions_hooks *hooks, void *ctx)
 {
 	struct bgp_sessions *s = xcalloc(1, sizeof(*s));
 
 	s->loop = loop;
 	s->rib = rib;
+	s->hooks = hooks;
+	s->hooks_ctx = ctx;
 	TAILQ_INIT(&s->peers);
 	s->listeners = bgp_listeners_new(loop, peer_accept, s);
 	s->bfd = bfd_sessions_new(loop);
-	TAILQ_INIT(&s->drains);
+	bgp_conn_ctx_init(&s->cx, loop, &peer_conn_ops);
+	ev_init(&s->defer_timer, sessions_defer_timer_cb);
+	s->defer_timer.data = s;
+	if (restarting && conf->gr.enabled) {
+		/* RFC 4724 4.1: the selection deferral timer, our restart
+		 * time: past it our peers would drop our routes anyway. */
+		s->restarting = s->deferring = s->sweep_due = true;
+		if (nexpect > 0) {
+			s->expect =
+			    xreallocarray(NULL, nexpect, sizeof(*s->expect));
+			memcpy(s->expect, expect, nexpect * sizeof(*expect));
+			s->nexpect = nexpect;
+		}
+		ev_timer_set(&s->defer_timer, conf->gr.restart_time, 0.);
+		ev_timer_start(loop, &s->defer_timer);
+		log_notice("bgp: restarting with forwarding state kept: "
+			   "advertisement deferred for at most %us",
+		    conf->gr.restart_time);
+	}
 	if (bgp_sessions_configure(s, conf) == -1) {
-		bgp_sessions_free(s);
+		bgp_sessions_free(s, false);
 		return NULL;
 	}
+	sessions_defer_check(s);
 	return s;
 }
 
@@ -1230,9 +1129,14 @@ peer_find_configured(struct bgp_peer_list *list, const struct addr *a)
 static void
 peer_restart(struct bgp_peer *p, const struct bgp_neighbor *nb)
 {
+	struct bgp_gr_result r;
+
 	log_info("bgp: neighbor changed, resetting: peer=%s asn=%u", p->name,
 	    nb->asn);
 	peer_stop(p, BGP_ERR_CEASE_OTHER_CONFIG, "configuration change");
+	/* A new RIB peer: the old one's routes, stale ones too, go. */
+	bgp_gr_reset(&p->gr, &r);
+	ev_timer_stop(p->s->loop, &p->gr_timer);
 	rib_peer_free(p->rp);
 	p->nb = nb;
 	p->rp = rib_peer_new(p->s->rib, nb, p);
@@ -1336,22 +1240,33 @@ bgp_sessions_configure(struct bgp_sessions *s, const struct bgp_conf *conf)
 }
 
 void
-bgp_sessions_free(struct bgp_sessions *s)
+bgp_sessions_free(struct bgp_sessions *s, bool graceful)
 {
 	struct bgp_peer *p;
+	const char *why;
 
 	if (s == NULL)
 		return;
+	s->exiting = true;
+	ev_timer_stop(s->loop, &s->defer_timer);
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
+		why = "administrative shutdown";
+		if (graceful && p->session_up && p->gr.neg.on) {
+			/* RFC 8538 4: with N, a Cease that is not a Hard
+			 * Reset keeps our routes at the peer; without it
+			 * only a lost connection does (RFC 4724 4.2). */
+			p->soft_close = true;
+			p->quiet_close = !p->gr.neg.notification;
+			why = "graceful restart";
+		}
 		if (p->fsm.state != BGP_ST_IDLE || !p->fsm.stopped)
-			peer_stop(p, BGP_ERR_CEASE_ADMIN_SHUTDOWN,
-			    "administrative shutdown");
+			peer_stop(p, BGP_ERR_CEASE_ADMIN_SHUTDOWN, why);
 		peer_free(p);
 	}
 	bgp_listeners_free(s->listeners);
 	bfd_sessions_free(s->bfd);
-	while (!TAILQ_EMPTY(&s->drains))
-		drain_flush_now(TAILQ_FIRST(&s->drains));
+	bgp_conn_ctx_flush(&s->cx);
+	free(s->expect);
 	free(s);
 }
 
@@ -1375,7 +1290,7 @@ bgp_sessions_output_ready(struct bgp_sessions *s, struct rib_peer *rp)
 	 * conn_flush to judge once the input at hand has been handled,
 	 * when the write watcher fires.  A packed table then goes out at
 	 * once instead of a tick later. */
-	conn_update_io(p, p->conn);
+	conn_update_io(p->conn);
 }
 
 struct bgp_peer *
@@ -1399,7 +1314,15 @@ bgp_peer_reset(struct bgp_peer *p)
 		peer_free(p);
 		return 0;
 	}
-	peer_start(p);
+	/*
+	 * Not at once: RFC 4724 4.2 has a peer with graceful restart take a
+	 * new connection on an Established session for a restart, and one
+	 * that reads in another thread (FRR) may see our SYN before our
+	 * NOTIFICATION: the Hard Reset would be taken for a restart.
+	 */
+	ev_timer_stop(p->s->loop, &p->reset_timer);
+	ev_timer_set(&p->reset_timer, PEER_RESET_DELAY, 0.);
+	ev_timer_start(p->s->loop, &p->reset_timer);
 	return 0;
 }
 
@@ -1438,6 +1361,22 @@ bgp_peer_refresh(struct bgp_peer *p)
 	return 0;
 }
 
+size_t
+bgp_sessions_gr_dynamic(struct bgp_sessions *s, struct addr *out, size_t max)
+{
+	struct bgp_peer *p;
+	size_t n = 0;
+
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		if (!p->dynamic || !p->session_up || !p->gr.neg.on)
+			continue;
+		if (n < max)
+			out[n] = p->nb->addr;
+		n++;
+	}
+	return n;
+}
+
 void
 bgp_sessions_foreach(struct bgp_sessions *s,
     void (*fn)(void *arg, const struct bgp_peer_status *), void *arg)
@@ -1463,6 +1402,12 @@ bgp_sessions_foreach(struct bgp_sessions *s,
 			st.families = p->families;
 			st.ext_nh = p->ext_nh;
 		}
+		st.gr = p->gr.neg.on;
+		st.gr_notification = p->gr.neg.notification;
+		st.gr_peer_restarting = p->gr.neg.peer_restarting;
+		st.gr_restart_time = p->gr.neg.restart_time;
+		st.gr_state = bgp_gr_state_name(p->gr.state);
+		st.deferring = s->deferring;
 		rib_peer_stats(p->rp, &st.rib);
 		st.rib_peer = p->rp;
 		fn(arg, &st);

@@ -1,58 +1,36 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Private structures of the BGP session layer, shared by bgp_peer.c
- * (connections, timers, the FSM's actions, configuration) and
+ * (the FSM's actions, timers, session lifecycle, configuration) and
  * bgp_peer_msg.c (what each received message does).  Nothing else
  * includes this.
+ *
+ * Calls go one way: bgp_peer.c calls bgp_peer_msg.c (peer_msg), which
+ * acts on the RIB and the connections (bgp_conn.h) and returns a
+ * verdict that bgp_peer.c carries out on the FSM; bgp_conn.c reports to
+ * bgp_peer.c only through its struct bgp_conn_ops.
  */
 #ifndef FERRY_BGP_PEER_INT_H
 #define FERRY_BGP_PEER_INT_H
 
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <ev.h>
 
 #include "bfd.h"
+#include "bgp_conn.h"
 #include "bgp_fsm.h"
+#include "bgp_gr.h"
 #include "bgp_msg.h"
 #include "bgp_peer.h"
 #include "buf.h"
-
-struct bgp_conn {
-	struct bgp_peer *peer;
-	int fd;
-	bool outgoing;	 /* we initiated it */
-	bool connecting; /* non-blocking connect under way */
-	bool busy;	 /* inside its own callback */
-	ev_io rio;
-	ev_io wio;
-	ev_timer pace;	      /* PEER_IN_PACE */
-	uint32_t win_updates; /* UPDATEs in the current window */
-	uint32_t win_prefixes;
-	ev_tstamp win_start;
-	ev_tstamp small_last; /* a window of small UPDATEs ended; 0: none */
-	bool rcvbuf_cut;
-	uint8_t *in;
-	size_t inlen;
-	struct wbuf out;
-};
-
-/* A closed connection still flushing its last bytes (a NOTIFICATION). */
-struct bgp_drain {
-	struct bgp_sessions *s;
-	int fd;
-	bool shut; /* SHUT_WR done */
-	ev_io rio;
-	ev_io wio;
-	ev_timer timer;
-	struct wbuf out;
-	TAILQ_ENTRY(bgp_drain) entry;
-};
 
 struct bgp_peer {
 	struct bgp_sessions *s;
@@ -79,6 +57,19 @@ struct bgp_peer {
 	bool refresh;
 	bool enhanced_refresh;
 	bool ext_nh; /* RFC 8950 for IPv4 unicast */
+	/* Graceful restart: the helper machine, what the last OPEN
+	 * negotiated (applied when the session comes up) and how the
+	 * session is ending. */
+	struct bgp_gr gr;
+	struct bgp_gr_neg gr_open;
+	ev_timer gr_timer;    /* restart time, then stale time */
+	ev_timer reset_timer; /* ferryctl bgp reset: start again */
+	enum bgp_gr_cause down_cause;
+	uint8_t down_code, down_sub;
+	uint8_t notif_code, notif_sub; /* last NOTIFICATION received */
+	bool quiet_close; /* graceful exit: close without NOTIFICATION */
+	bool soft_close;  /* graceful exit: never as a Hard Reset */
+	bool session_up;  /* between SESSION_UP and SESSION_DOWN */
 	/* Session layer state. */
 	bool rib_pending; /* the RIB has output */
 	bool reap;	  /* free at the end of the callback */
@@ -108,8 +99,18 @@ struct bgp_sessions {
 	const struct bgp_conf *conf;
 	struct bgp_peer_list peers; /* configured, then dynamic */
 	struct bgp_listeners *listeners;
-	TAILQ_HEAD(, bgp_drain) drains;
 	struct bfd_sessions *bfd;
+	struct bgp_conn_ctx cx;
+	const struct bgp_sessions_hooks *hooks;
+	void *hooks_ctx;
+	/* RFC 4724 4.1: we restarted with our forwarding state kept. */
+	bool restarting; /* the R bit in our OPENs */
+	bool deferring;	 /* output held until our GR peers are synced */
+	bool sweep_due;	 /* kept forwarding state waits for their EoRs */
+	bool exiting;	 /* inside bgp_sessions_free */
+	ev_timer defer_timer;
+	struct addr *expect; /* dynamic neighbors the deferral waits for */
+	size_t nexpect;
 };
 
 static inline uint32_t
@@ -124,20 +125,56 @@ peer_ebgp(const struct bgp_peer *p)
 	return p->nb->asn != p->s->conf->asn;
 }
 
-/* bgp_peer.c */
-/* Step the FSM with ev and carry out its actions. */
-void peer_event(
-    struct bgp_peer *, enum bgp_fsm_event, const struct bgp_fsm_arg *);
-/* An error found by us: its NOTIFICATION (with err's data) goes out. */
-void peer_error(struct bgp_peer *, const struct bgp_err *err);
-void peer_error_text(struct bgp_peer *, const char *fmt, ...)
+static inline void peer_error_text(struct bgp_peer *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The colliding connection wins: it becomes the session's. */
-void peer_promote(struct bgp_peer *);
-void conn_close(struct bgp_peer *, struct bgp_conn *);
-/* NOTIFICATION on a connection outside the FSM, then close it. */
-void conn_notify_close(struct bgp_peer *, struct bgp_conn *, uint8_t code,
-    uint8_t subcode, const struct bgp_err *);
+
+/* The reason the session went (or goes) down, for status. */
+static inline void
+peer_error_text(struct bgp_peer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* c is no longer one of p's connections. */
+static inline void
+peer_conn_detach(struct bgp_peer *p, struct bgp_conn *c)
+{
+	if (p->conn == c)
+		p->conn = NULL;
+	if (p->coll == c)
+		p->coll = NULL;
+}
+
+/* NOTIFICATION on a connection outside the FSM (collisions), then close. */
+static inline void
+peer_conn_notify_close(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
+    uint8_t subcode, const struct bgp_err *err)
+{
+	p->msgs_out[BGP_MSG_NOTIFICATION]++;
+	conn_send_notification(c, peer_asn(p), code, subcode, err, NULL);
+	peer_conn_detach(p, c);
+	conn_close(c);
+}
+
+/*
+ * What a received message asks of the session, carried out by
+ * bgp_peer.c in this order: the colliding connection takes over, the
+ * FSM event, then the NOTIFICATION for err (BGP_EV_MSG_ERROR).
+ */
+struct peer_verdict {
+	bool promote;
+	bool has_event;
+	enum bgp_fsm_event ev;
+	struct bgp_fsm_arg arg;
+	bool has_err;
+	struct bgp_err err;
+	bool has_gr; /* then the graceful restart result (End-of-RIB) */
+	struct bgp_gr_result gr;
+};
 
 /* BFD hooks: the session's BFD went Down from Up (not by the peer's
  * AdminDown), or came Up. */
@@ -152,6 +189,6 @@ void peer_bfd_release(struct bgp_peer *);
 /* bgp_peer_msg.c */
 /* One framed message of the given type on connection c. */
 void peer_msg(struct bgp_peer *, struct bgp_conn *c, const uint8_t *m,
-    size_t len, uint8_t type);
+    size_t len, uint8_t type, struct peer_verdict *);
 
 #endif

@@ -562,6 +562,11 @@ rib_path_set(struct rib *rib, struct rib_prefix *p, uint16_t peer,
 	if (pp != NULL) {
 		path = *pp;
 		path->flags &= (uint8_t)~RIB_PF_STALE;
+		if (path->flags & RIB_PF_GR_STALE) {
+			/* Sent again: RFC 4724 4.2, no longer stale. */
+			path->flags &= (uint8_t)~RIB_PF_GR_STALE;
+			rib->peers[peer]->stale--;
+		}
 		if (path->in == in && path->aset == aset && path->kind == kind)
 			return;
 		was_best = (path->flags & RIB_PF_BEST) != 0;
@@ -599,6 +604,8 @@ rib_path_unlink(struct rib *rib, struct rib_prefix *p, struct rib_path **pp)
 	bool was_multi = (path->flags & RIB_PF_MULTI) != 0;
 
 	*pp = path->next;
+	if (path->flags & RIB_PF_GR_STALE)
+		rib->peers[path->peer]->stale--;
 	rib_path_count(rib, path, -1);
 	rib_aset_unref(rib, path->in);
 	rib_aset_unref(rib, path->aset);
@@ -675,6 +682,12 @@ rib_free_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
 	p->refs = 0;
 	p->flags = 0;
 	objcount_dec(&objcount_rib_prefix);
+}
+
+void
+rib_shutdown(struct rib *rib)
+{
+	rib->dying = true;
 }
 
 void
@@ -850,6 +863,7 @@ rib_reimport_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
 	struct rib_reimport *ri = arg;
 	struct rib_path **pp = rib_path_find(p, ri->rp->idx);
 	struct rib_aset *in, *imp = NULL;
+	bool stale;
 
 	if (pp == NULL)
 		return;
@@ -862,9 +876,15 @@ rib_reimport_prefix(struct rib *rib, struct rib_prefix *p, void *arg)
 	}
 	if (rib_policy_import_prefix(ri->rp, &p->pfx))
 		imp = ri->last_imp;
+	stale = ((*pp)->flags & RIB_PF_GR_STALE) != 0;
 	rib_aset_ref(in);
 	rib_path_set(rib, p, ri->rp->idx, in, imp, 0);
 	rib_aset_unref(rib, in);
+	/* A new policy is no news from the peer: stale stays stale. */
+	if (stale && (pp = rib_path_find(p, ri->rp->idx)) != NULL) {
+		(*pp)->flags |= RIB_PF_GR_STALE;
+		ri->rp->stale++;
+	}
 }
 
 static void
@@ -917,7 +937,9 @@ rib_peer_up(struct rib_peer *rp, const struct rib_peer_info *info)
 		rib_peer_down(rp);
 	rp->info = *info;
 	rp->up = true;
-	rp->received = rp->accepted = 0;
+	/* Stale paths from the last session are still counted. */
+	if (rp->stale == 0)
+		rp->received = rp->accepted = 0;
 	rp->max_hit = false;
 	/* The peer's BGP id feeds ORIGINATOR_ID in other peers' caches. */
 	for (i = 1; i < rib->npeers; i++)
@@ -939,22 +961,109 @@ rib_peer_flush_paths(struct rib *rib, struct rib_prefix *p, void *arg)
 		rib_path_unlink(rib, p, pp);
 }
 
+static uint8_t
+rib_prefix_fam(const struct rib_prefix *p)
+{
+	return p->pfx.addr.family == AF_INET ? BGP_FAM_IPV4 : BGP_FAM_IPV6;
+}
+
+struct rib_keep {
+	struct rib_peer *rp;
+	uint8_t keep;
+	size_t n;
+};
+
+/* Session lost: keep (mark stale) or withdraw one path. */
+static void
+rib_peer_keep_paths(struct rib *rib, struct rib_prefix *p, void *arg)
+{
+	struct rib_keep *k = arg;
+	struct rib_path **pp = rib_path_find(p, k->rp->idx);
+
+	if (pp == NULL)
+		return;
+	if (!(k->keep & rib_prefix_fam(p))) {
+		rib_path_unlink(rib, p, pp);
+		return;
+	}
+	if (!((*pp)->flags & RIB_PF_GR_STALE)) {
+		(*pp)->flags |= RIB_PF_GR_STALE;
+		k->rp->stale++;
+	}
+}
+
+static void
+rib_peer_flush_stale(struct rib *rib, struct rib_prefix *p, void *arg)
+{
+	struct rib_keep *k = arg;
+	struct rib_path **pp = rib_path_find(p, k->rp->idx);
+
+	if (pp != NULL && ((*pp)->flags & RIB_PF_GR_STALE) &&
+	    (k->keep & rib_prefix_fam(p))) {
+		rib_path_unlink(rib, p, pp);
+		k->n++;
+	}
+}
+
+/* The caches of every peer hold sets that depend on this one. */
+static void
+rib_peer_xcache_flush_all(struct rib *rib)
+{
+	size_t i;
+
+	for (i = 1; i < rib->npeers; i++)
+		if (rib->peers[i] != NULL)
+			rib_policy_xcache_flush(rib, rib->peers[i]);
+}
+
 void
 rib_peer_down(struct rib_peer *rp)
 {
 	struct rib *rib = rp->rib;
-	size_t i;
 
-	if (!rp->up)
+	if (!rp->up) {
+		/* Stale paths of an earlier session may still be held. */
+		if (rp->stale > 0)
+			rib_peer_stale_flush(rp, BGP_FAM_IPV4 | BGP_FAM_IPV6);
 		return;
+	}
 	rp->up = false;
 	rib_out_clear(rp);
 	if (!rib->dying)
 		rib_foreach_prefix(rib, rib_peer_flush_paths, rp);
-	rp->received = rp->accepted = 0;
-	for (i = 1; i < rib->npeers; i++)
-		if (rib->peers[i] != NULL)
-			rib_policy_xcache_flush(rib, rib->peers[i]);
+	rp->received = rp->accepted = rp->stale = 0;
+	rib_peer_xcache_flush_all(rib);
+}
+
+void
+rib_peer_down_keep(struct rib_peer *rp, uint8_t keep)
+{
+	struct rib_keep k = { .rp = rp, .keep = keep };
+
+	if (!rp->up)
+		return;
+	if (keep == 0 || rp->rib->dying) {
+		rib_peer_down(rp);
+		return;
+	}
+	rp->up = false;
+	rib_out_clear(rp);
+	rib_foreach_prefix(rp->rib, rib_peer_keep_paths, &k);
+	rib_peer_xcache_flush_all(rp->rib);
+}
+
+size_t
+rib_peer_stale_flush(struct rib_peer *rp, uint8_t families)
+{
+	struct rib_keep k = { .rp = rp, .keep = families };
+
+	if (rp->stale == 0 || rp->rib->dying) {
+		if (rp->rib->dying)
+			rp->stale = 0;
+		return 0;
+	}
+	rib_foreach_prefix(rp->rib, rib_peer_flush_stale, &k);
+	return k.n;
 }
 
 void
@@ -1098,6 +1207,7 @@ rib_peer_stats(const struct rib_peer *rp, struct rib_peer_stats *st)
 	st->received = rp->received;
 	st->accepted = rp->accepted;
 	st->advertised = rp->out.advertised;
+	st->stale = rp->stale;
 	st->max_prefix_hit = rp->max_hit;
 }
 
@@ -1117,6 +1227,7 @@ rib_walk_emit(const struct rib *rib, const struct rib_prefix *p,
 						      : rib->peers[path->peer];
 		r.best = (path->flags & RIB_PF_BEST) != 0;
 		r.rejected = (path->flags & RIB_PF_REJECTED) != 0;
+		r.stale = (path->flags & RIB_PF_GR_STALE) != 0;
 	}
 	if (s != NULL) {
 		r.attrs = s->data;

@@ -78,6 +78,7 @@ struct rib_peer_stats {
 	uint64_t received;   /* prefixes held from the peer */
 	uint64_t accepted;   /* of those, passed import policy */
 	uint64_t advertised; /* prefixes in its Adj-RIB-Out */
+	uint64_t stale;	     /* of received, kept stale (graceful restart) */
 	bool max_prefix_hit;
 };
 
@@ -89,6 +90,12 @@ enum rib_input_result {
 struct rib *rib_new(
     const struct bgp_conf *, const struct rib_hooks *, void *ctx);
 void rib_free(struct rib *);
+/*
+ * The daemon exits and leaves its routes in place: from now on peers
+ * going down withdraw nothing (no decisions, no hooks) and rib_free
+ * follows.  Saves a walk of the table per peer at exit.
+ */
+void rib_shutdown(struct rib *);
 /*
  * A new config: pools announced, withdrawn or changed, ECMP, router id.
  * The conf must stay valid until the next rib_configure or rib_free.
@@ -109,6 +116,16 @@ void rib_peer_refib(struct rib_peer *);
 void rib_peer_up(struct rib_peer *, const struct rib_peer_info *);
 /* The session went down: its paths are withdrawn, its output dropped. */
 void rib_peer_down(struct rib_peer *);
+/*
+ * Graceful restart (RFC 4724 4.2): the session went down and the paths
+ * of the families in keep (BGP_FAM_*) stay, marked stale, still used and
+ * still advertised; the others are withdrawn.  A path the peer sends
+ * again is no longer stale.
+ */
+void rib_peer_down_keep(struct rib_peer *, uint8_t keep);
+/* Withdraw the peer's stale paths of families (BGP_FAM_*); returns how
+ * many went. */
+size_t rib_peer_stale_flush(struct rib_peer *, uint8_t families);
 void rib_peer_free(struct rib_peer *);
 
 enum rib_input_result rib_peer_input(
@@ -157,6 +174,7 @@ struct rib_route {
 	const struct rib_peer *from; /* NULL: originated here */
 	bool best;
 	bool rejected; /* by import policy */
+	bool stale;    /* kept over a lost session (graceful restart) */
 	/* Canonical attribute bytes (bgp_attr_encode form). */
 	const uint8_t *attrs;
 	size_t attrs_len;

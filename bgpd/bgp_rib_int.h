@@ -99,6 +99,7 @@ rib_aset_gateway(const struct rib_aset *s)
 #define RIB_PF_MULTI	0x04 /* in the ECMP set (best included) */
 #define RIB_PF_LOCAL	0x08 /* originated from a pool */
 #define RIB_PF_STALE	0x10 /* rib_configure mark and sweep */
+#define RIB_PF_GR_STALE 0x20 /* graceful restart: kept from a lost session */
 
 #define RIB_PEER_LOCAL 0 /* peer index of originated paths */
 
@@ -201,6 +202,7 @@ struct rib_peer {
 	struct rib_peer_info info;
 	uint64_t received;
 	uint64_t accepted;
+	uint64_t stale; /* paths with RIB_PF_GR_STALE */
 	bool max_hit;
 	struct rib_peer_out out;
 };

@@ -16,10 +16,13 @@
  */
 #include <arpa/inet.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -27,9 +30,12 @@
 #include "bgp_attr.h"
 #include "bgp_conf.h"
 #include "bgp_fib.h"
+#include "bgp_gr.h"
+#include "bgp_grstate.h"
 #include "bgp_peer.h"
 #include "bgp_rib.h"
 #include "bgpd.h"
+#include "conf.h"
 #include "control.h"
 #include "ferryd.h"
 #include "log.h"
@@ -46,6 +52,8 @@ struct bgpd {
 	struct rib *rib;
 	struct bgp_sessions *sessions;
 	struct bgp_fib *fib;
+	bool keeping; /* exiting with routes kept: changes go nowhere */
+	struct bgp_grstate gr_state;
 };
 
 static void
@@ -90,6 +98,10 @@ hook_best_changed(
 	struct ferry_overlay_route r;
 	char owner[ADDR_STRLEN];
 
+	/* Exiting for a graceful restart: the kernel and the overlay keep
+	 * forwarding as they are while the sessions close. */
+	if (b->keeping)
+		return;
 	if (n > 0)
 		nb = bgpd_neighbor(b->conf, &nh[0].peer);
 	memset(&r, 0, sizeof(r));
@@ -116,34 +128,103 @@ static const struct rib_hooks bgpd_hooks = {
 	.best_changed = hook_best_changed,
 };
 
+/* Our restart is over: kernel routes of the last run not relearned go. */
+static void
+hook_restart_done(void *ctx)
+{
+	struct bgpd *b = ctx;
+
+	if (b->fib != NULL)
+		bgp_fib_sweep(b->fib);
+}
+
+static void hook_dynamic_changed(void *);
+
+static const struct bgp_sessions_hooks bgpd_session_hooks = {
+	.restart_done = hook_restart_done,
+	.dynamic_changed = hook_dynamic_changed,
+};
+
+/* The dynamic neighbors with graceful restart changed: remember them,
+ * so that after a restart our deferral waits for them too. */
+static void
+hook_dynamic_changed(void *ctx)
+{
+	struct bgpd *b = ctx;
+	struct addr *dyn;
+	size_t n;
+
+	if (b->sessions == NULL || !b->conf->gr.enabled)
+		return;
+	n = bgp_sessions_gr_dynamic(b->sessions, NULL, 0);
+	dyn = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*dyn));
+	n = bgp_sessions_gr_dynamic(b->sessions, dyn, n);
+	bgp_grstate_save(&b->gr_state, dyn, n);
+	free(dyn);
+}
+
 static int
 bgpd_up(struct bgpd *b, const struct bgp_conf *bc)
 {
+	unsigned stale = BGP_FIB_STALE_SECS;
+	struct addr *dyn = NULL;
+	bool restarting = false;
+	size_t ndyn = 0;
+	int rc = -1;
+
 	b->conf = bc;
+	b->keeping = false;
+	bgp_grstate_init(
+	    &b->gr_state, b->d->conf != NULL ? b->d->conf->pid_file : NULL);
+	if (bc->gr.enabled) {
+		restarting = bgp_grstate_load(&b->gr_state, &dyn, &ndyn);
+		/* Past the deferral (at most restart-time) the sweep has
+		 * run; the timer is only a backstop. */
+		if (stale < (unsigned)bc->gr.restart_time + 30)
+			stale = (unsigned)bc->gr.restart_time + 30;
+	}
 	if (bc->fib &&
-	    (b->fib = bgp_fib_new(
-		 b->d->loop, bc->fib_table, BGP_FIB_STALE_SECS)) == NULL)
-		return -1;
+	    (b->fib = bgp_fib_new(b->d->loop, bc->fib_table, stale)) == NULL)
+		goto out;
 	b->rib = rib_new(bc, &bgpd_hooks, b);
-	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc)) == NULL)
-		return -1;
+	if ((b->sessions = bgp_sessions_new(b->d->loop, b->rib, bc, restarting,
+		 dyn, ndyn, &bgpd_session_hooks, b)) == NULL)
+		goto out;
 	log_info("bgp: up: asn=%u neighbors=%zu pools=%zu listen-ranges=%zu",
 	    bc->asn, bc->nneighbors, bc->npools, bc->nranges);
-	return 0;
+	rc = 0;
+out:
+	free(dyn);
+	return rc;
 }
 
+/*
+ * exiting: ferryd stops.  With graceful restart the kernel routes and
+ * overlay entries stay for the next ferryd (bgp_grstate.h), and the
+ * sessions close so that the peers keep our routes meanwhile.
+ */
 static void
-bgpd_down(struct bgpd *b)
+bgpd_down(struct bgpd *b, bool exiting)
 {
-	bool keep = b->conf != NULL && b->conf->fib_keep;
+	bool gr = exiting && b->conf != NULL && b->conf->enabled &&
+	    b->conf->gr.enabled;
+	bool keep = b->conf != NULL && (b->conf->fib_keep || gr);
 
-	bgp_sessions_free(b->sessions);
+	b->keeping = exiting && keep;
+	if (b->keeping && b->rib != NULL)
+		rib_shutdown(b->rib);
+	bgp_sessions_free(b->sessions, gr);
 	b->sessions = NULL;
 	if (b->rib != NULL)
 		rib_free(b->rib);
 	b->rib = NULL;
 	bgp_fib_free(b->fib, keep);
 	b->fib = NULL;
+	b->keeping = false;
+	/* Only an exit with graceful restart leaves its state behind: after
+	 * a restart by reload (new identity) nothing was kept. */
+	if (!gr)
+		bgp_grstate_remove(&b->gr_state);
 }
 
 /* What cannot change under running sessions: the speaker's identity. */
@@ -170,7 +251,7 @@ bgpd_reload(void *arg, const void *old_arg, const void *new_arg)
 		log_info("bgp: %s",
 		    new->enabled ? "identity changed, restarting every session"
 				 : "removed from the config");
-		bgpd_down(b);
+		bgpd_down(b, false);
 	}
 	if (b->sessions == NULL) {
 		b->conf = new;
@@ -359,6 +440,8 @@ route_json(void *arg, const struct rib_route *r)
 	if (r->rejected)
 		json_object_object_add(
 		    o, "rejected", json_object_new_boolean(1));
+	if (r->stale)
+		json_object_object_add(o, "stale", json_object_new_boolean(1));
 	attrs_json(o, r);
 	json_object_array_add(w->list, o);
 	w->count++;
@@ -475,6 +558,30 @@ fail:
 static const char *const msg_names[6] = { "", "open", "update", "notification",
 	"keepalive", "route-refresh" };
 
+/* Graceful restart: what the last session negotiated and where the
+ * helper machine is. */
+static void
+gr_json(json_object *o, const struct bgp_peer_status *st)
+{
+	json_object *g = json_object_new_object();
+
+	json_object_object_add(
+	    g, "negotiated", json_object_new_boolean(st->gr));
+	json_object_object_add(
+	    g, "notification", json_object_new_boolean(st->gr_notification));
+	json_object_object_add(g, "peer-restarting",
+	    json_object_new_boolean(st->gr_peer_restarting));
+	json_object_object_add(
+	    g, "peer-restart-time", json_object_new_int(st->gr_restart_time));
+	json_object_object_add(
+	    g, "state", json_object_new_string(st->gr_state));
+	json_object_object_add(
+	    g, "stale-routes", json_object_new_int64((int64_t)st->rib.stale));
+	json_object_object_add(
+	    g, "deferring", json_object_new_boolean(st->deferring));
+	json_object_object_add(o, "graceful-restart", g);
+}
+
 static void
 peer_json(void *arg, const struct bgp_peer_status *st)
 {
@@ -513,6 +620,7 @@ peer_json(void *arg, const struct bgp_peer_status *st)
 	    json_object_new_int64((int64_t)st->rib.accepted));
 	json_object_object_add(o, "prefixes-advertised",
 	    json_object_new_int64((int64_t)st->rib.advertised));
+	gr_json(o, st);
 	json_object_object_add(
 	    o, "last-error", json_object_new_string(st->last_error));
 	in = json_object_new_object();
@@ -714,10 +822,11 @@ peer_metrics(void *arg, const struct bgp_peer_status *st)
 	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"in\"} "
 	    "%" PRIu64 "\n"
 	    "ferry_bgp_peer_updates_total{peer=\"%s\",direction=\"out\"} "
-	    "%" PRIu64 "\n",
+	    "%" PRIu64 "\n"
+	    "ferry_bgp_stale_routes{peer=\"%s\"} %" PRIu64 "\n",
 	    a, st->asn, st->state == BGP_ST_ESTABLISHED, a, st->rib.received, a,
 	    st->rib.accepted, a, st->rib.advertised, a, st->flaps, a,
-	    st->msgs_in[2], a, st->msgs_out[2]);
+	    st->msgs_in[2], a, st->msgs_out[2], a, st->rib.stale);
 }
 
 static void
@@ -760,6 +869,8 @@ bgpd_metrics(void *arg, FILE *f)
 	    "Established sessions that went down.");
 	metrics_family(f, "ferry_bgp_peer_updates_total", "counter",
 	    "UPDATE messages by direction.");
+	metrics_family(f, "ferry_bgp_stale_routes", "gauge",
+	    "Routes of the peer kept stale by graceful restart.");
 	bgp_sessions_foreach(b->sessions, peer_metrics, f);
 	bgpd_bfd_metrics(b, f);
 }
@@ -779,7 +890,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show bfd", ctl_bfd, b);
 	metrics_register(d->metrics, bgpd_metrics, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
-		bgpd_down(b);
+		bgpd_down(b, false);
 		log_err("bgp: could not start");
 		/* ferryd without BGP is still an overlay: keep running. */
 	}
@@ -797,7 +908,7 @@ bgpd_stop(void *arg)
 	control_unregister(b->d->control, "bgp refresh");
 	control_unregister(b->d->control, "show bfd");
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
-	bgpd_down(b);
+	bgpd_down(b, true);
 	free(b);
 }
 

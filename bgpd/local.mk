@@ -45,11 +45,17 @@ EXTRA_DIST += bench/bgp
 # Sessions: the RFC 4271 FSM (pure) and the socket layer around it.
 lib_libferry_a_SOURCES += bgpd/bgp_fsm.c bgpd/bgp_fsm.h bgpd/bgp_peer.c bgpd/bgp_peer.h \
 	bgpd/bgp_peer_int.h bgpd/bgp_peer_msg.c bgpd/bgp_bfd.c \
+	bgpd/bgp_conn.c bgpd/bgp_conn.h bgpd/bgp_gr.c bgpd/bgp_gr.h \
 	bgpd/bgp_sock.c bgpd/bgp_sock.h bgpd/bgp_listen.c bgpd/bgp_listen.h
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
-TESTS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock
+check_PROGRAMS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock \
+	tests/unit/test_bgp_gr
+TESTS += tests/unit/test_bgp_fsm tests/unit/test_bgp_sock \
+	tests/unit/test_bgp_gr
 endif
+tests_unit_test_bgp_gr_SOURCES = tests/unit/test_bgp_gr.c
+tests_unit_test_bgp_gr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bgp_gr_LDADD = $(TEST_LIBS)
 tests_unit_test_bgp_sock_SOURCES = tests/unit/test_bgp_sock.c
 tests_unit_test_bgp_sock_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bgp_sock_LDADD = $(TEST_LIBS)
@@ -59,7 +65,7 @@ tests_unit_test_bgp_fsm_LDADD = $(TEST_LIBS)
 
 # The module: config section, kernel FIB, and the glue (bgpd.c).
 lib_libferry_a_SOURCES += bgpd/bgpd.c bgpd/bgpd.h bgpd/bgp_conf.c bgpd/bgp_conf.h \
-	bgpd/bgp_fib.c bgpd/bgp_fib.h
+	bgpd/bgp_fib.c bgpd/bgp_fib.h bgpd/bgp_grstate.c bgpd/bgp_grstate.h
 
 # BFD (RFC 5880, 5881, 5883): the packet codec, the state machine and
 # authentication (pure, unit tested and fuzzed).

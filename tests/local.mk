@@ -30,7 +30,9 @@ GOLDEN_CONFS = \
 	tests/config/bgp.conf \
 	tests/config/bgp-errors.conf \
 	tests/config/bfd.conf \
-	tests/config/bfd-errors.conf
+	tests/config/bfd-errors.conf \
+	tests/config/bgp-gr.conf \
+	tests/config/bgp-gr-errors.conf
 GOLDEN_CONFS += tests/config/egress.conf tests/config/egress-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf

@@ -473,11 +473,37 @@ fmt_uptime(int64_t s, char *buf, size_t len)
 		fmt_duration(s, buf, len);
 }
 
+/* Graceful restart of a peer: "-" if not negotiated, else the helper
+ * state, with "+N" for the RFC 8538 N bit and ", ours" while our own
+ * restart defers output. */
+static void
+fmt_gr(struct json_object *p, char *buf, size_t len, int64_t *stale)
+{
+	struct json_object *g, *v;
+	bool neg, n, defer;
+
+	*stale = 0;
+	if (!json_object_object_get_ex(p, "graceful-restart", &g)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	*stale = jint(g, "stale-routes");
+	neg = json_object_object_get_ex(g, "negotiated", &v) &&
+	    json_object_get_boolean(v);
+	n = json_object_object_get_ex(g, "notification", &v) &&
+	    json_object_get_boolean(v);
+	defer = json_object_object_get_ex(g, "deferring", &v) &&
+	    json_object_get_boolean(v);
+	snprintf(buf, len, "%s%s%s", neg ? jstr(g, "state") : "-",
+	    neg && n ? "+N" : "", defer ? ",ours" : "");
+}
+
 static void
 render_peers(struct json_object *r)
 {
 	struct json_object *list, *p;
-	char up[32];
+	char up[32], gr[32];
+	int64_t stale;
 	size_t i, n;
 
 	printf("local AS %" PRId64 ", %" PRId64 " prefixes, %" PRId64
@@ -486,24 +512,26 @@ render_peers(struct json_object *r)
 	if (!json_object_object_get_ex(r, "peers", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("%-24s %-10s %-12s %9s %9s %9s %9s  %s\n", "PEER", "ASN",
-	    "STATE", "UPTIME", "RECEIVED", "ACCEPTED", "ADVERTISED",
-	    "LAST ERROR");
+	printf("%-24s %-10s %-12s %9s %9s %9s %9s %-16s %6s  %s\n", "PEER",
+	    "ASN", "STATE", "UPTIME", "RECEIVED", "ACCEPTED", "ADVERTISED",
+	    "GR", "STALE", "LAST ERROR");
 	for (i = 0; i < n; i++) {
 		char name[64];
 
 		p = json_object_array_get_idx(list, i);
 		fmt_uptime(jint(p, "uptime"), up, sizeof(up));
+		fmt_gr(p, gr, sizeof(gr), &stale);
 		if (strcmp(jstr(p, "name"), jstr(p, "address")) == 0)
 			snprintf(name, sizeof(name), "%s", jstr(p, "address"));
 		else
 			snprintf(name, sizeof(name), "%s (%s)",
 			    jstr(p, "address"), jstr(p, "name"));
 		printf("%-24s %-10" PRId64 " %-12s %9s %9" PRId64 " %9" PRId64
-		       " %9" PRId64 "  %s\n",
+		       " %9" PRId64 " %-16s %6" PRId64 "  %s\n",
 		    name, jint(p, "asn"), jstr(p, "state"), up,
 		    jint(p, "prefixes-received"), jint(p, "prefixes-accepted"),
-		    jint(p, "prefixes-advertised"), jstr(p, "last-error"));
+		    jint(p, "prefixes-advertised"), gr, stale,
+		    jstr(p, "last-error"));
 	}
 }
 
@@ -585,7 +613,7 @@ render_routes(struct json_object *r)
 	if (!json_object_object_get_ex(r, "routes", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("  %-20s %-16s %6s %6s %-10s %-14s %s\n", "PREFIX", "NEXT HOP",
+	printf("   %-20s %-16s %6s %6s %-10s %-14s %s\n", "PREFIX", "NEXT HOP",
 	    "LPREF", "MED", "ORIGIN", "AS PATH", "COMMUNITIES");
 	for (i = 0; i < n; i++) {
 		t = json_object_array_get_idx(list, i);
@@ -603,12 +631,13 @@ render_routes(struct json_object *r)
 						  : "(local)");
 		join_list(t, "communities", comm, sizeof(comm));
 		join_list(t, "large-communities", large, sizeof(large));
-		printf("%c %-20s %-16s %6s %6s %-10s %-14s %s%s%s\n",
+		printf("%c%c %-20s %-16s %6s %6s %-10s %-14s %s%s%s\n",
 		    json_object_object_get_ex(t, "rejected", &v) ? 'x'
 			: json_object_object_get_ex(t, "best", &v) &&
 			    json_object_get_boolean(v)
 			? '*'
 			: ' ',
+		    json_object_object_get_ex(t, "stale", &v) ? 'S' : ' ',
 		    jstr(t, "prefix"), jstr(t, "next-hop"), lp, med,
 		    jstr(t, "origin"), path, comm,
 		    comm[0] != '\0' && large[0] != '\0' ? " " : "", large);
@@ -616,7 +645,8 @@ render_routes(struct json_object *r)
 	if (n == 0)
 		printf("(no routes)\n");
 	else
-		printf("\n* best, x rejected by import policy\n");
+		printf("\n* best, x rejected by import policy, S stale "
+		       "(kept by graceful restart)\n");
 }
 
 /*

@@ -51,47 +51,44 @@ log_ms_after() {
 }
 
 # measure_down NAME PEER PREFIX FIB LIMIT_MS: cut the link and measure,
-# from the cut, when ferryd NAME's BGP session to PEER leaves
-# Established, and when PREFIX leaves its RIB and the kernel table FIB
-# (fib4 or fib6).  Fails past LIMIT_MS; sets DOWN_MS, RIB_MS, KERNEL_MS,
-# the logged LOG_MS and LOGFIB_MS, and CUT_T0 (now_ms of the cut).
+# from the cut, when PREFIX leaves the kernel table FIB (fib4 or fib6) of
+# ferryd NAME, and, from its log, when it took the BGP session to PEER
+# down and handed the route for removal; then check that the session is
+# no longer Established and PREFIX has left the RIB.  Fails past
+# LIMIT_MS; sets KERNEL_MS, LOG_MS, LOGFIB_MS and CUT_T0 (now_ms of the
+# cut).  Only the kernel is polled for the time: it is one cheap listing,
+# where a ferryctl query under a loaded machine (sanitizers, parallel
+# tests) takes long enough to hide what is measured; ferryd's own log
+# gives its moments to the millisecond.
 measure_down() {
 	local name=$1 peer=$2 prefix=$3 fib=$4 limit=$5 t0 t out
-	DOWN_MS="" RIB_MS="" KERNEL_MS=""
+	KERNEL_MS=""
 	t0=$(now_ms)
 	CUT_T0=$t0
 	link_cut
-	# Each time is taken when its check has answered, so it is an upper
-	# bound (a check takes a few tens of ms); ferryd's log gives the
-	# exact moment below.
 	while :; do
-		if [ -z "$DOWN_MS" ] && ! ferry_established "$name" "$peer"; then
-			DOWN_MS=$(($(now_ms) - t0))
-		fi
-		if [ -z "$RIB_MS" ] && ferry_lacks "$prefix" >/dev/null; then
-			RIB_MS=$(($(now_ms) - t0))
-		fi
 		# Only a listing that worked counts as "gone".
-		if [ -z "$KERNEL_MS" ] && out=$("$fib" 2>&1) &&
+		if out=$("$fib" 2>&1) &&
 			! printf '%s\n' "$out" | grep -q "^$prefix "; then
 			KERNEL_MS=$(($(now_ms) - t0))
+			break
 		fi
 		t=$(($(now_ms) - t0))
-		[ -n "$DOWN_MS" ] && [ -n "$RIB_MS" ] && [ -n "$KERNEL_MS" ] && break
 		[ "$t" -gt $((limit * 3)) ] && break
 		sleep 0.01
 	done
-	# ferryd's own account, to the millisecond: its "session down" line.
 	LOG_MS=$(log_ms_after "$T_DIR/$name.log" "$t0" "bgp: session down: peer=$peer ")
 	# With -d, when the route was handed to the kernel for removal.
 	LOGFIB_MS=$(log_ms_after "$T_DIR/$name.log" "$t0" "bgp: fib: prefix=$prefix nexthops=0")
-	log "cut: peer=$peer polled: bgp-down=${DOWN_MS:-never}ms rib=${RIB_MS:-never}ms kernel=${KERNEL_MS:-never}ms; logged: session down ${LOG_MS:-never}ms, fib removal ${LOGFIB_MS:-n/a}ms"
+	log "cut: peer=$peer kernel route gone ${KERNEL_MS:-never}ms (polled); logged: session down ${LOG_MS:-never}ms, fib removal ${LOGFIB_MS:-n/a}ms"
 	[ -n "$LOG_MS" ] && [ "$LOG_MS" -lt "$limit" ] ||
-		fail "peer $peer: ferryd logged the session down at ${LOG_MS:-never} ms"
-	for v in "$DOWN_MS" "$RIB_MS" "$KERNEL_MS"; do
-		[ -n "$v" ] && [ "$v" -lt "$limit" ] ||
-			fail "peer $peer: detection took bgp=${DOWN_MS:-never} rib=${RIB_MS:-never} kernel=${KERNEL_MS:-never} ms, limit $limit ms"
-	done
+		fail "peer $peer: ferryd logged the session down at ${LOG_MS:-never} ms, limit $limit ms"
+	[ -n "$KERNEL_MS" ] && [ "$KERNEL_MS" -lt "$limit" ] ||
+		fail "peer $peer: the kernel route went at ${KERNEL_MS:-never} ms, limit $limit ms"
+	! ferry_established "$name" "$peer" ||
+		fail "peer $peer: still Established after the cut"
+	ferry_lacks "$prefix" >/dev/null ||
+		fail "peer $peer: $prefix still in ferryd's RIB after the cut"
 }
 
 # bfd_inject NS DST KIND [ARGS...]: crafted packets (bfd_craft.py).

@@ -26,13 +26,17 @@ bgp_topo() {
 	ip -n "$NS_UP" link set eth0 up
 }
 
-# bird_start NS NAME: start BIRD in NS with $T_DIR/NAME.bird.conf.
+# bird_start NS NAME [BIRD ARGS]: start BIRD in NS with
+# $T_DIR/NAME.bird.conf; sets BIRD_PID (ip netns exec execs bird).
 bird_start() {
 	local ns=$1 name=$2
+	shift 2
+	rm -f "$T_DIR/$name.bird.sock"
 	ip netns exec "$ns" bird -f -c "$T_DIR/$name.bird.conf" \
-		-s "$T_DIR/$name.bird.sock" -P "$T_DIR/$name.bird.pid" \
+		-s "$T_DIR/$name.bird.sock" -P "$T_DIR/$name.bird.pid" "$@" \
 		>>"$T_DIR/$name.bird.log" 2>&1 &
-	track_pid $!
+	BIRD_PID=$!
+	track_pid "$BIRD_PID"
 	wait_for 10 test -S "$T_DIR/$name.bird.sock" ||
 		fail "BIRD $name did not start: $(cat "$T_DIR/$name.bird.log")"
 }

@@ -251,11 +251,20 @@ frr_start() {
 	track_pid $!
 	wait_for 10 test -S "$d/zserv.api" ||
 		fail "FRR zebra $name did not start: $(cat "$T_DIR/$name.zebra.log")"
+	frr_bgpd_start "$ns" "$name"
+}
+
+# frr_bgpd_start NS NAME: start (or start again) bgpd of FRR instance
+# NAME, its zebra running; sets FRR_BGPD_PID.
+frr_bgpd_start() {
+	local ns=$1 name=$2 d
+	d=$(frr_dir "$name")
 	ip netns exec "$ns" "$FRR_DIR/bgpd" -f "$d/bgpd.conf" \
 		-i "$d/bgpd.pid" -z "$d/zserv.api" --vty_socket "$d" \
 		-P 0 -n --log stdout --log-level debug \
 		>>"$T_DIR/$name.bgpd.log" 2>&1 &
-	track_pid $!
+	FRR_BGPD_PID=$!
+	track_pid "$FRR_BGPD_PID"
 	wait_for 10 frr_q "$name" show bgp summary ||
 		fail "FRR bgpd $name did not start: $(cat "$T_DIR/$name.bgpd.log")"
 }

@@ -1667,6 +1667,151 @@ walk_view(void *arg, const struct rib_route *r)
 	return v->n < 2; /* stop after two */
 }
 
+/* Graceful restart (RFC 4724 4.2): which paths of peer i are stale. */
+struct stale_arg {
+	size_t n, stale;
+};
+
+static bool
+walk_stale(void *arg, const struct rib_route *r)
+{
+	struct stale_arg *v = arg;
+
+	v->n++;
+	v->stale += r->stale;
+	return true;
+}
+
+static size_t
+stale_of(int i)
+{
+	struct rib_peer_stats st;
+	struct stale_arg v = { 0, 0 };
+
+	rib_walk(rib, RIB_VIEW_RECEIVED, peers[i], NULL, walk_stale, &v);
+	rib_peer_stats(peers[i], &st);
+	assert_int_equal(st.stale, v.stale);
+	return v.stale;
+}
+
+/*
+ * A lost session keeps the paths of the families kept, stale, still best
+ * and still advertised (no UPDATE to anyone, no FIB change); the others
+ * are withdrawn.  A path sent again is fresh; a policy change leaves
+ * stale ones stale; the flush withdraws what was not sent again, and
+ * freeing a peer with stale paths leaks nothing.
+ */
+static void
+test_gr_stale(void **state)
+{
+	struct rib_peer_stats st;
+	struct ab a;
+	int calls;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	nb_init(1, 65020);
+	peer_up(0);
+	peer_up(1);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	send_update(0, NULL, &a, L("10.0.0.0/8", "10.1.0.0/16"));
+	ab_mp_reach6(&a, "2001:db8::1", L("2001:db8:1::/48"));
+	send_update(0, NULL, &a, NULL);
+	drain(1);
+	assert_int_equal(nsent, 3);
+	calls = best_calls;
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4);
+	assert_int_equal(stale_of(0), 2);
+	rib_peer_stats(peers[0], &st);
+	assert_int_equal(st.received, 2);
+	/* Only the IPv6 route went: one FIB change, one withdrawal. */
+	assert_int_equal(best_calls, calls + 1);
+	assert_int_equal(best_n, 0);
+	drain(1);
+	assert_int_equal(nsent, 1);
+	assert_true(sent_find("2001:db8:1::/48")->withdraw);
+	assert_int_equal(rib_prefix_count(rib), 2);
+	/* Back: the table is queued again; 10.0.0.0/8 is sent again. */
+	peer_up(0);
+	assert_int_equal(stale_of(0), 2);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	announce(0, &a, "10.0.0.0/8");
+	assert_int_equal(stale_of(0), 1);
+	/* Same attributes: nothing changed for peer 1. */
+	drain(1);
+	assert_null(sent_find("10.0.0.0/8"));
+	/* A policy change is no news from the peer. */
+	rib_peer_reconf(peers[0], &nbs[0]);
+	assert_int_equal(stale_of(0), 1);
+	/* End-of-RIB: the stale one goes, to the FIB and to peer 1. */
+	calls = best_calls;
+	assert_int_equal(rib_peer_stale_flush(peers[0], BGP_FAM_IPV6), 0);
+	assert_int_equal(rib_peer_stale_flush(peers[0], BGP_FAM_IPV4), 1);
+	assert_int_equal(stale_of(0), 0);
+	assert_int_equal(best_calls, calls + 1);
+	assert_int_equal(best_n, 0);
+	drain(1);
+	assert_int_equal(nsent, 1);
+	assert_true(sent_find("10.1.0.0/16")->withdraw);
+	rib_peer_stats(peers[0], &st);
+	assert_int_equal(st.received, 1);
+	assert_int_equal(st.accepted, 1);
+	/* Lost again, then freed while stale (peer removed). */
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4 | BGP_FAM_IPV6);
+	assert_int_equal(stale_of(0), 1);
+	rib_peer_free(peers[0]);
+	peers[0] = NULL;
+	assert_int_equal(rib_prefix_count(rib), 0);
+	teardown_world();
+}
+
+/* A plain rib_peer_down of a peer holding stale paths flushes them. */
+static void
+test_gr_down_flush(void **state)
+{
+	struct ab a;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	peer_up(0);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	announce(0, &a, "10.0.0.0/8");
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4);
+	assert_int_equal(stale_of(0), 1);
+	rib_peer_down(peers[0]);
+	assert_int_equal(stale_of(0), 0);
+	assert_int_equal(rib_prefix_count(rib), 0);
+	/* keep == 0 is a plain down. */
+	peer_up(0);
+	announce(0, &a, "10.0.0.0/8");
+	rib_peer_down_keep(peers[0], 0);
+	assert_int_equal(rib_prefix_count(rib), 0);
+	teardown_world();
+}
+
+/* Exit with routes kept: sessions closing afterwards withdraw nothing. */
+static void
+test_shutdown_quiet(void **state)
+{
+	struct ab a;
+	int calls;
+
+	(void)state;
+	world(1);
+	nb_init(0, 65010);
+	peer_up(0);
+	ab_basic(&a, 0, "192.0.2.1", 1, 65010);
+	announce(0, &a, "10.0.0.0/8");
+	calls = best_calls;
+	rib_shutdown(rib);
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4);
+	rib_peer_down(peers[0]);
+	assert_int_equal(best_calls, calls);
+	teardown_world();
+}
+
 static void
 test_walk_views(void **state)
 {
@@ -1764,6 +1909,9 @@ main(void)
 		cmocka_unit_test(test_output_round_changes),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_walk_views),
+		cmocka_unit_test(test_gr_stale),
+		cmocka_unit_test(test_gr_down_flush),
+		cmocka_unit_test(test_shutdown_quiet),
 		cmocka_unit_test(test_treat_as_withdraw),
 	};
 	int rc;

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# A TCP connection through ferryd survives a kill -9 restart of ferryd
+# with graceful restart.  The path exists only through BGP: a client
+# behind BIRD reaches a pod behind ferryd because BIRD learned the pod
+# pool from ferryd (and put it in its kernel), and the replies find the
+# client because ferryd learned the client's prefix from BIRD (proto 202
+# in ferryd's kernel).  A paced transfer client -> pod runs while ferryd
+# is killed and started again: both routes stay in both kernels during
+# the outage and the transfer completes intact.
+#
+#	cl 198.51.100.2 -- up (BIRD) 192.0.2.254 -- gw (ferryd) 10.244.0.1 -- pod 10.244.0.2
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bgp_lib.sh"
+need_root
+need_cmd jq bird birdc python3
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+bgp_topo
+NS_POD=$(netns_add pod)
+NS_CL=$(netns_add cl)
+ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_POD"
+ip -n "$NS_GW" addr add 10.244.0.1/24 dev eth1
+ip -n "$NS_POD" addr add 10.244.0.2/24 dev eth0
+ip -n "$NS_GW" link set eth1 up
+ip -n "$NS_POD" link set eth0 up
+ip -n "$NS_POD" route add default via 10.244.0.1
+ip -n "$NS_UP" link add eth1 type veth peer name eth0 netns "$NS_CL"
+ip -n "$NS_UP" addr add 198.51.100.1/24 dev eth1
+ip -n "$NS_CL" addr add 198.51.100.2/24 dev eth0
+ip -n "$NS_UP" link set eth1 up
+ip -n "$NS_CL" link set eth0 up
+ip -n "$NS_CL" route add default via 198.51.100.1
+for ns in "$NS_GW" "$NS_UP"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+done
+
+ferryd_conf gw "router-id = \"$GW4\";
+bgp = {
+	asn = 65000;
+	listen = (\"$GW4\");
+	graceful-restart = { restart-time = 30; };
+	pools = ( { prefix = \"10.244.0.0/24\"; kind = \"pod\"; } );
+	neighbors = (
+		{ address = \"$UP4\"; asn = 65100; hold-time = 9;
+		  connect-retry = 1; families = (\"ipv4\");
+		  export = { pools = (\"pod\"); };
+		  import = { prefixes = (\"198.51.100.0/24\"); }; }
+	);
+};" >/dev/null
+
+cat >"$T_DIR/up.bird.conf" <<CONF
+router id $UP4;
+log "$T_DIR/up.bird.trace" all;
+protocol device { }
+protocol kernel {
+	ipv4 { export where source = RTS_BGP; };
+}
+protocol static s4 {
+	ipv4;
+	route 198.51.100.0/24 blackhole;
+}
+protocol bgp f4 {
+	local as 65100;
+	neighbor $GW4 as 65000;
+	hold time 9;
+	error wait time 1, 4;
+	connect retry time 1;
+	graceful restart on;
+	ipv4 { import all; export where source = RTS_STATIC; };
+}
+CONF
+bird_start "$NS_UP" up
+ferryd_start "$NS_GW" gw
+
+routes_in_place() {
+	ip -n "$NS_GW" route show proto 202 | grep -q "^198.51.100.0/24 via $UP4 " &&
+		ip -n "$NS_UP" route show | grep -q "^10.244.0.0/24 via $GW4 "
+}
+wait_for 20 bird_established up f4 || fail "session not up"
+wait_for 10 routes_in_place ||
+	fail "routes not in the kernels: gw: $(ip -n "$NS_GW" route); up: $(ip -n "$NS_UP" route)"
+ip netns exec "$NS_CL" ping -c 2 -i 0.2 -W 2 10.244.0.2 >/dev/null ||
+	fail "client cannot reach the pod over the BGP routes"
+
+# 40 MB at 64 KB per 10 ms: at least 6.4 s.
+python3 "$HERE/tcp_xfer.py" "$NS_CL" "$NS_POD" 10.244.0.2 $((40 << 20)) 0.01 \
+	>"$T_DIR/xfer.out" 2>&1 &
+xfer=$!
+track_pid "$xfer"
+sleep 1.5
+kill -0 "$xfer" 2>/dev/null || fail "transfer over before the restart: $(cat "$T_DIR/xfer.out")"
+kill -9 "$FERRYD_PID"
+wait "$FERRYD_PID" 2>/dev/null
+wait_for 10 sh -c "! birdc -s $T_DIR/up.bird.sock show protocols f4 | grep -q Established" ||
+	fail "BIRD did not see ferryd go"
+sleep 1
+routes_in_place ||
+	fail "outage: a route left a kernel: gw: $(ip -n "$NS_GW" route); up: $(ip -n "$NS_UP" route)"
+ferryd_start "$NS_GW" gw
+kill -0 "$xfer" 2>/dev/null || fail "transfer over before ferryd was back: make it longer"
+wait_for 20 bird_established up f4 || fail "session not back"
+rc=0
+wait "$xfer" || rc=$?
+[ "$rc" -eq 0 ] || fail "transfer broken across the restart: $(cat "$T_DIR/xfer.out")"
+log "$(cat "$T_DIR/xfer.out")"
+routes_in_place || fail "after: routes not in place"
+grep -q "restarting with forwarding state kept" "$T_DIR/gw.log" ||
+	fail "ferryd did not restart gracefully"
+exit 0
