@@ -203,16 +203,18 @@ egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
  * destination (RFC 4787 REQ-1, endpoint-independent mapping is not what
  * we give: see docs/design.md).  Then the egr_ct entry; if another CPU
  * created the same connection in between, ours is undone and theirs
- * used, so a flow has one translation.  Returns the egr_ct entry, or
- * NULL with the drop reason in *reason.
+ * used, so a flow has one translation.  Returns the connection to
+ * translate p with: cv itself, filled in as stored in egr_ct (the packet
+ * that opened a connection moves it to no other state, so the copy needs
+ * no second lookup of the entry just inserted), or the other CPU's
+ * entry; or NULL with the drop reason in *reason.
  */
 static __always_inline struct egr_ct_val *
 egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
     const struct egr_config *cfg, __u32 policy, const __be32 *egress,
-    __u32 *reason)
+    struct egr_ct_val *cv, __u32 *reason)
 {
 	struct egr_rev_val rv = {};
-	struct egr_ct_val cv = {};
 	struct egr_ct_val *ct;
 	__u32 i, n, lo, hi, cand;
 	__u64 now = bpf_ktime_get_coarse_ns();
@@ -230,10 +232,11 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		hi = lo;
 	n = hi - lo + 1;
 
-	__builtin_memcpy(cv.rev.saddr, p->t.daddr, sizeof(cv.rev.saddr));
-	__builtin_memcpy(cv.rev.daddr, egress, sizeof(cv.rev.daddr));
-	cv.rev.sport = p->t.dport;
-	cv.rev.proto = p->t.proto;
+	__builtin_memset(cv, 0, sizeof(*cv));
+	__builtin_memcpy(cv->rev.saddr, p->t.daddr, sizeof(cv->rev.saddr));
+	__builtin_memcpy(cv->rev.daddr, egress, sizeof(cv->rev.daddr));
+	cv->rev.sport = p->t.dport;
+	cv->rev.proto = p->t.proto;
 	rv.orig = p->t;
 	rv.seen = now;
 	for (i = 0; i < EGR_PORT_PROBES; i++) {
@@ -241,8 +244,9 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 			cand = bpf_ntohs(p->t.sport);
 		else
 			cand = lo + bpf_get_prandom_u32() % n;
-		cv.rev.dport = bpf_htons((__u16)cand);
-		err = bpf_map_update_elem(&egr_rev, &cv.rev, &rv, BPF_NOEXIST);
+		cv->rev.dport = bpf_htons((__u16)cand);
+		err = bpf_map_update_elem(
+		    &egr_rev, &cv->rev, &rv, BPF_NOEXIST);
 		if (err != -EEXIST)
 			break;
 	}
@@ -254,14 +258,14 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		*reason = EGR_DROP_TABLE_FULL;
 		return NULL;
 	}
-	cv.created = now;
-	cv.seen = now;
-	cv.policy = policy;
+	cv->created = now;
+	cv->seen = now;
+	cv->policy = policy;
 	if (p->t.proto == IPPROTO_TCP)
-		cv.state = egr_ct_tcp_new(p->tcp_flags);
-	err = bpf_map_update_elem(&egr_ct, &p->t, &cv, BPF_NOEXIST);
+		cv->state = egr_ct_tcp_new(p->tcp_flags);
+	err = bpf_map_update_elem(&egr_ct, &p->t, cv, BPF_NOEXIST);
 	if (err) {
-		bpf_map_delete_elem(&egr_rev, &cv.rev);
+		bpf_map_delete_elem(&egr_rev, &cv->rev);
 		if (err == -EEXIST) {
 			ct = bpf_map_lookup_elem(&egr_ct, &p->t);
 			if (ct) {
@@ -273,10 +277,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		return NULL;
 	}
 	egr_count(skb, EGR_STAT_NEW_FLOW);
-	ct = bpf_map_lookup_elem(&egr_ct, &p->t);
-	if (!ct)
-		*reason = EGR_DROP_TABLE_FULL; /* deleted under us: GC */
-	return ct;
+	return cv;
 }
 
 /* SNAT a packet of the connection ct (direction out). */
@@ -437,7 +438,7 @@ egr_out_handle(struct __sk_buff *skb)
 	const struct egr_policy *pol;
 	const struct egr_config *cfg;
 	const struct egr_gw *gw;
-	struct egr_ct_val *ct;
+	struct egr_ct_val *ct, cv;
 	struct egr_tuple key;
 	struct egr_pkt p;
 	__be32 egress[4];
@@ -508,7 +509,7 @@ egr_out_handle(struct __sk_buff *skb)
 		egress[2] = bpf_htonl(0xffff);
 		egress[3] = pol->egress4;
 	}
-	ct = egr_ct_open(skb, &p, cfg, id, egress, &reason);
+	ct = egr_ct_open(skb, &p, cfg, id, egress, &cv, &reason);
 	if (!ct)
 		return egr_drop(skb, reason);
 	return egr_out_xlat(skb, &p, ct);
