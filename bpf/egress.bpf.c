@@ -245,8 +245,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		else
 			cand = lo + bpf_get_prandom_u32() % n;
 		cv->rev.dport = bpf_htons((__u16)cand);
-		err = bpf_map_update_elem(
-		    &egr_rev, &cv->rev, &rv, BPF_NOEXIST);
+		err = bpf_map_update_elem(&egr_rev, &cv->rev, &rv, BPF_NOEXIST);
 		if (err != -EEXIST)
 			break;
 	}
