@@ -6,12 +6,14 @@
  * its maps in a directory of the bench's own (never EGR_PIN_DIR), fills
  * egr_config, egr_src4, egr_dst4 and egr_policy the way
  * tests/bpf/test_egress.c does for one local gateway, and attaches
- * egr_out to tc egress and egr_in to tc ingress of one interface of the
- * network namespace it runs in (bpf_tc_hook_create + bpf_tc_attach, as
- * on kernels without tcx).  The tc filters hold the programs; the pinned
- * maps let later calls read counters, memory and empty the NAT table.
+ * egr_out to egress and egr_in to ingress of one interface of the network
+ * namespace it runs in with ferryd's own agent/bpf_hook.c (tcx links
+ * where the kernel has them, pinned next to the maps; tc filters
+ * otherwise).  The pinned maps let later calls read counters, memory and
+ * empty the NAT table.
  *
  *   egr_attach attach OBJ PINDIR IFNAME SRCNET/LEN EGRESS4 TABLESIZE
+ *                               egr_out hook=tcx|tc, egr_in hook=...
  *   egr_attach stats PINDIR     new=N snat=N rsnat=N pass=N drop=N
  *   egr_attach mem PINDIR       ct_memlock=B rev_memlock=B max=N live=N
  *   egr_attach flush PINDIR     deletes every egr_ct, then egr_rev entry
@@ -28,10 +30,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_hook.h"
 #include "egress.h"
 
 static int
@@ -91,19 +93,34 @@ policy_fill(struct bpf_object *obj, const char *src, const char *egress)
 	return 0;
 }
 
+/*
+ * As ferryd attaches its programs (agent/bpf_hook.c): a tcx link pinned
+ * in dir where the kernel has tcx, a tc filter otherwise or with
+ * FERRY_NO_TCX=1.
+ */
 static int
-tc_attach(struct bpf_object *obj, int ifindex, const char *prog,
-    enum bpf_tc_attach_point where)
+hook_attach(struct bpf_object *obj, const char *dir, int ifindex,
+    const char *prog, enum bpf_hook_dir where)
 {
-	LIBBPF_OPTS(
-	    bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	char link[64];
+	struct bpf_hook h = { .who = "egr_attach",
+		.pin_dir = dir,
+		.link = link,
+		.ifindex = ifindex,
+		.dir = where,
+		.prio = where == BPF_HOOK_EGRESS ? 1 : 2 };
 
+	int fd;
+
+	snprintf(link, sizeof(link), "%s_link", prog);
 	if (!p)
 		return -1;
-	opts.prog_fd = bpf_program__fd(p);
-	return bpf_tc_attach(&hook, &opts) ? -1 : 0;
+	fd = bpf_hook_attach(&h, bpf_program__fd(p));
+	if (fd == -1)
+		return -1;
+	printf("%s hook=%s\n", prog, fd >= 0 ? "tcx" : "tc");
+	return 0;
 }
 
 static int
@@ -147,12 +164,9 @@ cmd_attach(char **argv)
 		    stderr, "egr_attach: policy %s via %s\n", argv[3], argv[4]);
 		return 1;
 	}
-	/* One clsact qdisc for both hooks. */
-	hook.ifindex = ifindex;
-	if (bpf_tc_hook_create(&hook) ||
-	    tc_attach(obj, ifindex, EGR_PROG_OUT, BPF_TC_EGRESS) ||
-	    tc_attach(obj, ifindex, EGR_PROG_IN, BPF_TC_INGRESS)) {
-		fprintf(stderr, "egr_attach: tc attach on %s failed\n", ifname);
+	if (hook_attach(obj, dir, ifindex, EGR_PROG_OUT, BPF_HOOK_EGRESS) ||
+	    hook_attach(obj, dir, ifindex, EGR_PROG_IN, BPF_HOOK_INGRESS)) {
+		fprintf(stderr, "egr_attach: attach on %s failed\n", ifname);
 		return 1;
 	}
 	bpf_object__close(obj);
