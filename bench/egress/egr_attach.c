@@ -262,18 +262,28 @@ cmd_mem(const char *dir)
 	return 0;
 }
 
-/* Empty a hash map; a key deleted under us (none here) just moves on. */
+/*
+ * Empty a hash map.  Each key is deleted after its successor was found:
+ * a get_next_key() from NULL each time would scan the buckets from the
+ * start every time, quadratic in a large table.
+ */
 static long
 flush(int fd)
 {
-	struct egr_tuple k;
+	struct egr_tuple k, next;
 	long n = 0;
+	int more;
 
-	while (bpf_map_get_next_key(fd, NULL, &k) == 0) {
+	memset(&next, 0, sizeof(next));
+	if (bpf_map_get_next_key(fd, NULL, &k))
+		return 0;
+	do {
+		more = bpf_map_get_next_key(fd, &k, &next) == 0;
 		if (bpf_map_delete_elem(fd, &k))
 			return -1;
 		n++;
-	}
+		k = next;
+	} while (more);
 	return n;
 }
 
