@@ -20,10 +20,13 @@
  * a restart: docs/design.md, "Egress datapath".
  *
  * Entry point -> inline decision function, as in overlay.bpf.c, so that
- * tests/bpf/egress_test.bpf.c can wrap the same code.  Every rewrite
- * goes through bpf_skb_store_bytes() and the checksum helpers, which
- * keep skb->csum right for CHECKSUM_COMPLETE and the pseudo-header right
- * for CHECKSUM_PARTIAL (GSO, offloaded transmit) packets.
+ * tests/bpf/egress_test.bpf.c can wrap the same code.  Rewrites write
+ * the packet directly where it is linear (bpf_skb_store_bytes()
+ * otherwise); transport checksums go through bpf_l4_csum_replace(),
+ * which keeps skb->csum right for CHECKSUM_COMPLETE and the
+ * pseudo-header right for CHECKSUM_PARTIAL (GSO, offloaded transmit)
+ * packets; the IPv4 header checksum, which neither concerns, is fixed
+ * inline (egr_pkt.h).
  */
 #include <linux/bpf.h>
 #include <linux/errno.h>
