@@ -25,9 +25,10 @@
  * then until every side has had SECONDS / nsides or sent MAXPKTS in all
  * (0: no limit; new: the NAT tables hold MAXPKTS flows, so a full table
  * is never what is measured; warm-up datagrams count).  A receiver
- * thread on RX_CPU drains the receiving sockets and counts per side.  Over veth the path runs in softirq on
- * the sender's CPU, so a rate is one CPU's worth of the whole path, and
- * the sender thread's CPU time per datagram is its cost.
+ * thread on RX_CPU drains the receiving sockets and counts per side.
+ * Over veth the path runs in softirq on the sender's CPU, so a rate is
+ * one CPU's worth of the whole path, and the sender thread's CPU time
+ * per datagram is its cost.
  *
  * Bounded: by the time above plus a hard deadline, by MAXPKTS, sends
  * that never block (MSG_DONTWAIT).  One line per side:

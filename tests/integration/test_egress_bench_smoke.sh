@@ -18,7 +18,7 @@ rc=$?
 cat "$out" >&2
 case $rc in
 0) ;;
-77) skip "bench/egress/run skipped: $(grep SKIP "$T_DIR/bench.log" | tail -1)" ;;
+77) skip "bench/egress/run: $(grep SKIP "$T_DIR/bench.log" | tail -1)" ;;
 124 | 137) fail "bench/egress/run --smoke timed out" ;;
 *) fail "bench/egress/run --smoke exited $rc: $(tail -20 "$T_DIR/bench.log")" ;;
 esac
