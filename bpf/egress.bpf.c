@@ -455,7 +455,7 @@ egr_out_handle(struct __sk_buff *skb)
 		return egr_pass(skb);
 	case EGR_STEP_CONN:
 		/* The established path: one lookup, rewrite, done. */
-		ct = bpf_map_lookup_elem(&egr_ct, &key);
+		ct = bpf_map_lookup_elem(&egr_ct, &p.t); /* key == p.t */
 		if (ct)
 			return egr_out_xlat(skb, &p, ct);
 		break;
@@ -589,7 +589,7 @@ egr_in_handle(struct __sk_buff *skb)
 		return egr_drop(skb, r);
 	switch (egr_step_in(&p, &key)) {
 	case EGR_STEP_CONN:
-		rev = bpf_map_lookup_elem(&egr_rev, &key);
+		rev = bpf_map_lookup_elem(&egr_rev, &p.t); /* key == p.t */
 		if (rev)
 			return egr_in_xlat(skb, &p, rev);
 		break;
