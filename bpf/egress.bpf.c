@@ -20,10 +20,13 @@
  * a restart: docs/design.md, "Egress datapath".
  *
  * Entry point -> inline decision function, as in overlay.bpf.c, so that
- * tests/bpf/egress_test.bpf.c can wrap the same code.  Every rewrite
- * goes through bpf_skb_store_bytes() and the checksum helpers, which
- * keep skb->csum right for CHECKSUM_COMPLETE and the pseudo-header right
- * for CHECKSUM_PARTIAL (GSO, offloaded transmit) packets.
+ * tests/bpf/egress_test.bpf.c can wrap the same code.  Rewrites write
+ * the packet directly where it is linear (bpf_skb_store_bytes()
+ * otherwise); transport checksums go through bpf_l4_csum_replace(),
+ * which keeps skb->csum right for CHECKSUM_COMPLETE and the
+ * pseudo-header right for CHECKSUM_PARTIAL (GSO, offloaded transmit)
+ * packets; the IPv4 header checksum, which neither concerns, is fixed
+ * inline (egr_pkt.h).
  */
 #include <linux/bpf.h>
 #include <linux/errno.h>
@@ -203,16 +206,18 @@ egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
  * destination (RFC 4787 REQ-1, endpoint-independent mapping is not what
  * we give: see docs/design.md).  Then the egr_ct entry; if another CPU
  * created the same connection in between, ours is undone and theirs
- * used, so a flow has one translation.  Returns the egr_ct entry, or
- * NULL with the drop reason in *reason.
+ * used, so a flow has one translation.  Returns the connection to
+ * translate p with: cv itself, filled in as stored in egr_ct (the packet
+ * that opened a connection moves it to no other state, so the copy needs
+ * no second lookup of the entry just inserted), or the other CPU's
+ * entry; or NULL with the drop reason in *reason.
  */
 static __always_inline struct egr_ct_val *
 egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
     const struct egr_config *cfg, __u32 policy, const __be32 *egress,
-    __u32 *reason)
+    struct egr_ct_val *cv, __u32 *reason)
 {
 	struct egr_rev_val rv = {};
-	struct egr_ct_val cv = {};
 	struct egr_ct_val *ct;
 	__u32 i, n, lo, hi, cand;
 	__u64 now = bpf_ktime_get_coarse_ns();
@@ -230,10 +235,11 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		hi = lo;
 	n = hi - lo + 1;
 
-	__builtin_memcpy(cv.rev.saddr, p->t.daddr, sizeof(cv.rev.saddr));
-	__builtin_memcpy(cv.rev.daddr, egress, sizeof(cv.rev.daddr));
-	cv.rev.sport = p->t.dport;
-	cv.rev.proto = p->t.proto;
+	__builtin_memset(cv, 0, sizeof(*cv));
+	__builtin_memcpy(cv->rev.saddr, p->t.daddr, sizeof(cv->rev.saddr));
+	__builtin_memcpy(cv->rev.daddr, egress, sizeof(cv->rev.daddr));
+	cv->rev.sport = p->t.dport;
+	cv->rev.proto = p->t.proto;
 	rv.orig = p->t;
 	rv.seen = now;
 	for (i = 0; i < EGR_PORT_PROBES; i++) {
@@ -241,8 +247,8 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 			cand = bpf_ntohs(p->t.sport);
 		else
 			cand = lo + bpf_get_prandom_u32() % n;
-		cv.rev.dport = bpf_htons((__u16)cand);
-		err = bpf_map_update_elem(&egr_rev, &cv.rev, &rv, BPF_NOEXIST);
+		cv->rev.dport = bpf_htons((__u16)cand);
+		err = bpf_map_update_elem(&egr_rev, &cv->rev, &rv, BPF_NOEXIST);
 		if (err != -EEXIST)
 			break;
 	}
@@ -254,14 +260,14 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		*reason = EGR_DROP_TABLE_FULL;
 		return NULL;
 	}
-	cv.created = now;
-	cv.seen = now;
-	cv.policy = policy;
+	cv->created = now;
+	cv->seen = now;
+	cv->policy = policy;
 	if (p->t.proto == IPPROTO_TCP)
-		cv.state = egr_ct_tcp_new(p->tcp_flags);
-	err = bpf_map_update_elem(&egr_ct, &p->t, &cv, BPF_NOEXIST);
+		cv->state = egr_ct_tcp_new(p->tcp_flags);
+	err = bpf_map_update_elem(&egr_ct, &p->t, cv, BPF_NOEXIST);
 	if (err) {
-		bpf_map_delete_elem(&egr_rev, &cv.rev);
+		bpf_map_delete_elem(&egr_rev, &cv->rev);
 		if (err == -EEXIST) {
 			ct = bpf_map_lookup_elem(&egr_ct, &p->t);
 			if (ct) {
@@ -273,10 +279,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 		return NULL;
 	}
 	egr_count(skb, EGR_STAT_NEW_FLOW);
-	ct = bpf_map_lookup_elem(&egr_ct, &p->t);
-	if (!ct)
-		*reason = EGR_DROP_TABLE_FULL; /* deleted under us: GC */
-	return ct;
+	return cv;
 }
 
 /* SNAT a packet of the connection ct (direction out). */
@@ -437,7 +440,7 @@ egr_out_handle(struct __sk_buff *skb)
 	const struct egr_policy *pol;
 	const struct egr_config *cfg;
 	const struct egr_gw *gw;
-	struct egr_ct_val *ct;
+	struct egr_ct_val *ct, cv;
 	struct egr_tuple key;
 	struct egr_pkt p;
 	__be32 egress[4];
@@ -452,7 +455,7 @@ egr_out_handle(struct __sk_buff *skb)
 		return egr_pass(skb);
 	case EGR_STEP_CONN:
 		/* The established path: one lookup, rewrite, done. */
-		ct = bpf_map_lookup_elem(&egr_ct, &key);
+		ct = bpf_map_lookup_elem(&egr_ct, &p.t); /* key == p.t */
 		if (ct)
 			return egr_out_xlat(skb, &p, ct);
 		break;
@@ -508,7 +511,7 @@ egr_out_handle(struct __sk_buff *skb)
 		egress[2] = bpf_htonl(0xffff);
 		egress[3] = pol->egress4;
 	}
-	ct = egr_ct_open(skb, &p, cfg, id, egress, &reason);
+	ct = egr_ct_open(skb, &p, cfg, id, egress, &cv, &reason);
 	if (!ct)
 		return egr_drop(skb, reason);
 	return egr_out_xlat(skb, &p, ct);
@@ -586,7 +589,7 @@ egr_in_handle(struct __sk_buff *skb)
 		return egr_drop(skb, r);
 	switch (egr_step_in(&p, &key)) {
 	case EGR_STEP_CONN:
-		rev = bpf_map_lookup_elem(&egr_rev, &key);
+		rev = bpf_map_lookup_elem(&egr_rev, &p.t); /* key == p.t */
 		if (rev)
 			return egr_in_xlat(skb, &p, rev);
 		break;
