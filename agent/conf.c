@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <ifaddrs.h>
+#include <net/if.h>
+
 #include <json-c/json.h>
 
 #include "conf.h"
@@ -533,6 +536,45 @@ conf_free(struct ferry_config *cf)
 	free(cf->control.socket);
 	free(cf);
 	objcount_dec(&objcount_config);
+}
+
+int
+conf_addr_local(const struct addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	struct addr b;
+	int found = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
+			continue;
+		memset(&b, 0, sizeof(b));
+		b.family = a->family;
+		if (a->family == AF_INET)
+			b.v4 = ((struct sockaddr_in *)(void *)i->ifa_addr)
+				   ->sin_addr;
+		else
+			b.v6 = ((struct sockaddr_in6 *)(void *)i->ifa_addr)
+				   ->sin6_addr;
+		found = addr_cmp(a, &b) == 0;
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+bool
+conf_ifname_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] > '~')
+			return false;
+	return true;
 }
 
 config_setting_t *

@@ -123,6 +123,14 @@ int conf_get_prefix(struct conf_errs *, const config_setting_t *group,
 int conf_get_enum(struct conf_errs *, const config_setting_t *group,
     const char *key, const char *const *names, int *out);
 
+/*
+ * Is a an address of an interface of this host?  1 yes, 0 no, -1 cannot
+ * tell (getifaddrs failed): each caller says what that means for it.
+ */
+int conf_addr_local(const struct addr *a);
+/* A valid interface name: 1 .. IFNAMSIZ-1 printable bytes, no '/' or ':'. */
+bool conf_ifname_valid(const char *s);
+
 /* Helpers for section dumpers. */
 config_setting_t *conf_dump_group(config_setting_t *parent, const char *);
 config_setting_t *conf_dump_list(config_setting_t *parent, const char *);

@@ -35,8 +35,6 @@
  */
 #include <sys/types.h>
 
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,45 +63,6 @@ const char *
 egress_timeout_name(enum egress_timeout t)
 {
 	return t < EGRESS_TO_MAX ? timeouts[t].name : "?";
-}
-
-static bool
-addr_on_host(const struct addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	struct addr b;
-	bool found = false;
-
-	if (getifaddrs(&ifa) == -1)
-		return false;
-	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
-			continue;
-		memset(&b, 0, sizeof(b));
-		b.family = a->family;
-		if (a->family == AF_INET)
-			b.v4 = ((struct sockaddr_in *)(void *)i->ifa_addr)
-				   ->sin_addr;
-		else
-			b.v6 = ((struct sockaddr_in6 *)(void *)i->ifa_addr)
-				   ->sin6_addr;
-		found = addr_cmp(a, &b) == 0;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
-static bool
-ifname_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n >= IFNAMSIZ)
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] > '~')
-			return false;
-	return true;
 }
 
 static const char *
@@ -214,7 +173,7 @@ parse_ifaces(
 			continue;
 		}
 		str = config_setting_get_string(s);
-		if (!ifname_valid(str)) {
+		if (!conf_ifname_valid(str)) {
 			conf_err(e, s,
 			    "\"%s\" is not an interface name (1-15 "
 			    "characters, no '/', ':' or blanks)",
@@ -341,7 +300,7 @@ parse_gateway(struct conf_errs *e, const config_setting_t *g, uint32_t def_vni,
 	if ((rc = conf_get_addr(e, g, "endpoint", 0, &gw->endpoint)) == 0)
 		conf_err_missing(e, g, "endpoint");
 	else if (rc == 1)
-		gw->local = addr_on_host(&gw->endpoint);
+		gw->local = conf_addr_local(&gw->endpoint) == 1;
 	gw->vni = def_vni;
 	if (conf_get_uint(e, g, "vni", 0, VNI_MAX, &v) == 1)
 		gw->vni = (uint32_t)v;
@@ -430,7 +389,7 @@ resolve_gateway(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 		if (i < ec->ngateways) {
 			p->gw = ec->gateways[i];
 			p->gw.name = NULL;
-		} else if (addr_on_host(&a)) {
+		} else if (conf_addr_local(&a) == 1) {
 			p->gw.endpoint = a;
 			p->gw.local = true;
 		} else if (bgpd_conf_overlay_peer(
@@ -504,7 +463,7 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 			conf_err(e, s,
 			    "%s is a second %s egress IP (one per family)", buf,
 			    fam_name(a.family));
-		else if (p->gw.local && !addr_on_host(&a) &&
+		else if (p->gw.local && conf_addr_local(&a) != 1 &&
 		    !in_pools(x->egress_pools, x->negress_pools, &a))
 			conf_err(e, s,
 			    "egress-ip %s is neither an address of this host "

@@ -25,8 +25,6 @@
  */
 #include <sys/types.h>
 
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,32 +33,6 @@
 #include "module.h"
 #include "vtep_int.h"
 #include "xalloc.h"
-
-static bool
-addr_on_host(const struct addr *a)
-{
-	struct ifaddrs *ifa, *i;
-	struct addr b;
-	bool found = false;
-
-	if (getifaddrs(&ifa) == -1)
-		return true; /* cannot tell: let the datapath find out */
-	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->family)
-			continue;
-		memset(&b, 0, sizeof(b));
-		b.family = a->family;
-		if (a->family == AF_INET)
-			b.v4 = ((struct sockaddr_in *)(void *)i->ifa_addr)
-				   ->sin_addr;
-		else
-			b.v6 = ((struct sockaddr_in6 *)(void *)i->ifa_addr)
-				   ->sin6_addr;
-		found = addr_cmp(a, &b) == 0;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
 
 static int
 conf_get_mac(struct conf_errs *e, const config_setting_t *g, const char *key,
@@ -87,7 +59,7 @@ parse_local(struct conf_errs *e, const config_setting_t *sec, const char *key,
 
 	if (conf_get_addr(e, sec, key, family, out) != 1)
 		return;
-	if (!addr_on_host(out)) {
+	if (conf_addr_local(out) == 0) {
 		conf_err(e, config_setting_get_member(sec, key),
 		    "%s is not an address of this host",
 		    addr_fmt(out, buf, sizeof(buf)));
@@ -272,19 +244,6 @@ check_names(struct conf_errs *e, const config_setting_t *vteps,
 			}
 }
 
-static bool
-ifname_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n >= IFNAMSIZ)
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] > '~')
-			return false;
-	return true;
-}
-
 static void
 parse_globals(
     struct conf_errs *e, const config_setting_t *sec, struct vtep_conf *vc)
@@ -293,7 +252,7 @@ parse_globals(
 	uint64_t v;
 
 	if (conf_get_string(e, sec, "device", &str) == 1) {
-		if (ifname_valid(str)) {
+		if (conf_ifname_valid(str)) {
 			free(vc->device);
 			vc->device = xstrdup(str);
 		} else
