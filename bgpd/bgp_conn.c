@@ -39,6 +39,17 @@
 
 #define CONN_RBUF_SIZE 65536
 /*
+ * Output a connection keeps while it has nothing to send.  A table goes
+ * out in fills of PEER_OUT_BUDGET octets, and a route
+ * reflector has one such buffer per client: kept, they were most of the
+ * memory of 1000 sessions (issue 12).  Freed when idle, they cost only
+ * while a table is being sent.
+ */
+#define CONN_OUT_IDLE_KEEP 4096
+/* Octets one writable event may send (conn_flush), so that one client
+ * taking a table cannot hold the others up. */
+#define CONN_OUT_EVENT (256 * 1024)
+/*
  * Input pacing (conn_read_cb, conn_pace_due).  A speaker that packs
  * UPDATEs from what is pending per attribute set (BIRD does) sends one
  * prefix per message for as long as its receiver keeps up, and that
@@ -289,6 +300,12 @@ conn_update_io(struct bgp_conn *c)
 		ev_io_start(loop, &c->wio);
 	else
 		ev_io_stop(loop, &c->wio);
+	/* Idle: the buffer that carried a table goes back (conn_flush
+	 * grows it again when there is more). */
+	if (!more && c->out.cap > CONN_OUT_IDLE_KEEP) {
+		wbuf_free(&c->out);
+		wbuf_init(&c->out, 0);
+	}
 	if (!c->connecting && !ev_is_active(&c->pace))
 		ev_io_start(loop, &c->rio);
 }
@@ -301,24 +318,37 @@ conn_failed(struct bgp_conn *c, const char *why)
 	c->cx->ops->failed(c->owner, c, why);
 }
 
+/*
+ * Fill and send in small pieces until the socket is full, the owner has
+ * nothing more or CONN_OUT_EVENT octets went out: the kernel's send
+ * buffer holds what waits, and our own buffer never more than a fill
+ * (CONN_OUT_LOWAT + the owner's budget).  A route reflector sends a
+ * table to every client at once, so that buffer counts per session.
+ */
 static void
 conn_flush(struct bgp_conn *c)
 {
+	size_t sent = 0;
 	ssize_t n;
 
-	if (c->out.len < CONN_OUT_LOWAT)
-		c->cx->ops->fill(c->owner, c);
-	if (c->fd == -1)
-		return;
-	if (c->out.len > 0) {
+	for (;;) {
+		if (c->out.len < CONN_OUT_LOWAT)
+			c->cx->ops->fill(c->owner, c);
+		if (c->fd == -1)
+			return;
+		if (c->out.len == 0)
+			break;
 		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
-				return;
+				break;
 			conn_failed(c, strerror(errno));
 			return;
 		}
 		wbuf_consume(&c->out, (size_t)n);
+		sent += (size_t)n;
+		if (c->out.len > 0 || sent >= CONN_OUT_EVENT)
+			break;
 	}
 	conn_update_io(c);
 }

@@ -73,7 +73,7 @@ struct bgp_conn {
 };
 
 /* Output below this many octets asks the owner for more (ops->fill). */
-#define CONN_OUT_LOWAT 16384
+#define CONN_OUT_LOWAT 4096
 
 void bgp_conn_ctx_init(
     struct bgp_conn_ctx *, struct ev_loop *, const struct bgp_conn_ops *);
