@@ -68,7 +68,7 @@ struct bgp_conn {
 	ev_tstamp small_last; /* a window of small UPDATEs ended; 0: none */
 	bool rcvbuf_cut;
 	uint8_t *in;
-	size_t inlen;
+	size_t inlen, incap;
 	struct wbuf out;
 };
 
