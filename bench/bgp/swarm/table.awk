@@ -32,28 +32,30 @@ function ratio(a, b) { return a <= 0 || b <= 0 ? "-" : sprintf("%.2f", a / b) }
 END {
 	name["ferry"] = "ferryd"; name["bird"] = "BIRD"
 	print ""
-	print "| N | daemon | all Established, s | tries after the first | SYN retransmits | converged, s | VmRSS before, MB | after, MB | VmHWM, MB | per session, KB (0 prefixes) | routes' share per session, KB | all per session, KB | converged runs |"
-	print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	print "| N | daemon | all Established, s | tries after the first | SYN retransmits | converged, s | VmRSS before, MB | after, MB | VmHWM, MB | per session, KB (0 prefixes) | routes' share per session, KB | all per session, KB | Established at the end | converged runs |"
+	print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	for (i = 1; i <= nn; i++) for (j = 1; j <= nd; j++) {
 		n = ns[i]; d = ds[j]; k1 = d SUBSEP n SUBSEP 1; k0 = d SUBSEP n SUBSEP 0
 		if (!(k1 in runs))
 			continue
 		b1 = med(k1 SUBSEP "rss0_kb"); a1 = med(k1 SUBSEP "rss1_kb")
 		b0 = med(k0 SUBSEP "rss0_kb"); a0 = med(k0 SUBSEP "rss1_kb")
-		s0 = (a0 < 0 || b0 < 0) ? -1 : (a0 - b0) / n
-		all = (a1 < 0 || b1 < 0) ? -1 : (a1 - b1) / n
+		# Per session that came up: all N, unless the cell timed out.
+		e1 = med(k1 SUBSEP "established"); e0 = med(k0 SUBSEP "established")
+		s0 = (a0 < 0 || b0 < 0 || e0 <= 0) ? -1 : (a0 - b0) / e0
+		all = (a1 < 0 || b1 < 0 || e1 <= 0) ? -1 : (a1 - b1) / e1
 		rs = (s0 < 0 || all < 0) ? -1 : all - s0
 		ps[d, n] = s0; pa[d, n] = all
 		te[d, n] = med(k1 SUBSEP "est_s"); tc[d, n] = med(k1 SUBSEP "conv_s")
 		ok = runs[k1] - failed[k1] "/" runs[k1]
 		if (k0 in runs) ok = ok ", " runs[k0] - failed[k0] "/" runs[k0] " (0 prefixes)"
-		printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 		    n, name[d] ? name[d] : d, f(te[d, n], "%.2f"),
 		    f(med(k1 SUBSEP "retries"), "%d"),
 		    f(med(k1 SUBSEP "syn_retrans"), "%d"), f(tc[d, n], "%.2f"),
 		    f(b1 / 1024, "%.1f"), f(a1 / 1024, "%.1f"),
 		    f(med(k1 SUBSEP "hwm_kb") / 1024, "%.1f"),
-		    f(s0, "%.1f"), f(rs, "%.1f"), f(all, "%.1f"), ok
+		    f(s0, "%.1f"), f(rs, "%.1f"), f(all, "%.1f"), e1, ok
 	}
 	if (!(("ferry" in seen_d) && ("bird" in seen_d)))
 		exit 0
