@@ -37,7 +37,13 @@
 #define HOLD_TIME 90
 #define KA_EVERY  30.0
 
-enum agent_state { A_IDLE, A_CONNECTING, A_OPENSENT, A_OPENCONFIRM, A_EST };
+enum agent_state {
+	A_IDLE,
+	A_CONNECTING,
+	A_OPENSENT,
+	A_OPENCONFIRM,
+	A_EST
+};
 
 struct agent {
 	int fd;
@@ -46,7 +52,7 @@ struct agent {
 	double retry_at;
 	double last_ka;
 	bool converged;
-	uint32_t got; /* distinct prefixes received */
+	uint32_t got;  /* distinct prefixes received */
 	uint8_t *seen; /* bitmap over agents */
 	size_t inlen;
 	uint8_t in[MSG_MAX * 2];
@@ -449,17 +455,38 @@ main(int argc, char **argv)
 	pfx_base = parse_v4("10.128.0.0");
 	while ((c = getopt(argc, argv, "n:s:d:p:a:0t:b:m:w:")) != -1) {
 		switch (c) {
-		case 'n': n_agents = (unsigned)atoi(optarg); break;
-		case 's': src_base = parse_v4(optarg); break;
-		case 'd': dst_addr = parse_v4(optarg); break;
-		case 'p': pfx_base = parse_v4(optarg); break;
-		case 'a': asn = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case '0': announce = 0; break;
-		case 't': timeout = atof(optarg); break;
-		case 'b': backoff = atof(optarg); break;
-		case 'm': pid = atoi(optarg); break;
-		case 'w': wait_after = atof(optarg); break;
-		default: usage();
+		case 'n':
+			n_agents = (unsigned)atoi(optarg);
+			break;
+		case 's':
+			src_base = parse_v4(optarg);
+			break;
+		case 'd':
+			dst_addr = parse_v4(optarg);
+			break;
+		case 'p':
+			pfx_base = parse_v4(optarg);
+			break;
+		case 'a':
+			asn = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case '0':
+			announce = 0;
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 'b':
+			backoff = atof(optarg);
+			break;
+		case 'm':
+			pid = atoi(optarg);
+			break;
+		case 'w':
+			wait_after = atof(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (n_agents == 0 || src_base == 0 || dst_addr == 0)
