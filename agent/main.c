@@ -4,6 +4,7 @@
  * the event loop.  Everything the daemon does happens on that one loop.
  */
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -155,6 +156,25 @@ check_config(const char *file, bool verbose)
 	return 0;
 }
 
+/*
+ * One descriptor per BGP session (two during a collision): a route
+ * reflector for a cluster of 2000 nodes needs more than the soft limit
+ * of 1024 that most service managers give, and the hard limit is there
+ * to be used.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the descriptor limit: error=%s",
+		    strerror(errno));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -220,6 +240,7 @@ main(int argc, char *argv[])
 	pid_path = xstrdup(d.conf->pid_file);
 	if ((d.pid_fd = pidfile_open(pid_path)) == -1)
 		goto out;
+	raise_nofile();
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	signals_start(&d);
 	if (ferryd_start(&d) == 0) {

@@ -4,8 +4,9 @@
  * the drains, on the daemon's libev loop.
  *
  * Buffers.  Input is framed by the header length (at most 4096 octets)
- * in a fixed buffer per connection and each message goes up to the
- * owner (ops->msg).  Output is one wbuf per connection: the owner's own
+ * in a buffer per connection, grown while reads fill it and shrunk back
+ * to one message when the peer goes quiet, and each message goes up to
+ * the owner (ops->msg).  Output is one wbuf per connection: the owner's own
  * messages are appended as they come, and when it drains below
  * CONN_OUT_LOWAT the owner is asked for more (ops->fill), so a slow peer
  * holds back the RIB, not our memory.
@@ -37,7 +38,25 @@
 #include "log.h"
 #include "xalloc.h"
 
+/*
+ * Input buffer: one message (BGP_MAX_MSG_LEN) while the peer trickles,
+ * CONN_RBUF_SIZE while a read fills it (a table arriving: fewer reads),
+ * back to one message when a read finds the socket nearly empty.  A
+ * route reflector's clients send a few routes each, then keepalives.
+ */
+#define CONN_RBUF_MIN  BGP_MAX_MSG_LEN
 #define CONN_RBUF_SIZE 65536
+/*
+ * Output a connection keeps while it has nothing to send.  A table goes
+ * out in fills of PEER_OUT_BUDGET octets, and a route
+ * reflector has one such buffer per client: kept, they were most of the
+ * memory of 1000 sessions (issue 12).  Freed when idle, they cost only
+ * while a table is being sent.
+ */
+#define CONN_OUT_IDLE_KEEP 4096
+/* Octets one writable event may send (conn_flush), so that one client
+ * taking a table cannot hold the others up. */
+#define CONN_OUT_EVENT (256 * 1024)
 /*
  * Input pacing (conn_read_cb, conn_pace_due).  A speaker that packs
  * UPDATEs from what is pending per attribute set (BIRD does) sends one
@@ -238,7 +257,8 @@ conn_new(struct bgp_conn_ctx *cx, void *owner, const char *name, int fd,
 	c->name = name;
 	c->fd = fd;
 	c->outgoing = outgoing;
-	c->in = xmalloc(CONN_RBUF_SIZE);
+	c->in = xmalloc(CONN_RBUF_MIN);
+	c->incap = CONN_RBUF_MIN;
 	wbuf_init(&c->out, 0);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
@@ -289,6 +309,12 @@ conn_update_io(struct bgp_conn *c)
 		ev_io_start(loop, &c->wio);
 	else
 		ev_io_stop(loop, &c->wio);
+	/* Idle: the buffer that carried a table goes back (conn_flush
+	 * grows it again when there is more). */
+	if (!more && c->out.cap > CONN_OUT_IDLE_KEEP) {
+		wbuf_free(&c->out);
+		wbuf_init(&c->out, 0);
+	}
 	if (!c->connecting && !ev_is_active(&c->pace))
 		ev_io_start(loop, &c->rio);
 }
@@ -301,24 +327,37 @@ conn_failed(struct bgp_conn *c, const char *why)
 	c->cx->ops->failed(c->owner, c, why);
 }
 
+/*
+ * Fill and send in small pieces until the socket is full, the owner has
+ * nothing more or CONN_OUT_EVENT octets went out: the kernel's send
+ * buffer holds what waits, and our own buffer never more than a fill
+ * (CONN_OUT_LOWAT + the owner's budget).  A route reflector sends a
+ * table to every client at once, so that buffer counts per session.
+ */
 static void
 conn_flush(struct bgp_conn *c)
 {
+	size_t sent = 0;
 	ssize_t n;
 
-	if (c->out.len < CONN_OUT_LOWAT)
-		c->cx->ops->fill(c->owner, c);
-	if (c->fd == -1)
-		return;
-	if (c->out.len > 0) {
+	for (;;) {
+		if (c->out.len < CONN_OUT_LOWAT)
+			c->cx->ops->fill(c->owner, c);
+		if (c->fd == -1)
+			return;
+		if (c->out.len == 0)
+			break;
 		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
-				return;
+				break;
 			conn_failed(c, strerror(errno));
 			return;
 		}
 		wbuf_consume(&c->out, (size_t)n);
+		sent += (size_t)n;
+		if (c->out.len > 0 || sent >= CONN_OUT_EVENT)
+			break;
 	}
 	conn_update_io(c);
 }
@@ -451,11 +490,29 @@ conn_pace_due(struct bgp_conn *c, size_t n, size_t want)
 	return n < want;
 }
 
+/* After a read of n octets of want, with the whole messages consumed. */
+static void
+conn_in_resize(struct bgp_conn *c, size_t n, size_t want)
+{
+	size_t cap = c->incap;
+
+	if (c->fd == -1)
+		return;
+	if (n == want)
+		cap = CONN_RBUF_SIZE;
+	else if (n < CONN_RBUF_MIN && c->inlen <= CONN_RBUF_MIN)
+		cap = CONN_RBUF_MIN;
+	if (cap == c->incap)
+		return;
+	c->in = xreallocarray(c->in, cap, 1);
+	c->incap = cap;
+}
+
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct bgp_conn *c = w->data;
-	size_t want = CONN_RBUF_SIZE - c->inlen;
+	size_t want = c->incap - c->inlen;
 	ssize_t n;
 
 	(void)revents;
@@ -471,6 +528,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	} else {
 		c->inlen += (size_t)n;
 		conn_input(c);
+		conn_in_resize(c, (size_t)n, want);
 		if (conn_pace_due(c, (size_t)n, want)) {
 			ev_io_stop(loop, &c->rio);
 			ev_timer_set(&c->pace, CONN_IN_PACE, 0.);

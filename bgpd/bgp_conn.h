@@ -68,12 +68,12 @@ struct bgp_conn {
 	ev_tstamp small_last; /* a window of small UPDATEs ended; 0: none */
 	bool rcvbuf_cut;
 	uint8_t *in;
-	size_t inlen;
+	size_t inlen, incap;
 	struct wbuf out;
 };
 
 /* Output below this many octets asks the owner for more (ops->fill). */
-#define CONN_OUT_LOWAT 16384
+#define CONN_OUT_LOWAT 4096
 
 void bgp_conn_ctx_init(
     struct bgp_conn_ctx *, struct ev_loop *, const struct bgp_conn_ops *);

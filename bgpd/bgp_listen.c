@@ -13,9 +13,6 @@
 #include "log.h"
 #include "xalloc.h"
 
-/* Connections taken per wakeup, so one listener cannot hog the loop. */
-#define LISTEN_ACCEPT_BURST 64
-
 OBJCOUNT(bgp_listener);
 
 struct bgp_listeners {
@@ -41,17 +38,22 @@ listener_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct addr a;
-	int fd, i;
+	int fd;
 
 	(void)loop;
 	(void)revents;
-	for (i = 0; i < LISTEN_ACCEPT_BURST; i++) {
+	/* Everything queued, until EAGAIN: when a whole cluster connects
+	 * at once, what we leave in the queue keeps it full and the kernel
+	 * drops the SYNs behind it.  An accept costs little next to the
+	 * session it starts. */
+	for (;;) {
 		sl = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
 				log_warn(
 				    "bgp: accept: error=%s", strerror(errno));
 			return;

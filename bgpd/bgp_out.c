@@ -34,6 +34,9 @@
 #include "bgp_rib_int.h"
 
 #define RIB_OUT_BATCH 65536u
+/* Queue slots a peer keeps when drained (one route reflector client per
+ * node of a cluster: the memory is per session). */
+#define RIB_OUT_QKEEP 64u
 /*
  * The most prefixes one round takes off the queue and groups: with 10k
  * attribute sets interleaved, 256k make about 25 prefixes per UPDATE.
@@ -105,7 +108,7 @@ rib_out_push(struct rib_peer *rp, struct rib_prefix *p, bool resend)
 	was_busy = rib_out_busy(o);
 	rib_bit_set(o->pending, p->id);
 	if (o->qlen == o->qcap) {
-		o->qcap = o->qcap ? o->qcap * 2 : 1024;
+		o->qcap = o->qcap ? o->qcap * 2 : RIB_OUT_QKEEP;
 		o->queue = xreallocarray(o->queue, o->qcap, sizeof(*o->queue));
 	}
 	o->queue[o->qlen++] = p->id;
@@ -551,8 +554,8 @@ rib_peer_output(struct rib_peer *rp, struct wbuf *out, size_t budget)
 	if (o->qlen > o->qhead)
 		return true;
 	o->qhead = o->qlen = 0;
-	if (o->qcap > RIB_OUT_BATCH) {
-		/* Drained after a big table: give the memory back. */
+	if (o->qcap > RIB_OUT_QKEEP) {
+		/* Drained after a table: give the memory back. */
 		free(o->queue);
 		o->queue = NULL;
 		o->qcap = 0;

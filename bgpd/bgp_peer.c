@@ -52,7 +52,12 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PEER_OUT_BUDGET 65536
+/*
+ * Octets of UPDATEs appended per fill.  Small: the connection fills and
+ * sends again until the socket is full (bgp_conn.c), so this bounds our
+ * buffer per session, not the rate.
+ */
+#define PEER_OUT_BUDGET 8192
 /* Seconds between ferryctl bgp reset's NOTIFICATION and the new start. */
 #define PEER_RESET_DELAY 1.0
 /*

@@ -20,6 +20,7 @@
 #define RIB_DEFAULT_LOCAL_PREF 100
 #define RIB_XCACHE_MIN	       64
 #define RIB_XCACHE_MAX	       65536
+#define RIB_XCACHE_SHARED      4 /* prefixes per set to grow for */
 /* Room an outgoing set must leave in a 4096-octet UPDATE. */
 #define RIB_MAX_OUT_ATTRS (BGP_MAX_MSG_LEN - 128)
 
@@ -284,9 +285,14 @@ rib_policy_xcache_slot(struct rib_peer *rp, const struct rib_aset *src,
 	size_t want = o->xc_size;
 	uint64_t h;
 
+	/* Grown towards one slot per set, but only while sets are shared
+	 * by several prefixes each: a route reflector for N agents with a
+	 * /24 each has N sets of one prefix, where a slot per set per
+	 * client is N^2 slots that are each used once. */
 	if (o->xc_size == 0)
 		want = RIB_XCACHE_MIN;
-	else if (o->xc_size < RIB_XCACHE_MAX && o->xc_size < rp->rib->naset)
+	else if (o->xc_size < RIB_XCACHE_MAX && o->xc_size < rp->rib->naset &&
+	    rp->rib->nrouted >= RIB_XCACHE_SHARED * rp->rib->naset)
 		want = o->xc_size * 2;
 	if (want != o->xc_size) {
 		rib_policy_xcache_flush(rp->rib, rp);

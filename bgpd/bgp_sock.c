@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +18,17 @@
 #include "bgp_rib.h"
 #include "bgp_sock.h"
 #include "log.h"
+
+/*
+ * The accept queue.  A node-role gateway that restarts sees every agent
+ * of the cluster connect within a second; when the queue is full the
+ * kernel drops SYNs and each client waits 1, 2, 4 ... s to retry, so a
+ * queue smaller than the cluster turns a restart of 0.3 s into 30 s.
+ * The kernel caps what we ask at net.core.somaxconn (4096 by default
+ * since Linux 5.4, per network namespace); bgp_sock_listen logs the
+ * limit when it is below this.
+ */
+#define BGP_LISTEN_BACKLOG 65535
 
 #ifndef IPV6_MINHOPCOUNT
 #define IPV6_MINHOPCOUNT 73
@@ -140,6 +152,24 @@ bgp_sock_ttl(int fd, int family, int ttl, int minttl)
 	return 0;
 }
 
+/* Say so when the namespace caps the accept queue low. */
+static void
+bgp_sock_check_somaxconn(const char *addr, uint16_t port)
+{
+	FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+	long v = -1;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v >= 0 && v < 4096)
+		log_warn("bgp: accept queue capped by net.core.somaxconn: "
+			 "address=%s port=%u somaxconn=%ld",
+		    addr, port, v);
+}
+
 int
 bgp_sock_listen(const struct addr *a, uint16_t port)
 {
@@ -164,12 +194,13 @@ bgp_sock_listen(const struct addr *a, uint16_t port)
 	     * accepted connection then gets its neighbor's TTL. */
 	    bgp_sock_ttl(fd, a->family, 255, 0) == -1 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, BGP_LISTEN_BACKLOG) == -1) {
 		log_err("bgp: cannot listen: address=%s port=%u error=%s", buf,
 		    port, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	bgp_sock_check_somaxconn(buf, port);
 	return fd;
 }
 
