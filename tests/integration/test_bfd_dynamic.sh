@@ -95,7 +95,7 @@ expect_eq "live BFD sessions" "$(objects)" 1
 # Up, and BGP comes up without it.
 gw_conf 'auth = { type = "sha1"; key = "nobody-knows"; };'
 ctl gw reload >/dev/null || fail "reload (auth)"
-wait_until 5 'test "$(ferry_bfd gw $IB4 auth)" = sha1' ||
+wait_until 20 'test "$(ferry_bfd gw $IB4 auth)" = sha1' ||
 	fail "BFD session not replaced: $(ctl gw show bfd)"
 wait_for 30 ferry_established gw "$IB4" ||
 	fail "BGP held hostage to BFD: $(ctl gw show bgp peers; ctl gw show bfd)"
