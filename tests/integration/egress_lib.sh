@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Egress gateway topology, sourced after lib.sh.
+#
+#   pod    10.244.1.10 (selected by the policy) and 10.244.1.11 (not),
+#          default route via the node
+#   node   ferryd (node config): pod0 10.244.1.1/24, eth0 192.0.2.21/24
+#          on the gateway's underlay bridge; iBGP to the gateway, which
+#          announces the outside prefix as an overlay route, so pod
+#          traffic to it enters the tunnel to the gateway
+#   gw     ferryd (gateway config): bridge "under" 192.0.2.1/24; out0
+#          203.0.113.1/24 with the egress IP 203.0.113.100, the egress
+#          interface; learns the node's PodCIDR as an overlay tunnel, so
+#          reverse-translated replies go back through it
+#   srv    the outside: 203.0.113.10/24 and 203.0.113.200 (excluded
+#          by the policy) on eth0, and a route to the pods
+#          via the gateway (so that an unselected pod can be answered)
+#
+# The outside prefix reaches the node as an overlay route rather than by
+# the node's egr_out steering: replies from the outside arrive at the node
+# through the tunnel, and the overlay accepts from a tunnel only sources
+# registered for it (a steered-only destination is not; see docs/design.md
+# "Egress runtime").
+. "$(dirname "$0")/overlay_lib.sh"
+
+EG_GW=192.0.2.1
+EG_NODE=192.0.2.21
+EG_GW_MAC=02:fe:00:00:00:01
+EG_NODE_MAC=02:fe:00:00:00:02
+EG_POD=10.244.1.10
+EG_POD2=10.244.1.11
+EG_SRV=203.0.113.10
+EG_IP=203.0.113.100
+EG_SRV_EXCL=203.0.113.200 # in the policy's exclude
+EG_PIN=/sys/fs/bpf/ferry-test-$T_ID
+T_PINDIRS="$EG_PIN-gw $EG_PIN-node $EG_PIN-gwo $EG_PIN-nodeo"
+
+eg_setup() {
+	ovl_netns NS_GW gw
+	ovl_netns NS_NODE node
+	ovl_netns NS_POD pod
+	ovl_netns NS_SRV srv
+	ip -n "$NS_GW" -batch - <<-EOF || fail "gateway links"
+		link add under address 02:fe:ff:00:00:02 type bridge
+		addr add $EG_GW/24 dev under
+		link set under up
+		link add n1 type veth peer name eth0 netns $NS_NODE
+		link set n1 master under up
+		link add out0 type veth peer name eth0 netns $NS_SRV
+		addr add 203.0.113.1/24 dev out0
+		addr add $EG_IP/32 dev out0
+		link set out0 up
+	EOF
+	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_NODE" -batch - <<-EOF || fail "node links"
+		addr add $EG_NODE/24 dev eth0
+		link set eth0 up
+		link add pod0 type veth peer name eth0 netns $NS_POD
+		addr add 10.244.1.1/24 dev pod0
+		link set pod0 up
+	EOF
+	ip netns exec "$NS_NODE" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_POD" -batch - <<-EOF || fail "pod links"
+		addr add $EG_POD/24 dev eth0
+		addr add $EG_POD2/24 dev eth0
+		link set eth0 up
+		route add default via 10.244.1.1
+	EOF
+	ip -n "$NS_SRV" -batch - <<-EOF || fail "server links"
+		addr add $EG_SRV/24 dev eth0
+		addr add $EG_SRV_EXCL/24 dev eth0
+		link set eth0 up
+		route add 10.244.0.0/16 via 203.0.113.1
+	EOF
+}
+
+# eg_policy: the egress section's policy list, shared by both configs.
+eg_policies() {
+	cat <<-EOF
+	policies = (
+		{ name = "pod10"; sources = [ "$EG_POD/32" ];
+		  destinations = [ "203.0.113.0/24" ];
+		  exclude = [ "203.0.113.192/26" ];
+		  gateway = "$EG_GW"; egress-ip = "$EG_IP"; }
+	);
+	EOF
+}
+
+eg_gw_conf() {
+	cat >"$T_DIR/gw.conf" <<-CONF
+	router-id = "$EG_GW";
+	pid-file = "$T_DIR/gw.pid";
+	control = { socket = "$T_DIR/gw.sock"; };
+	metrics = { listen = "127.0.0.1:9590"; };
+	bgp = {
+		asn = 65000;
+		listen = ("$EG_GW");
+		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; } );
+		listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
+				    next-hop = "self"; max = 8;
+				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; } );
+	};
+	overlay = { local = "$EG_GW"; mac = "$EG_GW_MAC"; pin-dir = "$EG_PIN-gwo"; };
+	egress = {
+		pin-dir = "$EG_PIN-gw";
+		interfaces = [ "out0" ];
+		nat = { table-size = ${EG_TABLE:-16384}; ${EG_NAT_EXTRA:-} };
+		$(eg_policies)
+	};
+	CONF
+}
+
+eg_node_conf() {
+	cat >"$T_DIR/node.conf" <<-CONF
+	router-id = "$EG_NODE";
+	pid-file = "$T_DIR/node.pid";
+	control = { socket = "$T_DIR/node.sock"; };
+	bgp = {
+		asn = 65000;
+		listen = ();
+		pools = ( { prefix = "10.244.1.0/24"; kind = "pod"; } );
+		neighbors = ( { address = "$EG_GW"; asn = 65000; connect-retry = 1;
+				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; } );
+	};
+	overlay = { local = "$EG_NODE"; mac = "$EG_NODE_MAC"; pin-dir = "$EG_PIN-nodeo"; };
+	egress = {
+		pin-dir = "$EG_PIN-node";
+		interfaces = [ "eth0" ];
+		$(eg_policies)
+	};
+	CONF
+}
+
+eg_tunnel() { # FERRYD PREFIX FIELD
+	jget "$(ctl "$1" --json show tunnels)" \
+		".result.tunnels[] | select(.prefix == \"$2\") | .[\"$3\"]"
+}
+
+# eg_start: both ferryds, and the tunnels BGP feeds in both directions.
+eg_start() {
+	eg_gw_conf
+	eg_node_conf
+	ferryd_start "$NS_GW" gw
+	GW_PID=$FERRYD_PID
+	ferryd_start "$NS_NODE" node
+	NODE_PID=$FERRYD_PID
+	wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
+		fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+	wait_until 10 'test "$(eg_tunnel node 203.0.113.0/24 endpoint)" = "$EG_GW"' ||
+		fail "node has no tunnel to the outside: $(ctl node show tunnels)"
+}
+
+# eg_diag: what the gateway saw, for a failure message.
+eg_diag() {
+	echo "--- gateway: show egress"
+	ctl gw show egress 2>&1
+	echo "--- gateway: show egress nat"
+	ctl gw show egress nat 2>&1 | head -20
+	echo "--- gateway: show overlay"
+	ctl gw show overlay 2>&1 | head -40
+}
+
+# eg_xfer PROTO SRC_IP DST_IP ARGS...: egress_xfer.py from the pod to
+# the server; prints the server's "peer ..." line.
+eg_xfer() {
+	local proto=$1 src=$2 dst=$3
+	shift 3
+	timeout 100 python3 "$(dirname "$0")/egress_xfer.py" "$proto" \
+		"$NS_POD" "$src" "$NS_SRV" "$dst" "$@"
+}
