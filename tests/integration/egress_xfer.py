@@ -10,9 +10,12 @@ receives; the client in FROM_NS, bound to FROM_IP, sends NBYTES of a
 deterministic pattern; the hashes must match.  udp: the server echoes
 every datagram; the client sends COUNT datagrams of SIZE bytes from each
 of FLOWS source ports (default 1 and 1) and needs every echo back, intact.
+EGX_PACE=SECONDS in the environment slows the TCP sender down: that
+long a pause after every 64 KiB.
 Either way the last line printed is "peer ADDR ..." with every source
 address the server saw.  Bounded: 60 s.  Exit 0 on success.
 """
+import os
 import subprocess
 import sys
 
@@ -21,6 +24,7 @@ arg = int(sys.argv[6])
 count = int(sys.argv[7]) if len(sys.argv) > 7 else 1
 flows = int(sys.argv[8]) if len(sys.argv) > 8 else 1
 PORT = 5301
+PACE = float(os.environ.get("EGX_PACE", "0"))  # seconds per 64 KiB (tcp)
 FAM = "socket.AF_INET6 if ':' in %r else socket.AF_INET" % dst_ip
 
 TCP_SRV = f"""
@@ -47,7 +51,7 @@ print('peer', peer[0], flush=True)
 """
 
 TCP_CLI = f"""
-import hashlib, socket
+import hashlib, socket, time
 s = socket.socket({FAM})
 s.settimeout(60)
 s.bind(({src_ip!r}, 0))
@@ -62,6 +66,8 @@ while left > 0:
     h.update(chunk)
     left -= len(chunk)
     i += 1
+    if {PACE} > 0:
+        time.sleep({PACE})
 s.shutdown(socket.SHUT_WR)
 s.recv(1)
 print({arg}, h.hexdigest(), flush=True)

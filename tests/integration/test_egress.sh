@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/egress_lib.sh"
 need_root
-need_cmd jq python3 ping curl timeout
+need_cmd jq python3 ping curl timeout bpftool
 
 eg_setup
 eg_start
@@ -19,6 +19,14 @@ expect_eq "gateway role" \
 	"$(jget "$(ctl gw --json show egress)" '.result.policies[0].role')" snat
 expect_eq "node role" \
 	"$(jget "$(ctl node --json show egress)" '.result.policies[0].role')" steer
+
+# The node's uplink is both underlay and egress interface: both
+# programs share its tcx ingress hook (each passes on what is not its).
+names=$(ovl_tcx_names "$NS_NODE" eth0 ingress | sort | tr '\n' ' ')
+case $names in
+*egr_in*ovl_underlay_rx*) ;;
+*) [ -z "$names" ] || fail "node eth0 ingress programs: $names" ;;
+esac
 
 # TCP: a few MB, checksummed; the server must see the egress IP.
 peer=$(eg_xfer tcp "$EG_POD" "$EG_SRV" $((8 << 20))) ||
@@ -64,6 +72,13 @@ peer=$(eg_xfer udp "$EG_POD" "$EG_SRV_EXCL" 500 5) ||
 expect_eq "source toward an excluded destination" "$peer" "peer $EG_POD"
 expect_eq "ping to the excluded destination" \
 	"$(ping_from "$EG_POD" "$EG_SRV_EXCL")" "$EG_POD"
+
+# The replies reached the node through ovl_underlay_rx, which shares the
+# hook with egr_in.
+if [ -n "$names" ]; then
+	[ "$(jget "$(ctl node --json show overlay)" '.result."underlay-decap".decapsulated')" -gt 0 ] ||
+		fail "node: nothing decapsulated by ovl_underlay_rx: $(ctl node show overlay)"
+fi
 
 # ferryctl: the NAT table has the pod's connections, translated to the
 # egress IP; the counters and the metrics moved.
