@@ -66,11 +66,48 @@ eg_setup() {
 		link set eth0 up
 		route add default via 10.244.1.1
 	EOF
+	if [ "${EG_ROUTER:-0}" = 1 ]; then
+		eg_setup_router
+		return
+	fi
 	ip -n "$NS_SRV" -batch - <<-EOF || fail "server links"
 		addr add $EG_SRV/24 dev eth0
 		addr add $EG_SRV_EXCL/24 dev eth0
 		link set eth0 up
 		route add 10.244.0.0/16 via 203.0.113.1
+	EOF
+}
+
+# EG_ROUTER=1: a router between the gateway and the server, with a
+# 1280-byte MTU link on its server side (the server advertises a
+# 1460-byte MSS all the same, advmss on its route, so that the router
+# has to ask for less through the NAT): out0 203.0.113.1/28 - rtr
+# 203.0.113.2/28, rtr 203.0.113.129/26 - srv 203.0.113.130/26.  The server
+# namespace's eth0 then sits on the router instead.
+eg_setup_router() {
+	ovl_netns NS_RTR rtr
+	EG_SRV=203.0.113.130
+	ip -n "$NS_GW" -batch - <<-EOF || fail "gateway side of the router"
+		addr del 203.0.113.1/24 dev out0
+		addr add 203.0.113.1/28 dev out0
+		route add 203.0.113.128/26 via 203.0.113.2
+	EOF
+	ip -n "$NS_SRV" link set eth0 netns "$NS_RTR"
+	ip -n "$NS_RTR" -batch - <<-EOF || fail "router links"
+		link set eth0 name up0
+		addr add 203.0.113.2/28 dev up0
+		link set up0 up
+		link add down0 mtu 1280 type veth peer name eth0 mtu 1280 netns $NS_SRV
+		addr add 203.0.113.129/26 dev down0
+		link set down0 up
+		route add 10.244.0.0/16 via 203.0.113.1
+		route add $EG_IP/32 via 203.0.113.1
+	EOF
+	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NS_SRV" -batch - <<-EOF || fail "server links"
+		addr add $EG_SRV/26 dev eth0
+		link set eth0 up
+		route add default via 203.0.113.129 advmss 1460
 	EOF
 }
 
