@@ -76,6 +76,45 @@ eg_setup() {
 		link set eth0 up
 		route add 10.244.0.0/16 via 203.0.113.1
 	EOF
+	if [ "${EG_V6:-0}" = 1 ]; then
+		eg_setup6
+	fi
+}
+
+# EG_V6=1 (not with EG_ROUTER): IPv6 as well, on every link: the underlay 2001:db8::/64 (so
+# the IPv6 PodCIDR's tunnel has an IPv6 endpoint), pods fd00:10:244:1::10
+# (selected) and ::11, the outside 2001:db8:113::/64 with the server at
+# ::10 and ::200 (excluded: 2001:db8:113::200/125), the egress IP
+# 2001:db8:113::100 on out0.
+EG6_GW=2001:db8::1
+EG6_NODE=2001:db8::21
+EG6_POD=fd00:10:244:1::10
+EG6_POD2=fd00:10:244:1::11
+EG6_SRV=2001:db8:113::10
+EG6_SRV_EXCL=2001:db8:113::200
+EG6_IP=2001:db8:113::100
+eg_setup6() {
+	ip -n "$NS_GW" -batch - <<-EOF || fail "gateway IPv6"
+		addr add $EG6_GW/64 dev under nodad
+		addr add 2001:db8:113::1/64 dev out0 nodad
+		addr add $EG6_IP/128 dev out0 nodad
+	EOF
+	ip netns exec "$NS_GW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$NS_NODE" -batch - <<-EOF || fail "node IPv6"
+		addr add $EG6_NODE/64 dev eth0 nodad
+		addr add fd00:10:244:1::1/64 dev pod0 nodad
+	EOF
+	ip netns exec "$NS_NODE" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$NS_POD" -batch - <<-EOF || fail "pod IPv6"
+		addr add $EG6_POD/64 dev eth0 nodad
+		addr add $EG6_POD2/64 dev eth0 nodad
+		route add default via fd00:10:244:1::1
+	EOF
+	ip -n "$NS_SRV" -batch - <<-EOF || fail "server IPv6"
+		addr add $EG6_SRV/64 dev eth0 nodad
+		addr add $EG6_SRV_EXCL/64 dev eth0 nodad
+		route add fd00:10:244::/48 via 2001:db8:113::1
+	EOF
 }
 
 # EG_ROUTER=1: a router between the gateway and the server, with a
@@ -115,15 +154,31 @@ eg_setup_router() {
 eg_policies() {
 	cat <<-EOF
 	policies = (
-		{ name = "pod10"; sources = [ "$EG_POD/32" ];
-		  destinations = [ "203.0.113.0/24" ];
-		  exclude = [ "203.0.113.192/26" ];
-		  gateway = "$EG_GW"; egress-ip = "$EG_IP"; }
+		{ name = "pod10"; sources = [ "$EG_POD/32"$EG6_SRC ];
+		  destinations = [ "203.0.113.0/24"$EG6_DST ];
+		  exclude = [ "203.0.113.192/26"$EG6_EXCL ];
+		  gateway = "$EG_GW"; egress-ip = [ "$EG_IP"$EG6_EIP ]; }
 	);
 	EOF
 }
 
+# The IPv6 parts of the configs (EG_V6=1), empty otherwise.
+eg_conf6() {
+	EG6_SRC= EG6_DST= EG6_EXCL= EG6_EIP= EG6_GWPOOL= EG6_NODEPOOL=
+	EG6_GWLOCAL= EG6_NODELOCAL=
+	[ "${EG_V6:-0}" = 1 ] || return 0
+	EG6_SRC=", \"$EG6_POD/128\""
+	EG6_DST=", \"2001:db8:113::/64\""
+	EG6_EXCL=", \"2001:db8:113::200/125\""
+	EG6_EIP=", \"$EG6_IP\""
+	EG6_GWPOOL=", { prefix = \"2001:db8:113::/64\"; kind = \"loadbalancer\"; }"
+	EG6_NODEPOOL=", { prefix = \"fd00:10:244:1::/64\"; kind = \"pod\"; }"
+	EG6_GWLOCAL="local6 = \"$EG6_GW\";"
+	EG6_NODELOCAL="local6 = \"$EG6_NODE\";"
+}
+
 eg_gw_conf() {
+	eg_conf6
 	cat >"$T_DIR/gw.conf" <<-CONF
 	router-id = "$EG_GW";
 	pid-file = "$T_DIR/gw.pid";
@@ -132,12 +187,12 @@ eg_gw_conf() {
 	bgp = {
 		asn = 65000;
 		listen = ("$EG_GW");
-		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; } );
+		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; }$EG6_GWPOOL );
 		listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
 				    next-hop = "self"; max = 8;
 				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; } );
 	};
-	overlay = { local = "$EG_GW"; mac = "$EG_GW_MAC"; pin-dir = "$EG_PIN-gwo"; };
+	overlay = { local = "$EG_GW"; $EG6_GWLOCAL mac = "$EG_GW_MAC"; pin-dir = "$EG_PIN-gwo"; };
 	egress = {
 		pin-dir = "$EG_PIN-gw";
 		interfaces = [ "out0" ];
@@ -148,6 +203,7 @@ eg_gw_conf() {
 }
 
 eg_node_conf() {
+	eg_conf6
 	cat >"$T_DIR/node.conf" <<-CONF
 	router-id = "$EG_NODE";
 	pid-file = "$T_DIR/node.pid";
@@ -155,11 +211,11 @@ eg_node_conf() {
 	bgp = {
 		asn = 65000;
 		listen = ();
-		pools = ( { prefix = "10.244.1.0/24"; kind = "pod"; } );
+		pools = ( { prefix = "10.244.1.0/24"; kind = "pod"; }$EG6_NODEPOOL );
 		neighbors = ( { address = "$EG_GW"; asn = 65000; connect-retry = 1;
 				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; } );
 	};
-	overlay = { local = "$EG_NODE"; mac = "$EG_NODE_MAC"; pin-dir = "$EG_PIN-nodeo"; };
+	overlay = { local = "$EG_NODE"; $EG6_NODELOCAL mac = "$EG_NODE_MAC"; pin-dir = "$EG_PIN-nodeo"; };
 	egress = {
 		pin-dir = "$EG_PIN-node";
 		interfaces = [ "eth0" ];
