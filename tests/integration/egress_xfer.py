@@ -79,14 +79,15 @@ s = socket.socket({FAM}, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 24)
 s.bind(({dst_ip!r}, {PORT}))
 print('ready', flush=True)
-s.settimeout(5)
+s.settimeout(1)
 peers = set()
 end = time.time() + 60
+# Until the client's "bye": silence may only be a route coming back.
 while time.time() < end:
     try:
         b, peer = s.recvfrom(65535)
     except socket.timeout:
-        break
+        continue
     if b == b'bye':
         break
     peers.add(peer[0])

@@ -28,8 +28,8 @@ case $names in
 *) [ -z "$names" ] || fail "node eth0 ingress programs: $names" ;;
 esac
 
-# TCP: a few MB, checksummed; the server must see the egress IP.
-peer=$(eg_xfer tcp "$EG_POD" "$EG_SRV" $((8 << 20))) ||
+# TCP: 100 MB, checksummed; the server must see the egress IP.
+peer=$(eg_xfer tcp "$EG_POD" "$EG_SRV" $((100 << 20))) ||
 	fail "TCP transfer from the selected pod failed: $peer $(eg_diag)"
 expect_eq "TCP source seen by the server" "$peer" "peer $EG_IP"
 
@@ -92,7 +92,7 @@ jget "$nat" '.result.connections[].protocol' | sort -u | tr '\n' ' ' |
 eg=$(ctl gw --json show egress)
 [ "$(jget "$eg" .result.policies[0].flows)" -ge 3 ] || fail "policy flows: $eg"
 # Bytes, not packets: the stack hands the programs GSO super-packets.
-[ "$(jget "$eg" .result.counters.snat.bytes)" -ge $((8 << 20)) ] || fail "snat counter: $eg"
+[ "$(jget "$eg" .result.counters.snat.bytes)" -ge $((100 << 20)) ] || fail "snat counter: $eg"
 [ "$(jget "$eg" .result.counters.rsnat.packets)" -ge 30 ] || fail "rsnat counter: $eg"
 ctl gw show egress | grep -q "pod10" || fail "show egress table: $(ctl gw show egress)"
 ctl gw show egress nat | grep -q "$EG_IP" || fail "show egress nat table"
@@ -127,11 +127,13 @@ wait "$upid"
 
 # A policy reload during a transfer: an unrelated policy is added, the
 # transfer goes on and still leaves from the egress IP.
-eg_xfer tcp "$EG_POD" "$EG_SRV" $((24 << 20)) >"$T_DIR/xfer" 2>&1 &
+EGX_PACE=0.01 eg_xfer tcp "$EG_POD" "$EG_SRV" $((24 << 20)) >"$T_DIR/xfer" 2>&1 &
 xpid=$!
-sleep 0.5
+wait_until 10 'test -n "$(jget "$(ctl gw --json show egress nat --pod "$EG_POD")" ".result.connections[] | select(.protocol == \"tcp\" and .state == \"established\") | .state")"' ||
+	fail "the transfer did not start"
 sed -i 's|^[[:space:]]*policies = (|&\n\t\t{ name = "other"; sources = [ "10.244.1.99/32" ]; destinations = [ "203.0.113.0/24" ]; gateway = "'"$EG_GW"'"; egress-ip = "'"$EG_IP"'"; },|' "$T_DIR/gw.conf"
 ctl gw reload >/dev/null || fail "reload: $(tail -5 "$T_DIR/gw.log")"
+kill -0 "$xpid" 2>/dev/null || fail "the transfer ended before the reload"
 wait "$xpid" || fail "transfer broke across the reload: $(cat "$T_DIR/xfer")"
 expect_eq "source after the reload" "$(tail -1 "$T_DIR/xfer")" "peer $EG_IP"
 expect_eq "policies after the reload" \

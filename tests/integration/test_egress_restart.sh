@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/egress_lib.sh"
 need_root
-need_cmd jq python3 timeout bpftool
+need_cmd jq python3 timeout bpftool curl
 
 eg_setup
 eg_start
@@ -46,6 +46,17 @@ expect_eq "source after the restart" "$(tail -1 "$T_DIR/xfer")" "peer $EG_IP"
 
 ovl_tcx_names "$NS_GW" out0 egress | grep -qx egr_out ||
 	fail "egr_out not on out0 after the restart: $(ovl_tcx_names "$NS_GW" out0 egress)"
+
+# New timeouts apply on reload: the finished connection (closing) is
+# collected within seconds once tcp-closing is 1 s.
+sed -i 's|^[[:space:]]*nat = { table-size = \([0-9]*\);|nat = { table-size = \1; timeouts = { tcp-closing = 1; };|' "$T_DIR/gw.conf"
+grep -q "tcp-closing = 1" "$T_DIR/gw.conf" || fail "config edit: $(grep nat "$T_DIR/gw.conf")"
+ctl gw reload >/dev/null || fail "reload with new timeouts: $(tail -5 "$T_DIR/gw.log")"
+wait_until 10 'test -z "$(conn)"' || fail "closed connection not collected: $(ctl gw show egress nat)"
+[ "$(jget "$(ctl gw --json show egress)" .result.gc.expired)" -ge 1 ] ||
+	fail "GC expired nothing: $(ctl gw show egress)"
+ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9590/metrics |
+	grep -Eq '^ferry_egress_gc_expired_total [1-9]' || fail "ferry_egress_gc_expired_total"
 
 # The section goes: programs off, maps unpinned, traffic untranslated.
 sed -i '/^egress = {/,$d' "$T_DIR/gw.conf"
