@@ -139,6 +139,21 @@ expect_eq "source after the reload" "$(tail -1 "$T_DIR/xfer")" "peer $EG_IP"
 expect_eq "policies after the reload" \
 	"$(jget "$(ctl gw --json show egress)" '.result.policies | length')" 2
 grep -q "policy maps synced" "$T_DIR/gw.log" || fail "no map sync logged"
+# An interface that does not exist yet is attached once it appears; one
+# taken out of the config by reload is detached.
+sed -i 's|interfaces = \[ "out0" \];|interfaces = [ "out0", "late0" ];|' "$T_DIR/gw.conf"
+ctl gw reload >/dev/null || fail "reload with late0: $(tail -5 "$T_DIR/gw.log")"
+attached() { jget "$(ctl gw --json show egress)" ".result.interfaces[] | select(.name == \"$1\") | .attached"; }
+expect_eq "late0 before it exists" "$(attached late0)" false
+ip -n "$NS_GW" link add late0 type veth peer name late1
+ip -n "$NS_GW" link set late0 up
+wait_until 5 'test "$(attached late0)" = true' ||
+	fail "late0 not attached after it appeared: $(ctl gw show egress)"
+[ -e "$EG_PIN-gw/egr_out_late0" ] || fail "no link pinned for late0"
+sed -i 's|interfaces = \[ "out0", "late0" \];|interfaces = [ "out0" ];|' "$T_DIR/gw.conf"
+ctl gw reload >/dev/null || fail "reload without late0"
+[ -e "$EG_PIN-gw/egr_out_late0" ] && fail "late0's link kept after it left the config"
+expect_eq "out0 after the reloads" "$(attached out0)" true
 kill -0 "$GW_PID" || fail "gateway died"
 kill -0 "$NODE_PID" || fail "node died"
 exit 0

@@ -47,6 +47,16 @@ expect_eq "source after the restart" "$(tail -1 "$T_DIR/xfer")" "peer $EG_IP"
 ovl_tcx_names "$NS_GW" out0 egress | grep -qx egr_out ||
 	fail "egr_out not on out0 after the restart: $(ovl_tcx_names "$NS_GW" out0 egress)"
 
+# A new table size cannot be applied to the live table: the reload says
+# so (applied in part) and the running table keeps its size.
+sed -i 's|table-size = 16384;|table-size = 32768;|' "$T_DIR/gw.conf"
+ctl gw reload >"$T_DIR/reload.out" 2>&1 && fail "a table-size change was accepted by reload"
+grep -q "applied in part" "$T_DIR/reload.out" || fail "reload said: $(cat "$T_DIR/reload.out")"
+grep -q "nat.table-size cannot change on reload" "$T_DIR/gw.log" || fail "no log of the refused size"
+expect_eq "table size after the refused change" \
+	"$(jget "$(ctl gw --json show egress)" '.result."table-size"')" 16384
+sed -i 's|table-size = 32768;|table-size = 16384;|' "$T_DIR/gw.conf"
+
 # New timeouts apply on reload: the finished connection (closing) is
 # collected within seconds once tcp-closing is 1 s.
 sed -i 's|^[[:space:]]*nat = { table-size = \([0-9]*\);|nat = { table-size = \1; timeouts = { tcp-closing = 1; };|' "$T_DIR/gw.conf"
