@@ -31,6 +31,9 @@ EG_POD=10.244.1.10
 EG_POD2=10.244.1.11
 EG_SRV=203.0.113.10
 EG_IP=203.0.113.100
+# EG_POOL=1: the egress IP comes from a bgp pool of kind egress and is
+# on no interface of the gateway.
+[ "${EG_POOL:-0}" = 1 ] && EG_IP=198.51.100.10
 EG_SRV_EXCL=203.0.113.200 # in the policy's exclude
 EG_PIN=/sys/fs/bpf/ferry-test-$T_ID
 T_PINDIRS="$EG_PIN-gw $EG_PIN-node $EG_PIN-gwo $EG_PIN-nodeo"
@@ -48,10 +51,11 @@ eg_setup() {
 		link set n1 master under up
 		link add out0 type veth peer name eth0 netns $NS_SRV
 		addr add 203.0.113.1/24 dev out0
-		addr add $EG_IP/32 dev out0
 		link set out0 up
 	EOF
 	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+	# EG_POOL=1: the egress IP is on no interface, only in an egress pool.
+	[ "${EG_POOL:-0}" = 1 ] || ip -n "$NS_GW" addr add "$EG_IP/32" dev out0
 	ip -n "$NS_NODE" -batch - <<-EOF || fail "node links"
 		addr add $EG_NODE/24 dev eth0
 		link set eth0 up
@@ -76,6 +80,10 @@ eg_setup() {
 		link set eth0 up
 		route add 10.244.0.0/16 via 203.0.113.1
 	EOF
+	# What the upstream router would learn over BGP from the pool.
+	if [ "${EG_POOL:-0}" = 1 ]; then
+		ip -n "$NS_SRV" route add "$EG_IP/32" via 203.0.113.1
+	fi
 	if [ "${EG_V6:-0}" = 1 ]; then
 		eg_setup6
 	fi
@@ -179,6 +187,9 @@ eg_conf6() {
 
 eg_gw_conf() {
 	eg_conf6
+	EG_EPOOL=
+	[ "${EG_POOL:-0}" = 1 ] &&
+		EG_EPOOL=', { prefix = "198.51.100.0/28"; kind = "egress"; }'
 	cat >"$T_DIR/gw.conf" <<-CONF
 	router-id = "$EG_GW";
 	pid-file = "$T_DIR/gw.pid";
@@ -187,7 +198,7 @@ eg_gw_conf() {
 	bgp = {
 		asn = 65000;
 		listen = ("$EG_GW");
-		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; }$EG6_GWPOOL );
+		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; }$EG6_GWPOOL$EG_EPOOL );
 		listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
 				    next-hop = "self"; max = 8;
 				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; } );
