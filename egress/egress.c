@@ -115,10 +115,8 @@ egress_ifs_attach(struct egress *g)
 	for (i = 0; i < g->nifs; i++) {
 		e = &g->ifs[i];
 		ifindex = (int)if_nametoindex(e->name);
-		if (ifindex == e->ifindex && !e->failed)
-			continue;
 		if (ifindex == 0) {
-			if (e->ifindex != 0 || !e->missing)
+			if (!e->missing)
 				log_warn("egress: interface missing, attached "
 					 "when it appears: interface=%s",
 				    e->name);
@@ -127,6 +125,8 @@ egress_ifs_attach(struct egress *g)
 			continue;
 		}
 		e->missing = false;
+		if (ifindex == e->ifindex && !e->failed)
+			continue;
 		if (egress_dp_attach(
 			g->dp, g->conf->pin_dir, e->name, ifindex) == -1) {
 			e->failed = true;

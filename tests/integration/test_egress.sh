@@ -145,6 +145,8 @@ sed -i 's|interfaces = \[ "out0" \];|interfaces = [ "out0", "late0" ];|' "$T_DIR
 ctl gw reload >/dev/null || fail "reload with late0: $(tail -5 "$T_DIR/gw.log")"
 attached() { jget "$(ctl gw --json show egress)" ".result.interfaces[] | select(.name == \"$1\") | .attached"; }
 expect_eq "late0 before it exists" "$(attached late0)" false
+grep -q "interface missing, attached when it appears: interface=late0" "$T_DIR/gw.log" ||
+	fail "late0 missing was not logged"
 ip -n "$NS_GW" link add late0 type veth peer name late1
 ip -n "$NS_GW" link set late0 up
 wait_until 5 'test "$(attached late0)" = true' ||
