@@ -187,6 +187,11 @@ eg_conf6() {
 
 eg_gw_conf() {
 	eg_conf6
+	# EG_STEER=1: the outside is not announced to the node (a null
+	# route pool keeps the list valid); the node's egr_out steers.
+	EG_OUTPOOL='{ prefix = "203.0.113.0/24"; kind = "loadbalancer"; }'
+	[ "${EG_STEER:-0}" = 1 ] &&
+		EG_OUTPOOL='{ prefix = "198.18.0.0/24"; kind = "loadbalancer"; }'
 	EG_EPOOL=
 	[ "${EG_POOL:-0}" = 1 ] &&
 		EG_EPOOL=', { prefix = "198.51.100.0/28"; kind = "egress"; }'
@@ -198,7 +203,7 @@ eg_gw_conf() {
 	bgp = {
 		asn = 65000;
 		listen = ("$EG_GW");
-		pools = ( { prefix = "203.0.113.0/24"; kind = "loadbalancer"; }$EG6_GWPOOL$EG_EPOOL );
+		pools = ( $EG_OUTPOOL$EG6_GWPOOL$EG_EPOOL );
 		listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
 				    next-hop = "self"; max = 8;
 				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; } );
