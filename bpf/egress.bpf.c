@@ -152,7 +152,12 @@ static __always_inline int
 egr_pass(struct __sk_buff *skb)
 {
 	egr_count(skb, EGR_STAT_PASS);
-	return TC_ACT_OK;
+	/*
+	 * Not ours: TC_ACT_UNSPEC (TCX_NEXT), so that the next program on
+	 * the hook (ovl_underlay_rx on a shared underlay device) still runs;
+	 * TC_ACT_OK would end the tcx chain here (agent/bpf_hook.h).
+	 */
+	return TC_ACT_UNSPEC;
 }
 
 /* --- connections -------------------------------------------------------- */

@@ -929,10 +929,12 @@ ovl_urx_set_eth(struct __sk_buff *skb, const struct ethhdr *inner)
 }
 
 /*
- * The whole underlay decision.  Returns TC_ACT_OK (the kernel's, packet
- * untouched), TC_ACT_SHOT (decapsulated and refused, counted as
- * ovl_ingress counts) or TC_ACT_REDIRECT (decapsulated, accepted and
- * counted, on its way to the vxlan device's ingress with the cookie).
+ * The whole underlay decision.  Returns TC_ACT_UNSPEC (the kernel's,
+ * packet untouched: TCX_NEXT, so that another program on the device, such
+ * as the egress gateway's egr_in, still sees it), TC_ACT_SHOT
+ * (decapsulated and refused, counted as ovl_ingress counts) or
+ * TC_ACT_REDIRECT (decapsulated, accepted and counted, on its way to the
+ * vxlan device's ingress with the cookie).
  */
 static __always_inline int
 ovl_urx_handle(struct __sk_buff *skb, int trust)
@@ -949,15 +951,15 @@ ovl_urx_handle(struct __sk_buff *skb, int trust)
 
 	cfg = bpf_map_lookup_elem(&ovl_urx, &zero);
 	if (!cfg || cfg->ifindex == 0)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		r = ovl_urx_ipv4(skb, cfg, &o, trust);
 	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
 		r = ovl_urx_ipv6(skb, cfg, &o, trust);
 	else
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (r < 0)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* Super-packets (GSO, GRO) and foreign frames: the kernel's. */
 	if (r == 0 || skb->gso_size != 0 || skb->pkt_type != OVL_PACKET_HOST ||
 	    skb->vlan_present)
@@ -998,7 +1000,7 @@ ovl_urx_handle(struct __sk_buff *skb, int trust)
 	return bpf_redirect(ifindex, BPF_F_INGRESS);
 kernel:
 	ovl_urx_count(skb, OVL_URX_KERNEL);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /*

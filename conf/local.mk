@@ -1,10 +1,11 @@
-# conf/: the example config and the systemd unit.
+# conf/: the example configs and the systemd unit.
 ferrysysconfdir = $(sysconfdir)/ferry
 dist_ferrysysconf_DATA = conf/ferryd.conf
 
 # systemdsystemunitdir comes from configure (--with-systemdsystemunitdir).
 systemdsystemunit_DATA = conf/ferryd.service
 EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf \
+	conf/egress-gateway.conf conf/egress-node.conf \
 	conf/lab/upstream-bird.conf
 CLEANFILES += conf/ferryd.service
 

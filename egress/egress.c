@@ -1,25 +1,259 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The egress module (see egress.h).  For now its runtime only keeps the
- * compiled rule tables of the running config: start compiles them, a
- * reload compiles the new config against the running id assignment (so
- * that an unchanged policy keeps its id) and keeps the result only if it
- * succeeds.  Loading the datapath, attaching it and the NAT garbage
- * collection are wired in later; nothing is loaded into the kernel here.
+ * The egress module (see egressd.h): the runtime of the egress section.
+ *
+ * Start compiles the policies and, when the section names interfaces,
+ * loads the datapath (egress_dp.c, adopting pinned maps), writes
+ * egr_config, syncs the compiled tables into the policy maps and attaches
+ * egr_out / egr_in to every interface that exists.  One timer on ferryd's
+ * loop, once a second, then does the periodic work: the NAT garbage
+ * collection (egress_nat_gc), attaching interfaces that appeared (or came
+ * back with another ifindex) since, and rewriting egr_config when the
+ * overlay device changed.  Polling was chosen over netlink link events
+ * because ferryd has no link-event subscription and a second is well
+ * inside what an operator expects of a device being created.
+ *
+ * Reload compiles the new policies against the running id assignment and
+ * writes only the differences; interfaces are attached and detached as
+ * they come and go, the port range and timeouts apply at once.  The NAT
+ * table cannot be resized in place: a new nat.table-size is refused on
+ * reload (logged, reload reported partial) and applies at the next start,
+ * which recreates the table empty.  Stop leaves everything in the kernel;
+ * a section removed by reload detaches the programs and unpins the maps.
  */
-#include <stdlib.h>
+#include <net/if.h>
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "egress.h"
 #include "egress_int.h"
+#include "egress_nat.h"
 #include "ferryd.h"
 #include "log.h"
 #include "module.h"
+#include "vtep.h"
 #include "xalloc.h"
 
-struct egress {
-	struct ferryd *d;
-	const struct egress_conf *conf;
-	struct egress_rules rules;
-};
+#define EGRESS_TICK_S 1.0
+
+static void
+egress_timeouts_of(const struct egress_conf *ec, struct egress_timeouts *to)
+{
+	to->tcp_syn = ec->nat.timeout[EGRESS_TO_TCP_SYN];
+	to->tcp_established = ec->nat.timeout[EGRESS_TO_TCP_ESTABLISHED];
+	to->tcp_closing = ec->nat.timeout[EGRESS_TO_TCP_CLOSING];
+	to->udp = ec->nat.timeout[EGRESS_TO_UDP];
+	to->icmp = ec->nat.timeout[EGRESS_TO_ICMP];
+}
+
+/* The overlay's device and addresses, from the running config. */
+static void
+egress_ovl_of(struct egress *g, struct egress_ovl *ovl)
+{
+	const char *dev = NULL;
+
+	memset(ovl, 0, sizeof(*ovl));
+	if (!vtep_conf_underlay(g->d->conf, &dev, &ovl->local4, &ovl->local6))
+		return;
+	ovl->ifindex = egress_ovl_lookup(dev, ovl->mac);
+}
+
+static int
+egress_write_config(struct egress *g)
+{
+	struct egress_ovl ovl;
+
+	egress_ovl_of(g, &ovl);
+	return egress_dp_config(g->dp, g->conf, &ovl);
+}
+
+static int
+egress_sync(struct egress *g)
+{
+	struct egress_map_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (egress_map_sync(egress_dp_maps(g->dp), g->conf, &g->rules, &st) ==
+	    -1) {
+		g->synced = false;
+		return -1;
+	}
+	g->synced = true;
+	if (st.added + st.replaced + st.deleted > 0)
+		log_info("egress: policy maps synced: added=%u replaced=%u "
+			 "deleted=%u",
+		    st.added, st.replaced, st.deleted);
+	return 0;
+}
+
+static struct egress_if *
+egress_if_find(struct egress *g, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < g->nifs; i++)
+		if (strcmp(g->ifs[i].name, name) == 0)
+			return &g->ifs[i];
+	return NULL;
+}
+
+/*
+ * Attach to every configured interface that exists and is not attached
+ * at its current ifindex.  A missing one is logged once, when it goes
+ * missing, and retried on every tick.
+ */
+static void
+egress_ifs_attach(struct egress *g)
+{
+	struct egress_if *e;
+	size_t i;
+	int ifindex;
+
+	for (i = 0; i < g->nifs; i++) {
+		e = &g->ifs[i];
+		ifindex = (int)if_nametoindex(e->name);
+		if (ifindex == 0) {
+			if (!e->missing)
+				log_warn("egress: interface missing, attached "
+					 "when it appears: interface=%s",
+				    e->name);
+			e->ifindex = 0;
+			e->missing = true;
+			continue;
+		}
+		e->missing = false;
+		if (ifindex == e->ifindex && !e->failed)
+			continue;
+		if (egress_dp_attach(
+			g->dp, g->conf->pin_dir, e->name, ifindex) == -1) {
+			e->failed = true;
+			continue;
+		}
+		e->failed = false;
+		e->ifindex = ifindex;
+	}
+}
+
+/* Make g->ifs the interfaces of ec: detach the ones that went. */
+static void
+egress_ifs_set(struct egress *g, const struct egress_conf *ec)
+{
+	struct egress_if *ifs = xcalloc(ec->nifaces + 1, sizeof(*ifs));
+	struct egress_if *old;
+	size_t i;
+
+	for (i = 0; i < ec->nifaces; i++) {
+		ifs[i].name = xstrdup(ec->ifaces[i]);
+		if ((old = egress_if_find(g, ec->ifaces[i])) != NULL) {
+			ifs[i].ifindex = old->ifindex;
+			ifs[i].missing = old->missing;
+			ifs[i].failed = old->failed;
+			old->keep = true;
+		}
+	}
+	for (i = 0; i < g->nifs; i++) {
+		if (!g->ifs[i].keep && g->dp != NULL)
+			egress_dp_detach(g->conf->pin_dir, g->ifs[i].name,
+			    g->ifs[i].ifindex);
+		free(g->ifs[i].name);
+	}
+	free(g->ifs);
+	g->ifs = ifs;
+	g->nifs = ec->nifaces;
+}
+
+static void
+egress_gc(struct egress *g)
+{
+	struct egress_nat_gc_stats st;
+	struct timespec t0, t1;
+	int ct, rev;
+
+	egress_dp_nat_fds(g->dp, &ct, &rev);
+	memset(&st, 0, sizeof(st));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (egress_nat_gc(ct, rev, &g->timeouts, egress_nat_now(), &st) == -1) {
+		if (g->gc.errors++ == 0)
+			log_err("egress: NAT garbage collection failed: "
+				"error=%s",
+			    strerror(errno));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	g->gc.runs++;
+	g->gc.expired += st.expired;
+	g->gc.orphans += st.orphans;
+	g->gc.flows = st.live;
+	g->gc.last_us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+}
+
+static void
+egress_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct egress *g = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (g->dp == NULL)
+		return;
+	egress_write_config(g);
+	if (!g->synced)
+		egress_sync(g);
+	egress_ifs_attach(g);
+	egress_gc(g);
+}
+
+/* Load the datapath for g->conf and bring it to the config. */
+static int
+egress_activate(struct egress *g)
+{
+	const struct egress_conf *ec = g->conf;
+
+	if ((g->dp = egress_dp_open(ec)) == NULL)
+		return -1;
+	egress_dp_unpin_stale(ec->pin_dir, ec->ifaces, ec->nifaces);
+	egress_timeouts_of(ec, &g->timeouts);
+	if (egress_write_config(g) == -1 || egress_sync(g) == -1) {
+		egress_dp_close(g->dp);
+		g->dp = NULL;
+		return -1;
+	}
+	egress_ifs_set(g, ec);
+	egress_ifs_attach(g);
+	log_info("egress: datapath up: policies=%zu classes=%zu "
+		 "destinations=%zu interfaces=%zu table-size=%u pin-dir=%s",
+	    ec->npolicies, g->rules.nclasses, g->rules.ndsts, ec->nifaces,
+	    egress_dp_table_size(g->dp), ec->pin_dir);
+	return 0;
+}
+
+/* The section went: programs off every interface, maps unpinned. */
+static void
+egress_deactivate(struct egress *g, const char *pin_dir)
+{
+	size_t i;
+
+	for (i = 0; i < g->nifs; i++) {
+		egress_dp_detach(pin_dir, g->ifs[i].name, g->ifs[i].ifindex);
+		free(g->ifs[i].name);
+	}
+	free(g->ifs);
+	g->ifs = NULL;
+	g->nifs = 0;
+	egress_dp_close(g->dp);
+	g->dp = NULL;
+	egress_dp_unpin(pin_dir);
+	log_info("egress: datapath removed: pin-dir=%s", pin_dir);
+}
+
+static bool
+egress_wanted(const struct egress_conf *ec)
+{
+	return ec->enabled && ec->nifaces > 0;
+}
 
 static void *
 egress_start(struct ferryd *d, const void *arg)
@@ -35,37 +269,69 @@ egress_start(struct ferryd *d, const void *arg)
 		free(g);
 		return NULL;
 	}
-	if (ec->enabled)
-		log_info("egress: %zu policies compiled into %zu source "
-			 "classes and %zu destination entries (datapath not "
-			 "wired yet)",
-		    ec->npolicies, g->rules.nclasses, g->rules.ndsts);
+	egress_ctl_register(g);
+	ev_timer_init(&g->tick, egress_tick, EGRESS_TICK_S, EGRESS_TICK_S);
+	g->tick.data = g;
+	ev_timer_start(d->loop, &g->tick);
+	/* Keep running without it: BGP and the overlay need not go down. */
+	if (egress_wanted(ec) && egress_activate(g) == -1)
+		log_err("egress: datapath could not be set up; a reload "
+			"retries");
 	return g;
 }
 
 static int
 egress_reload(void *arg, const void *old_conf, const void *new_conf)
 {
+	const struct egress_conf *oc = old_conf, *nc = new_conf;
 	struct egress *g = arg;
 	struct egress_rules r;
+	int rc = 0;
 
-	(void)old_conf;
-	if (egress_policy_compile(new_conf, &g->rules, &r) == -1) {
+	if (egress_policy_compile(nc, &g->rules, &r) == -1) {
 		log_err("egress: more than %d policy ids needed",
 		    EGRESS_POLICY_MAX);
 		return -1;
 	}
 	egress_rules_free(&g->rules);
 	g->rules = r;
-	g->conf = new_conf;
-	return 0;
+	if (g->dp != NULL &&
+	    (!egress_wanted(nc) || strcmp(oc->pin_dir, nc->pin_dir) != 0)) {
+		egress_deactivate(g, oc->pin_dir);
+	}
+	g->conf = nc;
+	if (!egress_wanted(nc))
+		return 0;
+	if (g->dp == NULL)
+		return egress_activate(g);
+	if (nc->nat.table_size != egress_dp_table_size(g->dp)) {
+		log_err("egress: nat.table-size cannot change on reload, it "
+			"applies at the next start (which empties the NAT "
+			"table): running=%u configured=%u",
+		    egress_dp_table_size(g->dp), nc->nat.table_size);
+		rc = -1;
+	}
+	egress_timeouts_of(nc, &g->timeouts);
+	if (egress_write_config(g) == -1 || egress_sync(g) == -1)
+		rc = -1;
+	egress_ifs_set(g, nc);
+	egress_ifs_attach(g);
+	return rc;
 }
 
 static void
 egress_stop(void *arg)
 {
 	struct egress *g = arg;
+	size_t i;
 
+	ev_timer_stop(g->d->loop, &g->tick);
+	egress_ctl_unregister(g);
+	/* Programs stay attached and maps pinned for the next ferryd. */
+	egress_dp_close(g->dp);
+	for (i = 0; i < g->nifs; i++)
+		free(g->ifs[i].name);
+	free(g->ifs);
 	egress_rules_free(&g->rules);
 	free(g);
 }

@@ -6,7 +6,10 @@
  *   egress_conf.c    the egress config section (parse, validate, dump)
  *   egress_policy.c  the ambiguity check and the policy compiler (pure)
  *   egress_map.c     compiled tables -> BPF maps, as a difference
- *   egress.c         the module
+ *   egress_dp.c      the BPF object: load, adopt, attach, counters
+ *   egress_nat.c     the NAT table: GC and reader (egress_nat.h)
+ *   egress_ctl.c     control commands and metrics
+ *   egress.c         the module: start, reload, stop, the GC timer
  *
  * The compiler turns the normalized policies into the two-stage tables of
  * bpf/egress.h (source class, then (class, destination)) without knowing
@@ -21,7 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ev.h>
+
 #include "conf.h"
+#include "egress_nat.h"
 #include "egressd.h"
 #include "prefix.h"
 
@@ -183,6 +189,77 @@ int egress_map_sync(const struct egress_maps *, const struct egress_conf *ec,
 /* A policy as the datapath reads it (struct egr_policy). */
 struct egr_policy;
 void egress_map_policy(const struct egress_policy *, struct egr_policy *);
+
+/*
+ * The datapath (egress_dp.c).  egress_dp_open loads bpf/egress.bpf.o with
+ * its maps pinned under ec->pin_dir (adopting what is there, egr_ct and
+ * egr_rev sized to nat.table-size); egress_dp_close lets our fds go and
+ * leaves programs and maps in the kernel.
+ */
+#define EGRESS_TC_PRIO 2 /* tc filter priority; the overlay has 1 */
+
+/* What the datapath needs of the overlay (its vxlan device). */
+struct egress_ovl {
+	int ifindex; /* 0: no overlay device (yet) */
+	uint8_t mac[6];
+	struct addr local4, local6; /* underlay sources, family 0: unset */
+};
+
+struct egr_stat_val;
+struct egress_dp;
+struct egress_dp *egress_dp_open(const struct egress_conf *ec);
+void egress_dp_close(struct egress_dp *);
+const struct egress_maps *egress_dp_maps(const struct egress_dp *);
+void egress_dp_nat_fds(const struct egress_dp *, int *ct, int *rev);
+uint32_t egress_dp_table_size(const struct egress_dp *);
+/* Write egr_config if it differs; 0 or -1 (logged). */
+int egress_dp_config(
+    struct egress_dp *, const struct egress_conf *, const struct egress_ovl *);
+/* egr_out on the tc egress, egr_in on the tc ingress of ifname. */
+int egress_dp_attach(
+    struct egress_dp *, const char *pin_dir, const char *ifname, int ifindex);
+void egress_dp_detach(const char *pin_dir, const char *ifname, int ifindex);
+/* Remove our maps and links from pin_dir (the section was removed). */
+void egress_dp_unpin(const char *pin_dir);
+/* Let the links of interfaces not in ifaces go (removed while down). */
+void egress_dp_unpin_stale(const char *pin_dir, char *const *ifaces, size_t n);
+/* egr_stats summed over the CPUs; out has EGR_STAT_MAX entries. */
+void egress_dp_stats(struct egress_dp *, struct egr_stat_val *out);
+/* device's ifindex and MAC; 0 (and a zero MAC) if it does not exist. */
+int egress_ovl_lookup(const char *device, uint8_t mac[6]);
+
+/* The module's runtime (egress.c), shared with egress_ctl.c. */
+struct egress_if {
+	char *name;
+	int ifindex;  /* where the programs hang; 0: not attached */
+	bool missing; /* no such device at the last look */
+	bool failed;  /* attaching failed: retried on the next tick */
+	bool keep;    /* scratch for egress_ifs_set */
+};
+
+struct egress_gc_counters {
+	uint64_t runs, expired, orphans, errors;
+	uint64_t flows;	  /* connections kept by the last run */
+	uint64_t last_us; /* how long the last run took */
+};
+
+struct ferryd;
+struct egress {
+	struct ferryd *d;
+	const struct egress_conf *conf;
+	struct egress_rules rules;
+	struct egress_dp *dp; /* NULL: the datapath is not loaded */
+	bool synced;	      /* the policy maps hold rules */
+	struct egress_if *ifs;
+	size_t nifs;
+	struct egress_timeouts timeouts;
+	struct egress_gc_counters gc;
+	ev_timer tick; /* GC, interfaces, egr_config */
+};
+
+/* The control commands and metrics (egress_ctl.c). */
+void egress_ctl_register(struct egress *);
+void egress_ctl_unregister(struct egress *);
 
 /* prefix_bsearch() finds classes by their leading prefix. */
 _Static_assert(offsetof(struct egress_class, prefix) == 0,

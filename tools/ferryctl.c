@@ -47,6 +47,9 @@ static void render_routes(struct json_object *);
 static void render_bfd(struct json_object *);
 static int parse_routes(int, char *[], struct json_object *);
 static int parse_peer(int, char *[], struct json_object *);
+static void render_egress(struct json_object *);
+static void render_egress_nat(struct json_object *);
+static int parse_egress_nat(int, char *[], struct json_object *);
 
 static const struct ctl_cmd commands[] = {
 	{ .words = "status",
@@ -84,6 +87,16 @@ static const struct ctl_cmd commands[] = {
 	    .command = "show bfd",
 	    .render = render_bfd,
 	    .help = "BFD sessions: state, discriminators, timers, counters" },
+	{ .words = "show egress",
+	    .command = "show egress",
+	    .render = render_egress,
+	    .help = "egress policies, this host's role, NAT counters" },
+	{ .words = "show egress nat",
+	    .command = "show egress nat",
+	    .render = render_egress_nat,
+	    .help = "egress NAT connections",
+	    .parse = parse_egress_nat,
+	    .usage = "[--pod ADDR] [--destination ADDR] [--policy NAME]" },
 	{ .words = "bgp reset",
 	    .command = "bgp reset",
 	    .render = render_ok,
@@ -647,6 +660,150 @@ render_routes(struct json_object *r)
 	else
 		printf("\n* best, x rejected by import policy, S stale "
 		       "(kept by graceful restart)\n");
+}
+
+/* --- show egress -------------------------------------------------------- */
+
+static int
+parse_egress_nat(int argc, char *argv[], struct json_object *args)
+{
+	static const char *const keys[][2] = { { "--pod", "pod" },
+		{ "--destination", "destination" }, { "--policy", "policy" } };
+	size_t k;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcmp(argv[i], keys[k][0]) == 0)
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]) || i + 1 == argc)
+			return -1;
+		json_object_object_add(
+		    args, keys[k][1], json_object_new_string(argv[++i]));
+	}
+	return 0;
+}
+
+static void
+render_egress_counters(struct json_object *r)
+{
+	struct json_object *c, *d, *gc;
+
+	if (!json_object_object_get_ex(r, "counters", &c))
+		return;
+	printf("flows %" PRId64 " of %" PRId64 ", new flows %" PRId64 "\n",
+	    jint(r, "flows"), jint(r, "table-size"),
+	    json_object_object_get_ex(c, "new-flow", &d) ? jint(d, "packets")
+							 : 0);
+	printf("\n%-16s %14s %16s\n", "COUNTER", "PACKETS", "BYTES");
+	json_object_object_foreach (c, name, v)
+		printf("%-16s %14" PRId64 " %16" PRId64 "\n", name,
+		    jint(v, "packets"), jint(v, "bytes"));
+	if (json_object_object_get_ex(r, "drops", &d)) {
+		printf("\n%-16s %14s\n", "DROP", "PACKETS");
+		json_object_object_foreach (d, name2, v2)
+			printf("%-16s %14" PRId64 "\n", name2,
+			    jint(v2, "packets"));
+	}
+	if (json_object_object_get_ex(r, "gc", &gc))
+		printf("\ngc: %" PRId64 " runs, %" PRId64 " expired, %" PRId64
+		       " orphans, %" PRId64 " errors, last run %" PRId64
+		       " us\n",
+		    jint(gc, "runs"), jint(gc, "expired"), jint(gc, "orphans"),
+		    jint(gc, "errors"), jint(gc, "last-us"));
+}
+
+static void
+render_egress(struct json_object *r)
+{
+	struct json_object *v, *list, *p;
+	char src[256], dst[256], ips[128];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "configured", &v) ||
+	    !json_object_get_boolean(v)) {
+		printf("egress not configured\n");
+		return;
+	}
+	if (json_object_object_get_ex(r, "active", &v) &&
+	    !json_object_get_boolean(v))
+		printf("egress datapath not running (no interfaces, or see "
+		       "the log)\n");
+	if (json_object_object_get_ex(r, "interfaces", &list)) {
+		n = json_object_array_length(list);
+		printf("interfaces:");
+		for (i = 0; i < n; i++) {
+			p = json_object_array_get_idx(list, i);
+			printf(" %s%s", jstr(p, "name"),
+			    jint(p, "ifindex") != 0 ? "" : " (not attached)");
+		}
+		printf("\n");
+	}
+	if (json_object_object_get_ex(r, "policies", &list)) {
+		n = json_object_array_length(list);
+		printf("\n%-16s %-24s %-24s %-16s %-20s %-6s %8s\n", "POLICY",
+		    "SOURCES", "DESTINATIONS", "GATEWAY", "EGRESS-IP", "ROLE",
+		    "FLOWS");
+		for (i = 0; i < n; i++) {
+			p = json_object_array_get_idx(list, i);
+			join_list(p, "sources", src, sizeof(src));
+			join_list(p, "destinations", dst, sizeof(dst));
+			join_list(p, "egress-ips", ips, sizeof(ips));
+			printf("%-16s %-24s %-24s %-16s %-20s %-6s %8" PRId64
+			       "\n",
+			    jstr(p, "name"), src, dst, jstr(p, "gateway"), ips,
+			    jstr(p, "role"), jint(p, "flows"));
+		}
+		if (n == 0)
+			printf("(no policies)\n");
+	}
+	render_egress_counters(r);
+}
+
+static void
+fmt_end(struct json_object *o, const char *key, char *buf, size_t len)
+{
+	struct json_object *e;
+	const char *a;
+
+	if (!json_object_object_get_ex(o, key, &e)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	a = jstr(e, "address");
+	snprintf(buf, len, strchr(a, ':') ? "[%s]:%" PRId64 : "%s:%" PRId64, a,
+	    jint(e, "port"));
+}
+
+static void
+render_egress_nat(struct json_object *r)
+{
+	struct json_object *list, *c;
+	char s[64], d[64], t[64], age[32], idle[32];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "connections", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-5s %-24s %-24s %-24s %-11s %-12s %8s %8s\n", "PROTO",
+	    "SOURCE", "DESTINATION", "TRANSLATED", "STATE", "POLICY", "AGE",
+	    "IDLE");
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(list, i);
+		fmt_end(c, "source", s, sizeof(s));
+		fmt_end(c, "destination", d, sizeof(d));
+		fmt_end(c, "translated", t, sizeof(t));
+		fmt_duration(jint(c, "age"), age, sizeof(age));
+		fmt_duration(jint(c, "idle"), idle, sizeof(idle));
+		printf("%-5s %-24s %-24s %-24s %-11s %-12s %8s %8s\n",
+		    jstr(c, "protocol"), s, d, t, jstr(c, "state"),
+		    jstr(c, "policy"), age, idle);
+	}
+	if (n == 0)
+		printf("(no connections)\n");
+	else if (jint(r, "matched") > (int64_t)n)
+		printf("(%" PRId64 " matched, %zu shown)\n", jint(r, "matched"),
+		    n);
 }
 
 /*

@@ -55,6 +55,12 @@ const char *vtep_source_name(enum vtep_source);
 struct ferry_config;
 /* Is there an overlay section?  Its default VNI in *vni if so. */
 bool vtep_conf_present(const struct ferry_config *, uint32_t *vni);
+/*
+ * The overlay's vxlan device name and underlay source addresses (family 0
+ * where unset), for the egress datapath; false without an overlay.
+ */
+bool vtep_conf_underlay(const struct ferry_config *, const char **device,
+    struct addr *local4, struct addr *local6);
 /* The prefixes of every VTEP switch; *out freed by the caller. */
 size_t vtep_conf_prefixes(const struct ferry_config *, struct prefix **out);
 

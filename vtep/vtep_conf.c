@@ -426,6 +426,20 @@ vtep_conf_present(const struct ferry_config *cf, uint32_t *vni)
 	return true;
 }
 
+bool
+vtep_conf_underlay(const struct ferry_config *cf, const char **device,
+    struct addr *local4, struct addr *local6)
+{
+	const struct vtep_conf *vc = vtep_conf_of(cf);
+
+	if (vc == NULL || !vc->enabled)
+		return false;
+	*device = vc->device;
+	*local4 = vc->local4;
+	*local6 = vc->local6;
+	return true;
+}
+
 size_t
 vtep_conf_prefixes(const struct ferry_config *cf, struct prefix **out)
 {

@@ -1234,8 +1234,8 @@ pass_case_run(void **state)
 	struct frame in;
 
 	build(&in, &c->s);
-	xpect(&prod, c->in ? prod.in : prod.out, &in, TC_ACT_OK, EGR_STAT_PASS,
-	    0, &in, NULL);
+	xpect(&prod, c->in ? prod.in : prod.out, &in, TC_ACT_UNSPEC,
+	    EGR_STAT_PASS, 0, &in, NULL);
 	assert_int_equal(map_count(prod.ct, sizeof(struct egr_tuple)), 0);
 }
 
@@ -1250,11 +1250,11 @@ test_unsolicited_with_flows(void **state)
 	(void)state;
 	out_ok(&prod, &s, EGRESS4, 40002, 1);
 	build(&in, &r);
-	xpect(&prod, prod.in, &in, TC_ACT_OK, EGR_STAT_PASS, 0, &in, NULL);
+	xpect(&prod, prod.in, &in, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &in, NULL);
 	r.src = "203.0.113.8"; /* right port, other remote */
 	r.dport = 40002;
 	build(&in, &r);
-	xpect(&prod, prod.in, &in, TC_ACT_OK, EGR_STAT_PASS, 0, &in, NULL);
+	xpect(&prod, prod.in, &in, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &in, NULL);
 }
 
 static void
@@ -1267,8 +1267,8 @@ test_arp_untouched(void **state)
 	put16(in.b + 12, ETH_P_ARP);
 	memset(in.b + ETH_HLEN, 0x11, 28);
 	in.len = ETH_HLEN + 28;
-	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_PASS, 0, &in, NULL);
-	xpect(&prod, prod.in, &in, TC_ACT_OK, EGR_STAT_PASS, 0, &in, NULL);
+	xpect(&prod, prod.out, &in, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &in, NULL);
+	xpect(&prod, prod.in, &in, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &in, NULL);
 }
 
 /* --- cases: drops by reason -------------------------------------------- */
@@ -1490,7 +1490,7 @@ test_icmp_err_unknown(void **state)
 	t.src = EGRESS4;
 	build(&wire, &t);
 	build_icmp_err(&in, ROUTER4, EGRESS4, 3, 3, 0, &wire, 0);
-	xpect(&prod, prod.in, &in, TC_ACT_OK, EGR_STAT_PASS, 0, &in, NULL);
+	xpect(&prod, prod.in, &in, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &in, NULL);
 }
 
 /*
@@ -1618,7 +1618,7 @@ frag_out_of_order(const char *pod, const char *remote, const char *eaddr)
 	    &prod, prod.out, &f2, TC_ACT_SHOT, EGR_DROP_NO_CONN, 0, NULL, NULL);
 	build(&whole, &r);
 	fragment(&whole, 48, 0x7778, &f1, &f2);
-	xpect(&prod, prod.in, &f2, TC_ACT_OK, EGR_STAT_PASS, 0, &f2, NULL);
+	xpect(&prod, prod.in, &f2, TC_ACT_UNSPEC, EGR_STAT_PASS, 0, &f2, NULL);
 }
 
 static void

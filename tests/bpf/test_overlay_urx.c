@@ -208,8 +208,8 @@ struct urx_case {
 
 #define REDIR(id)    TC_ACT_REDIRECT_, OVL_REASON_PASS, id, U_DECAP
 #define UDROP(r)     TC_ACT_SHOT, OVL_REASON_##r, 0, U_DECAP
-#define TO_KERNEL    TC_ACT_OK, -1, 0, U_KERNEL
-#define NOT_OURS     TC_ACT_OK, -1, 0, U_NONE
+#define TO_KERNEL    TC_ACT_UNSPEC, -1, 0, U_KERNEL
+#define NOT_OURS     TC_ACT_UNSPEC, -1, 0, U_NONE
 #define SETB(off, v) O_SET, ((off) << 8 | (v))
 #define RAWB(off, v) O_SET_RAW, ((off) << 8 | (v))
 
@@ -373,7 +373,7 @@ urx_case_run(void **state)
 		if (ctx.cb[0] != URX_COOKIE0 || ctx.cb[1] != URX_COOKIE1)
 			fail_msg("%s: cookie %#x %#x in cb", c->name, ctx.cb[0],
 			    ctx.cb[1]);
-	} else if (c->verdict == TC_ACT_OK) {
+	} else if (c->verdict == TC_ACT_UNSPEC) {
 		check_frame(c->name, &out, &in);
 	}
 	snap_check(c->name, &before, &after, OVL_DIR_INGRESS, c->reason, c->id,
@@ -400,7 +400,8 @@ test_urx_off(void **state)
 	urx_config_set(&prod, 0, 1);
 	memset(&ctx, 0, sizeof(ctx));
 	snap_take(&prod, &before);
-	assert_int_equal(run(prod.urx, &in, &ctx, &out), TC_ACT_OK);
+	assert_int_equal(
+	    run(prod.urx, &in, &ctx, &out), (uint32_t)TC_ACT_UNSPEC);
 	snap_take(&prod, &after);
 	urx_config_set(&prod, URX_IFX, 1);
 	check_frame("urx off", &out, &in);

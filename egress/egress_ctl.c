@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the egress module shows: the control commands `show egress` (the
+ * policies, the role this host plays in each, the counters of egr_stats
+ * and of the NAT garbage collection) and `show egress nat` (the
+ * connections of the NAT table, filtered by pod address, destination or
+ * policy), and the ferry_egress_* metrics.  Everything is read from the
+ * maps when asked; rendering for humans is ferryctl's.
+ *
+ * The NAT table holds, per connection, its two tuples, TCP state and
+ * timestamps, not packet or byte counts (those would cost a write per
+ * packet on both halves), so none are shown per connection.
+ */
+#include <arpa/inet.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "egress.h"
+#include "egress_int.h"
+#include "egress_nat.h"
+#include "ferryd.h"
+#include "metrics.h"
+#include "xalloc.h"
+
+static const char *const stat_names[EGR_STAT_MAX] = {
+	[EGR_STAT_PASS] = "pass",
+	[EGR_STAT_SNAT] = "snat",
+	[EGR_STAT_RSNAT] = "rsnat",
+	[EGR_STAT_STEERED] = "steered",
+	[EGR_STAT_NEW_FLOW] = "new-flow",
+	[EGR_STAT_ICMP_ERROR] = "icmp-error",
+	[EGR_STAT_FRAG] = "fragment",
+	[EGR_STAT_RACE] = "race",
+	[EGR_DROP_TRUNCATED] = "truncated",
+	[EGR_DROP_MALFORMED] = "malformed",
+	[EGR_DROP_UNSUPPORTED] = "unsupported",
+	[EGR_DROP_TABLE_FULL] = "table-full",
+	[EGR_DROP_PORTS] = "ports",
+	[EGR_DROP_NO_GATEWAY] = "no-gateway",
+	[EGR_DROP_NO_ADDR] = "no-address",
+	[EGR_DROP_NO_CONN] = "no-connection",
+	[EGR_DROP_TUNNEL] = "tunnel",
+};
+
+static const char *const state_names[] = {
+	[EGR_CT_NONE] = "none",
+	[EGR_TCP_SYN_SENT] = "syn-sent",
+	[EGR_TCP_ESTABLISHED] = "established",
+	[EGR_TCP_FIN] = "closing",
+	[EGR_TCP_CLOSED] = "closed",
+};
+
+static bool
+is_drop(int s)
+{
+	return s >= EGR_DROP_TRUNCATED && s < EGR_STAT_MAX;
+}
+
+static void
+addr_of_mapped(const __be32 in[4], struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (in[0] == 0 && in[1] == 0 && in[2] == htonl(0xffff)) {
+		a->family = AF_INET;
+		a->v4.s_addr = in[3];
+	} else {
+		a->family = AF_INET6;
+		memcpy(a->bytes, in, 16);
+	}
+}
+
+static json_object *
+jaddr(const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+
+	return json_object_new_string(addr_fmt(a, buf, sizeof(buf)));
+}
+
+static json_object *
+jprefixes(const struct prefix *p, size_t n)
+{
+	json_object *a = json_object_new_array();
+	char buf[PREFIX_STRLEN];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a,
+		    json_object_new_string(
+			prefix_fmt(&p[i], buf, sizeof(buf))));
+	return a;
+}
+
+/* The name of policy id, or NULL if no running policy has it. */
+static const char *
+policy_name(const struct egress *g, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < g->rules.nids; i++)
+		if (g->rules.ids[i].id == id)
+			return g->rules.ids[i].name;
+	return NULL;
+}
+
+/* Connections per policy id (EGR_POLICY_MAX entries), and the total. */
+struct flow_count {
+	uint64_t *per;
+	uint64_t total;
+};
+
+static int
+count_cb(const struct egress_nat_entry *e, void *arg)
+{
+	struct flow_count *fc = arg;
+
+	fc->total++;
+	if (e->ct.policy < EGR_POLICY_MAX)
+		fc->per[e->ct.policy]++;
+	return 0;
+}
+
+static void
+count_flows(const struct egress *g, struct flow_count *fc)
+{
+	int ct, rev;
+
+	fc->per = xcalloc(EGR_POLICY_MAX, sizeof(*fc->per));
+	fc->total = 0;
+	if (g->dp == NULL)
+		return;
+	egress_dp_nat_fds(g->dp, &ct, &rev);
+	egress_nat_foreach(ct, rev, count_cb, fc);
+}
+
+static json_object *
+ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
+{
+	const struct egress_policy *p = &g->conf->policies[i];
+	json_object *o = json_object_new_object(), *ips;
+	uint32_t id = g->rules.ids[i].id;
+
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "sources", jprefixes(p->src, p->nsrc));
+	json_object_object_add(o, "destinations", jprefixes(p->dst, p->ndst));
+	json_object_object_add(
+	    o, "exclude", jprefixes(p->exclude, p->nexclude));
+	json_object_object_add(o, "gateway", jaddr(&p->gw.endpoint));
+	if (p->gw.name != NULL)
+		json_object_object_add(
+		    o, "gateway-name", json_object_new_string(p->gw.name));
+	ips = json_object_new_array();
+	if (p->egress4.family != 0)
+		json_object_array_add(ips, jaddr(&p->egress4));
+	if (p->egress6.family != 0)
+		json_object_array_add(ips, jaddr(&p->egress6));
+	json_object_object_add(o, "egress-ips", ips);
+	json_object_object_add(
+	    o, "role", json_object_new_string(p->gw.local ? "snat" : "steer"));
+	json_object_object_add(o, "flows",
+	    json_object_new_int64(
+		(int64_t)(id < EGR_POLICY_MAX ? fc->per[id] : 0)));
+	return o;
+}
+
+static json_object *
+ctl_counters(struct egress *g, json_object **drops)
+{
+	struct egr_stat_val st[EGR_STAT_MAX];
+	json_object *o = json_object_new_object(), *c;
+	int s;
+
+	*drops = json_object_new_object();
+	egress_dp_stats(g->dp, st);
+	for (s = 0; s < EGR_STAT_MAX; s++) {
+		c = json_object_new_object();
+		json_object_object_add(c, "packets",
+		    json_object_new_int64((int64_t)st[s].packets));
+		json_object_object_add(
+		    c, "bytes", json_object_new_int64((int64_t)st[s].bytes));
+		json_object_object_add(
+		    is_drop(s) ? *drops : o, stat_names[s], c);
+	}
+	return o;
+}
+
+static json_object *
+ctl_gc(const struct egress *g)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(
+	    o, "runs", json_object_new_int64((int64_t)g->gc.runs));
+	json_object_object_add(
+	    o, "expired", json_object_new_int64((int64_t)g->gc.expired));
+	json_object_object_add(
+	    o, "orphans", json_object_new_int64((int64_t)g->gc.orphans));
+	json_object_object_add(
+	    o, "errors", json_object_new_int64((int64_t)g->gc.errors));
+	json_object_object_add(
+	    o, "last-us", json_object_new_int64((int64_t)g->gc.last_us));
+	return o;
+}
+
+static json_object *
+ctl_show_egress(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct egress *g = arg;
+	const struct egress_conf *ec = g->conf;
+	json_object *o, *a, *i, *drops;
+	struct flow_count fc;
+	size_t k;
+
+	(void)args;
+	(void)err;
+	(void)errlen;
+	o = json_object_new_object();
+	json_object_object_add(
+	    o, "configured", json_object_new_boolean(ec->enabled));
+	json_object_object_add(
+	    o, "active", json_object_new_boolean(g->dp != NULL));
+	if (!ec->enabled)
+		return o;
+	json_object_object_add(
+	    o, "pin-dir", json_object_new_string(ec->pin_dir));
+	a = json_object_new_array();
+	for (k = 0; k < g->nifs; k++) {
+		i = json_object_new_object();
+		json_object_object_add(
+		    i, "name", json_object_new_string(g->ifs[k].name));
+		json_object_object_add(
+		    i, "ifindex", json_object_new_int(g->ifs[k].ifindex));
+		json_object_object_add(i, "attached",
+		    json_object_new_boolean(g->ifs[k].ifindex != 0));
+		json_object_array_add(a, i);
+	}
+	json_object_object_add(o, "interfaces", a);
+	count_flows(g, &fc);
+	a = json_object_new_array();
+	for (k = 0; k < ec->npolicies && k < g->rules.nids; k++)
+		json_object_array_add(a, ctl_policy(g, k, &fc));
+	json_object_object_add(o, "policies", a);
+	json_object_object_add(
+	    o, "flows", json_object_new_int64((int64_t)fc.total));
+	free(fc.per);
+	if (g->dp == NULL)
+		return o;
+	json_object_object_add(o, "table-size",
+	    json_object_new_int64(egress_dp_table_size(g->dp)));
+	json_object_object_add(o, "counters", ctl_counters(g, &drops));
+	json_object_object_add(o, "drops", drops);
+	json_object_object_add(o, "gc", ctl_gc(g));
+	return o;
+}
+
+/* --- show egress nat ---------------------------------------------------- */
+
+struct nat_walk {
+	const struct egress *g;
+	json_object *list;
+	struct addr pod, dst; /* family 0: any */
+	const char *policy;   /* NULL: any */
+	uint64_t now;
+	size_t n, max;
+};
+
+static json_object *
+jend(const __be32 a[4], __be16 port)
+{
+	json_object *o = json_object_new_object();
+	struct addr ad;
+
+	addr_of_mapped(a, &ad);
+	json_object_object_add(o, "address", jaddr(&ad));
+	json_object_object_add(o, "port", json_object_new_int(ntohs(port)));
+	return o;
+}
+
+static const char *
+proto_name(uint8_t p)
+{
+	switch (p) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmp6";
+	}
+	return "other";
+}
+
+static int
+nat_cb(const struct egress_nat_entry *e, void *arg)
+{
+	struct nat_walk *w = arg;
+	const char *pname = policy_name(w->g, e->ct.policy);
+	struct addr src, dst;
+	json_object *o;
+	uint64_t idle;
+
+	addr_of_mapped(e->orig.saddr, &src);
+	addr_of_mapped(e->orig.daddr, &dst);
+	if (w->pod.family != 0 && addr_cmp(&w->pod, &src) != 0)
+		return 0;
+	if (w->dst.family != 0 && addr_cmp(&w->dst, &dst) != 0)
+		return 0;
+	if (w->policy != NULL &&
+	    (pname == NULL || strcmp(pname, w->policy) != 0))
+		return 0;
+	if (w->n++ >= w->max)
+		return 0;
+	o = json_object_new_object();
+	json_object_object_add(
+	    o, "protocol", json_object_new_string(proto_name(e->orig.proto)));
+	/* A connection outlives a policy that was removed. */
+	if (pname != NULL)
+		json_object_object_add(
+		    o, "policy", json_object_new_string(pname));
+	json_object_object_add(o, "source", jend(e->orig.saddr, e->orig.sport));
+	json_object_object_add(
+	    o, "destination", jend(e->orig.daddr, e->orig.dport));
+	/* The reply tuple's destination is the translated source. */
+	json_object_object_add(
+	    o, "translated", jend(e->ct.rev.daddr, e->ct.rev.dport));
+	json_object_object_add(o, "state",
+	    json_object_new_string(
+		e->ct.state < 5 ? state_names[e->ct.state] : "unknown"));
+	json_object_object_add(o, "replied",
+	    json_object_new_boolean((e->ct.flags & EGR_CT_F_REPLY) != 0));
+	json_object_object_add(o, "age",
+	    json_object_new_int64(w->now > e->ct.created
+		    ? (int64_t)((w->now - e->ct.created) / 1000000000ULL)
+		    : 0));
+	idle = w->now > e->last ? (w->now - e->last) / 1000000000ULL : 0;
+	json_object_object_add(o, "idle", json_object_new_int64((int64_t)idle));
+	json_object_array_add(w->list, o);
+	return 0;
+}
+
+static int
+arg_addr(json_object *args, const char *key, struct addr *a, char *err,
+    size_t errlen)
+{
+	json_object *v;
+
+	memset(a, 0, sizeof(*a));
+	if (args == NULL || !json_object_object_get_ex(args, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    addr_parse(json_object_get_string(v), a) == -1) {
+		snprintf(err, errlen, "%s: not an address", key);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *
+ctl_show_nat(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct egress *g = arg;
+	struct nat_walk w;
+	json_object *o, *v;
+	int ct, rev;
+
+	memset(&w, 0, sizeof(w));
+	w.g = g;
+	w.max = 100000;
+	if (arg_addr(args, "pod", &w.pod, err, errlen) == -1 ||
+	    arg_addr(args, "destination", &w.dst, err, errlen) == -1)
+		return NULL;
+	if (args != NULL && json_object_object_get_ex(args, "policy", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(err, errlen, "policy: not a string");
+			return NULL;
+		}
+		w.policy = json_object_get_string(v);
+	}
+	if (g->dp == NULL) {
+		snprintf(err, errlen, "egress datapath not running");
+		return NULL;
+	}
+	w.list = json_object_new_array();
+	w.now = egress_nat_now();
+	egress_dp_nat_fds(g->dp, &ct, &rev);
+	if (egress_nat_foreach(ct, rev, nat_cb, &w) == -1) {
+		json_object_put(w.list);
+		snprintf(err, errlen, "cannot read the NAT table");
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "connections", w.list);
+	json_object_object_add(
+	    o, "matched", json_object_new_int64((int64_t)w.n));
+	json_object_object_add(
+	    o, "truncated", json_object_new_boolean(w.n > w.max));
+	return o;
+}
+
+/* --- metrics ------------------------------------------------------------- */
+
+static void
+egress_metrics(void *arg, FILE *f)
+{
+	struct egress *g = arg;
+	struct egr_stat_val st[EGR_STAT_MAX];
+	int s;
+
+	if (g->dp == NULL)
+		return;
+	egress_dp_stats(g->dp, st);
+	/* As the last GC walk found it: a scrape does not walk the table. */
+	metrics_family(f, "ferry_egress_flows", "gauge",
+	    "Connections in the egress NAT table (at the last GC run).");
+	fprintf(f, "ferry_egress_flows %" PRIu64 "\n", g->gc.flows);
+	metrics_family(f, "ferry_egress_new_flows_total", "counter",
+	    "Connections the egress datapath opened.");
+	fprintf(f, "ferry_egress_new_flows_total %" PRIu64 "\n",
+	    (uint64_t)st[EGR_STAT_NEW_FLOW].packets);
+	metrics_family(f, "ferry_egress_packets_total", "counter",
+	    "Packets the egress datapath translated or steered.");
+	fprintf(f,
+	    "ferry_egress_packets_total{direction=\"out\",action=\"snat\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_egress_packets_total{direction=\"in\",action=\"rsnat\"} "
+	    "%" PRIu64 "\n"
+	    "ferry_egress_packets_total{direction=\"out\",action=\"steer\"} "
+	    "%" PRIu64 "\n",
+	    (uint64_t)st[EGR_STAT_SNAT].packets,
+	    (uint64_t)st[EGR_STAT_RSNAT].packets,
+	    (uint64_t)st[EGR_STAT_STEERED].packets);
+	metrics_family(f, "ferry_egress_drops_total", "counter",
+	    "Packets the egress datapath dropped, by reason.");
+	for (s = EGR_DROP_TRUNCATED; s < EGR_STAT_MAX; s++)
+		fprintf(f,
+		    "ferry_egress_drops_total{reason=\"%s\"} %" PRIu64 "\n",
+		    stat_names[s], (uint64_t)st[s].packets);
+	metrics_family(f, "ferry_egress_port_exhaustion_total", "counter",
+	    "New connections refused for want of a free translated port.");
+	fprintf(f, "ferry_egress_port_exhaustion_total %" PRIu64 "\n",
+	    (uint64_t)st[EGR_DROP_PORTS].packets);
+	metrics_family(f, "ferry_egress_gc_expired_total", "counter",
+	    "Connections the NAT garbage collection expired.");
+	fprintf(
+	    f, "ferry_egress_gc_expired_total %" PRIu64 "\n", g->gc.expired);
+}
+
+void
+egress_ctl_register(struct egress *g)
+{
+	control_register(g->d->control, "show egress", ctl_show_egress, g);
+	control_register(g->d->control, "show egress nat", ctl_show_nat, g);
+	metrics_register(g->d->metrics, egress_metrics, g);
+}
+
+void
+egress_ctl_unregister(struct egress *g)
+{
+	control_unregister(g->d->control, "show egress");
+	control_unregister(g->d->control, "show egress nat");
+	metrics_unregister(g->d->metrics, egress_metrics, g);
+}
