@@ -41,6 +41,11 @@ struct ferry_overlay_route {
 	uint32_t vni;
 	uint8_t mac[6];	   /* inner destination MAC */
 	const char *owner; /* who announced it, for display */
+	/*
+	 * A registered external workload's address (workload/), not a BGP
+	 * route: the overlay files it under its own source.
+	 */
+	bool workload;
 };
 
 typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);

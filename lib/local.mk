@@ -4,3 +4,4 @@ lib_libferry_a_SOURCES += \
 	lib/log.c lib/log.h \
 	lib/prefix.c lib/prefix.h \
 	lib/xalloc.c lib/xalloc.h
+lib_libferry_a_SOURCES += lib/sha256.c lib/sha256.h

@@ -623,17 +623,21 @@ vtep_metrics(void *arg, FILE *f)
 	}
 }
 
-/* Overlay routes from the agent (BGP-learned from cluster peers). */
+/*
+ * Overlay routes from the agent: BGP-learned from cluster peers, or the
+ * addresses of registered external workloads.
+ */
 static void
 vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 {
 	struct vtep *v = arg;
+	enum vtep_source src = r->workload ? VTEP_SRC_WORKLOAD : VTEP_SRC_BGP;
 	struct vtep_tunnel t;
 
 	if (!v->active)
 		return;
 	if (r->endpoint.family == 0) {
-		vtep_tunnel_unset(v, &r->prefix, VTEP_SRC_BGP);
+		vtep_tunnel_unset(v, &r->prefix, src);
 		return;
 	}
 	memset(&t, 0, sizeof(t));
@@ -641,7 +645,7 @@ vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 	t.endpoint = r->endpoint;
 	t.vni = r->vni;
 	memcpy(t.mac, r->mac, 6);
-	t.source = VTEP_SRC_BGP;
+	t.source = src;
 	t.owner = r->owner;
 	vtep_tunnel_set(v, &t);
 }

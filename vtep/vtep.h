@@ -55,6 +55,8 @@ const char *vtep_source_name(enum vtep_source);
 struct ferry_config;
 /* Is there an overlay section?  Its default VNI in *vni if so. */
 bool vtep_conf_present(const struct ferry_config *, uint32_t *vni);
+/* The vxlan device's name and UDP port; NULL without an overlay. */
+const char *vtep_conf_device(const struct ferry_config *, uint16_t *port);
 /* The prefixes of every VTEP switch; *out freed by the caller. */
 size_t vtep_conf_prefixes(const struct ferry_config *, struct prefix **out);
 
