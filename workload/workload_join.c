@@ -17,9 +17,14 @@
  * recover its config.  Another endpoint claiming a joined name is
  * refused: the name is taken until `ferryctl workload remove`.
  */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -101,21 +106,24 @@ jadd_addr(json_object *o, const char *key, const struct addr *a)
 		jadd_str(o, key, addr_fmt(a, buf, sizeof(buf)));
 }
 
-/* The device's MAC from sysfs; zeros if it cannot be read. */
+/*
+ * The device's MAC; zeros if it cannot be read.  An ioctl, not sysfs:
+ * sysfs shows the interfaces of the namespace it was mounted in.
+ */
 static void
 join_device_mac(const char *dev, uint8_t mac[6])
 {
-	char path[128], *text;
-	size_t len;
+	struct ifreq ifr;
+	int fd;
 
 	memset(mac, 0, 6);
-	snprintf(path, sizeof(path), "/sys/class/net/%s/address", dev);
-	if ((text = workload_read_file(path, 64, &len)) == NULL)
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return;
-	text[strcspn(text, "\n")] = '\0';
-	if (mac_parse(text, mac) == -1)
-		memset(mac, 0, 6);
-	free(text);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
 }
 
 /* What the VM needs to run its ferryd (docs/design.md). */
