@@ -12,7 +12,7 @@
 # A VM's ferryd is started by ferry-join, in the background: wl_join
 # records its pid (from the pid file) so the exit trap stops it.
 
-WL_POOL=10.250.0.0/24
+WL_POOL=${WL_POOL:-10.250.0.0/24}
 WL_PORT=9583
 
 wl_vm_under() { echo "192.0.2.$((100 + $1))"; }
