@@ -85,3 +85,10 @@ endif
 tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
 tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_workload_LDADD = $(TEST_LIBS)
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_enroll
+tests_fuzz_fuzz_enroll_SOURCES = tests/fuzz/fuzz_enroll.c
+tests_fuzz_fuzz_enroll_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_enroll_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_enroll_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
