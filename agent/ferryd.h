@@ -50,6 +50,15 @@ struct ferry_overlay_route {
 
 typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);
 
+/* Traffic through the tunnel entry of one overlay prefix. */
+struct ferry_overlay_counters {
+	uint64_t tx_packets, tx_bytes; /* toward the endpoint */
+	uint64_t rx_packets, rx_bytes; /* from it, source accepted */
+};
+/* The overlay's answer for prefix p: 0, or -1 if it has no such entry. */
+typedef int (*ferry_overlay_counters_fn)(
+    void *arg, const struct prefix *p, struct ferry_overlay_counters *);
+
 struct ferryd {
 	struct ev_loop *loop;
 	const char *conf_file;
@@ -62,6 +71,8 @@ struct ferryd {
 	void *mod_state[FERRY_MODULES_MAX];
 	ferry_overlay_fn overlay_fn; /* the overlay's, if running */
 	void *overlay_arg;
+	ferry_overlay_counters_fn overlay_counters_fn;
+	void *overlay_counters_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -80,5 +91,10 @@ int ferryd_reload(struct ferryd *, struct conf_errs *);
 void ferryd_overlay_subscribe(struct ferryd *, ferry_overlay_fn, void *);
 void ferryd_overlay_publish(
     struct ferryd *, const struct ferry_overlay_route *);
+/* The overlay answers counter queries (NULL fn: nobody does). */
+void ferryd_overlay_counters_provide(
+    struct ferryd *, ferry_overlay_counters_fn, void *);
+int ferryd_overlay_counters(
+    struct ferryd *, const struct prefix *, struct ferry_overlay_counters *);
 
 #endif

@@ -650,6 +650,28 @@ vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 	vtep_tunnel_set(v, &t);
 }
 
+/* Counter queries from the agent (the workloads' traffic). */
+static int
+vtep_overlay_counters(
+    void *arg, const struct prefix *p, struct ferry_overlay_counters *out)
+{
+	struct vtep *v = arg;
+	struct ovl_cnt c;
+	bool found;
+	size_t i;
+
+	if (!v->active)
+		return -1;
+	i = vtep_find(v, p, &found);
+	if (!found || vtep_bpf_counters(v->bpf, v->ents[i].id, &c) == -1)
+		return -1;
+	out->tx_packets = c.tx_packets;
+	out->tx_bytes = c.tx_bytes;
+	out->rx_packets = c.rx_packets;
+	out->rx_bytes = c.rx_bytes;
+	return 0;
+}
+
 static void *
 vtep_start(struct ferryd *d, const void *conf)
 {
@@ -664,6 +686,7 @@ vtep_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show tunnels", ctl_show_tunnels, v);
 	metrics_register(d->metrics, vtep_metrics, v);
 	ferryd_overlay_subscribe(d, vtep_overlay_route, v);
+	ferryd_overlay_counters_provide(d, vtep_overlay_counters, v);
 	if (vc->enabled && vtep_activate(v, vc) == -1) {
 		log_err("overlay: could not be set up");
 		vtep_release(v);
@@ -681,6 +704,7 @@ vtep_stop(void *arg)
 	struct vtep *v = arg;
 
 	ferryd_overlay_subscribe(v->d, NULL, NULL);
+	ferryd_overlay_counters_provide(v->d, NULL, NULL);
 	control_unregister(v->d->control, "show overlay");
 	control_unregister(v->d->control, "show tunnels");
 	metrics_unregister(v->d->metrics, vtep_metrics, v);

@@ -287,6 +287,38 @@ jadd_addr(json_object *o, const char *key, const struct addr *a)
 		    json_object_new_string(addr_fmt(a, buf, sizeof(buf))));
 }
 
+/* The traffic of w's tunnel entries, summed over its addresses. */
+static void
+workload_json_counters(
+    struct workload_rt *rt, const struct workload *w, json_object *o)
+{
+	const struct addr *as[2] = { &w->addr4, &w->addr6 };
+	struct ferry_overlay_counters c, sum;
+	struct prefix p;
+	size_t i;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < 2; i++) {
+		if (as[i]->family == 0)
+			continue;
+		prefix_from_addr(&p, as[i], addr_bits(as[i]->family));
+		if (ferryd_overlay_counters(rt->d, &p, &c) == 0) {
+			sum.tx_packets += c.tx_packets;
+			sum.tx_bytes += c.tx_bytes;
+			sum.rx_packets += c.rx_packets;
+			sum.rx_bytes += c.rx_bytes;
+		}
+	}
+	json_object_object_add(
+	    o, "tx-packets", json_object_new_int64((int64_t)sum.tx_packets));
+	json_object_object_add(
+	    o, "tx-bytes", json_object_new_int64((int64_t)sum.tx_bytes));
+	json_object_object_add(
+	    o, "rx-packets", json_object_new_int64((int64_t)sum.rx_packets));
+	json_object_object_add(
+	    o, "rx-bytes", json_object_new_int64((int64_t)sum.rx_bytes));
+}
+
 static json_object *
 ctl_show_workloads(void *arg, json_object *args, char *err, size_t errlen)
 {
@@ -314,6 +346,7 @@ ctl_show_workloads(void *arg, json_object *args, char *err, size_t errlen)
 		    w, "since", json_object_new_int64(wl->since));
 		json_object_object_add(
 		    w, "token", json_object_new_string(wl->token));
+		workload_json_counters(rt, wl, w);
 		json_object_array_add(list, w);
 	}
 	json_object_object_add(o, "workloads", list);

@@ -48,6 +48,13 @@ expect_eq "tunnel endpoint" "$(jget "$json" \
 	"$(wl_vm_under 1)"
 ctl gw show workloads | grep -q "^vm1 .*10.250.0.1" ||
 	fail "show workloads: $(ctl gw show workloads)"
+# Its traffic, from the tunnel entry: the MB each way went through it.
+json=$(ctl gw --json show workloads)
+# (bytes: with GSO one counted packet may carry many)
+[ "$(jget "$json" '.result.workloads[0]["rx-bytes"]')" -gt $((1 << 20)) ] ||
+	fail "workload rx counter: $json"
+[ "$(jget "$json" '.result.workloads[0]["tx-bytes"]')" -gt $((1 << 20)) ] ||
+	fail "workload tx counter: $json"
 
 # Again: nothing changes (the single-use token is not spent twice).
 pid1=$(cat "$T_DIR/vm1/ferryd.pid")
