@@ -158,8 +158,15 @@ join_reply(
 	json_object_object_add(gw, "port", json_object_new_int(port));
 	json_object_object_add(o, "gateway", gw);
 	list = json_object_new_array();
+	/* The cluster: pod and service pools, and hosts behind VTEPs. */
 	n = bgpd_conf_pools(
 	    rt->d->conf, BGPD_KIND_POD | BGPD_KIND_SERVICE, &pools);
+	for (i = 0; i < n; i++)
+		json_object_array_add(list,
+		    json_object_new_string(
+			prefix_fmt(&pools[i], buf, sizeof(buf))));
+	free(pools);
+	n = vtep_conf_prefixes(rt->d->conf, &pools);
 	for (i = 0; i < n; i++)
 		json_object_array_add(list,
 		    json_object_new_string(

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # A VM with nothing but the ferry binaries joins with ferry-join and a
 # token: it gets an address from the workload pool, pings a pod behind
-# the gateway and moves data over TCP both ways; the gateway's tunnel
+# the gateway and a host behind a VTEP switch, and moves data over TCP
+# both ways with the pod; the gateway's tunnel
 # entry for it has source "workload".  Joining again changes nothing;
 # a gateway restart keeps the VM's address and connectivity; `ferryctl
 # workload remove` cuts it at once; --leave undoes the VM's side.
@@ -14,9 +15,13 @@ need_cmd jq python3 openssl ping ip nsenter
 FERRY_JOIN=$FERRY_BUILDDIR/tools/ferry-join
 
 ovl_setup_gw
+ovl_setup_switch 1 # a host behind a VTEP switch, h1
+WL_VTEPS=$(ovl_vtep_conf 1)
 wl_gw_conf
 ferryd_start "$NS_GW" gw
 wl_vm 1
+H1=$(ovl_host_net 1).10
+ip -n "$NS_H1" route add "$WL_POOL" via "$(ovl_host_net 1).1"
 
 token=$(wl_token --uses 1 --name vm1) || fail "token create"
 case $token in
@@ -33,6 +38,11 @@ expect_eq "vm1 address" "$A1" 10.250.0.1
 wl_ping 1 ok || fail "vm1 cannot ping the pod"
 ip netns exec "$NS_POD" ping -c 2 -i 0.2 -W 2 "$A1" >/dev/null ||
 	fail "the pod cannot ping vm1"
+# A host behind a VTEP switch, both ways: the VM was given its prefix.
+ip netns exec "$NS_VM1" ping -c 2 -i 0.2 -W 2 "$H1" >/dev/null ||
+	fail "vm1 cannot ping the host behind the VTEP switch"
+ip netns exec "$NS_H1" ping -c 2 -i 0.2 -W 2 "$A1" >/dev/null ||
+	fail "the host behind the VTEP switch cannot ping vm1"
 python3 "$(dirname "$0")/tcp_xfer.py" "$NS_VM1" "$NS_POD" "$POD_IP" \
 	$((1 << 20)) || fail "TCP vm1 -> pod"
 python3 "$(dirname "$0")/tcp_xfer.py" "$NS_POD" "$NS_VM1" "$A1" \

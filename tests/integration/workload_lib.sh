@@ -18,8 +18,9 @@ WL_PORT=9583
 wl_vm_under() { echo "192.0.2.$((100 + $1))"; }
 
 # wl_gw_conf [MORE]: the gateway's config: overlay, bgp (the pod pool,
-# which VMs are given as the cluster's prefixes) and workloads.  MORE is
-# more text for the workloads section.
+# which VMs are given as the cluster's prefixes with the VTEP switches'
+# prefixes) and workloads.  MORE is more text for the workloads section;
+# WL_VTEPS, if set, the overlay's VTEP switches (ovl_vtep_conf N).
 wl_gw_conf() {
 	[ -f "$T_DIR/wl.key" ] ||
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
@@ -37,6 +38,7 @@ overlay = {
 	local = \"$GW_UNDER\";
 	mac = \"$GW_MAC\";
 	pin-dir = \"/sys/fs/bpf/ferry-test-$T_ID\";
+	vteps = ( ${WL_VTEPS:-} );
 };
 workloads = {
 	listen = \"$GW_UNDER:$WL_PORT\";
