@@ -92,3 +92,10 @@ tests_fuzz_fuzz_enroll_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_enroll_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_enroll_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_workload_join
+TESTS += tests/unit/test_workload_join
+endif
+tests_unit_test_workload_join_SOURCES = tests/unit/test_workload_join.c
+tests_unit_test_workload_join_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_workload_join_LDADD = $(TEST_LIBS)
