@@ -15,6 +15,7 @@ need_cmd jq python3 openssl ping ip nsenter
 FERRY_JOIN=$FERRY_BUILDDIR/tools/ferry-join
 
 ovl_setup_gw
+ovl_setup_gw6 # the pod has an IPv6 address too
 ovl_setup_switch 1 # a host behind a VTEP switch, h1
 WL_VTEPS=$(ovl_vtep_conf 1)
 wl_gw_conf
@@ -38,6 +39,13 @@ expect_eq "vm1 address" "$A1" 10.250.0.1
 wl_ping 1 ok || fail "vm1 cannot ping the pod"
 ip netns exec "$NS_POD" ping -c 2 -i 0.2 -W 2 "$A1" >/dev/null ||
 	fail "the pod cannot ping vm1"
+# IPv6 too: the pool's second prefix, over the same IPv4 tunnel.
+A1_6=$(jget "$(ctl gw --json show workloads)" '.result.workloads[0].ipv6')
+expect_eq "vm1 IPv6 address" "$A1_6" fd00:250::1
+ip netns exec "$NS_VM1" ping -6 -c 2 -i 0.2 -W 2 "$POD_IP6" >/dev/null ||
+	fail "vm1 cannot ping the pod over IPv6"
+ip netns exec "$NS_POD" ping -6 -c 2 -i 0.2 -W 2 "$A1_6" >/dev/null ||
+	fail "the pod cannot ping vm1 over IPv6"
 # A host behind a VTEP switch, both ways: the VM was given its prefix.
 ip netns exec "$NS_VM1" ping -c 2 -i 0.2 -W 2 "$H1" >/dev/null ||
 	fail "vm1 cannot ping the host behind the VTEP switch"

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # 50 VMs join at once with one token good for 50 uses: every join
-# succeeds, every VM gets its own address, every VM pings the pod, and
-# the gateway has 50 workload tunnels.  A 51st use of the token is
-# refused.  Bounded: each ferry-join has a 60 s limit.
+# succeeds, every VM gets its own addresses, every VM pings the pod, and
+# the gateway has 100 workload tunnels (an IPv4 and an IPv6 each).  A
+# 51st use of the token is refused.  Bounded: each ferry-join has a 60 s
+# limit.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/workload_lib.sh"
@@ -37,8 +38,12 @@ json=$(ctl gw --json show workloads)
 expect_eq workloads "$(jget "$json" '.result.workloads | length')" "$N"
 expect_eq "distinct addresses" \
 	"$(jget "$json" '[.result.workloads[].ipv4] | unique | length')" "$N"
+expect_eq "distinct IPv6 addresses" \
+	"$(jget "$json" '[.result.workloads[].ipv6] | unique | length')" "$N"
+# One /32 and one /128 each (the pool is dual stack).
 expect_eq "workload tunnels" "$(jget "$(ctl gw --json show tunnels)" \
-	'[.result.tunnels[] | select(.source == "workload")] | length')" "$N"
+	'[.result.tunnels[] | select(.source == "workload")] | length')" \
+	$((2 * N))
 # Every VM still reaches the pod now that all are in.
 for n in $(seq 1 "$N"); do
 	wl_ping "$n" ok || fail "vm$n cannot ping the pod"

@@ -13,6 +13,7 @@
 # records its pid (from the pid file) so the exit trap stops it.
 
 WL_POOL=${WL_POOL:-10.250.0.0/24}
+WL_POOL6=${WL_POOL6-fd00:250::/64} # set it empty for an IPv4-only pool
 WL_PORT=9583
 
 wl_vm_under() { echo "192.0.2.$((100 + $1))"; }
@@ -31,7 +32,8 @@ wl_gw_conf() {
 bgp = {
 	asn = 65000;
 	listen = (\"$GW_UNDER\");
-	pools = ( { prefix = \"10.244.0.0/16\"; kind = \"pod\"; } );
+	pools = ( { prefix = \"10.244.0.0/16\"; kind = \"pod\"; },
+		  { prefix = \"2001:db8:244::/48\"; kind = \"pod\"; } );
 	fib = false;
 };
 overlay = {
@@ -42,7 +44,7 @@ overlay = {
 };
 workloads = {
 	listen = \"$GW_UNDER:$WL_PORT\";
-	pool = [ \"$WL_POOL\" ];
+	pool = [ \"$WL_POOL\"${WL_POOL6:+, \"$WL_POOL6\"} ];
 	state-file = \"$T_DIR/gw-workloads.json\";
 	tls = { key = \"$T_DIR/wl.key\"; cert = \"$T_DIR/wl.crt\"; };
 	${1:-}
