@@ -702,30 +702,99 @@ out:
 	return rc;
 }
 
+/*
+ * Append the strings of list to *acc as "a", "b"; 0 or -1.  family 0:
+ * every one; else only prefixes of that family.
+ */
+static int
+join_list_append(char **acc, json_object *list, int family)
+{
+	const char *p;
+	char *tmp;
+	size_t i, n;
+
+	n = list != NULL ? json_object_array_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		p = json_object_get_string(json_object_array_get_idx(list, i));
+		if (family != 0 &&
+		    (strchr(p, ':') != NULL ? AF_INET6 : AF_INET) != family)
+			continue;
+		if (asprintf(&tmp, "%s%s\"%s\"", *acc != NULL ? *acc : "",
+			*acc != NULL ? ", " : "", p) == -1)
+			return -1;
+		free(*acc);
+		*acc = tmp;
+	}
+	return 0;
+}
+
+/*
+ * The bgp section: iBGP to the gateway, which sends the cluster's pools
+ * with itself as next hop; its routes become tunnels to it (overlay).
+ * The VM announces nothing: it has no pools, and the gateway would not
+ * take its routes anyway.
+ */
+static char *
+join_config_bgp(json_object *r, json_object *gw)
+{
+	json_object *b;
+	char *text;
+
+	if (!json_object_object_get_ex(r, "bgp", &b) || jstr(b, "peer") == NULL)
+		return strdup("");
+	if (asprintf(&text,
+		"bgp = {\n"
+		"\tasn = %d;\n"
+		"\tfib = false;\n"
+		"\t# The gateway: the cluster's pools, learned live.\n"
+		"\tneighbors = ( { address = \"%s\"; asn = %d;\n"
+		"\t\tconnect-retry = 1;\n"
+		"\t\toverlay = { vni = %d; mac = \"%s\"; }; } );\n"
+		"};\n",
+		json_object_get_int(json_object_object_get(b, "asn")),
+		jstr(b, "peer"),
+		json_object_get_int(json_object_object_get(b, "asn")),
+		json_object_get_int(json_object_object_get(r, "vni")),
+		jstr(gw, "mac")) == -1)
+		return NULL;
+	return text;
+}
+
 /* The ferryd config of the workload role, from the gateway's reply. */
 static char *
 join_config(const struct join_opts *o, json_object *r, const char *local)
 {
-	json_object *gw, *list;
-	char *text = NULL, *pfx = NULL, *tmp;
+	json_object *gw, *list = NULL, *vlist = NULL, *b;
+	char *text = NULL, *pfx = NULL, *bgp = NULL, *vteps = NULL;
 	const char *a4 = jstr(r, "ipv4");
-	size_t i, n;
+	int other;
 
 	if (!json_object_object_get_ex(r, "gateway", &gw) ||
 	    !json_object_object_get_ex(r, "prefixes", &list) ||
 	    jstr(gw, "endpoint") == NULL || jstr(gw, "mac") == NULL ||
 	    jstr(r, "mac") == NULL)
 		return NULL;
-	n = json_object_array_length(list);
-	for (i = 0; i < n; i++) {
-		if (asprintf(&tmp, "%s%s\"%s\"", pfx != NULL ? pfx : "",
-			i > 0 ? ", " : "",
-			json_object_get_string(
-			    json_object_array_get_idx(list, i))) == -1)
-			return NULL;
-		free(pfx);
-		pfx = tmp;
-	}
+	json_object_object_get_ex(r, "vtep-prefixes", &vlist);
+	/*
+	 * With BGP the pools come from there, but only those of the
+	 * underlay's family: a session over IPv4 carries no IPv6 route
+	 * with a usable next hop.  The others, and the VTEP prefixes (no
+	 * BGP routes at all), stay static.
+	 */
+	other = strchr(jstr(gw, "endpoint"), ':') != NULL ? AF_INET : AF_INET6;
+	if (join_list_append(&pfx, vlist, 0) == -1 ||
+	    join_list_append(&pfx, list,
+		json_object_object_get_ex(r, "bgp", &b) ? other : 0) == -1 ||
+	    (bgp = join_config_bgp(r, gw)) == NULL)
+		goto out;
+	if (pfx != NULL &&
+	    asprintf(&vteps,
+		"\t# The gateway: the cluster behind it.\n"
+		"\tvteps = ( { name = \"gateway\"; endpoint = \"%s\";\n"
+		"\t\tmac = \"%s\";\n"
+		"\t\tprefixes = ( %s ); } );\n",
+		jstr(gw, "endpoint"), jstr(gw, "mac"), pfx) == -1)
+		goto out;
 	if (asprintf(&text,
 		"# Written by ferry-join for workload %s; ferry-join --leave "
 		"undoes it.\n"
@@ -738,20 +807,21 @@ join_config(const struct join_opts *o, json_object *r, const char *local)
 		"\tvni = %d;\n"
 		"\tmac = \"%s\";\n"
 		"%s%s%s"
-		"\t# The gateway: every cluster prefix is behind it.\n"
-		"\tvteps = ( { name = \"gateway\"; endpoint = \"%s\";\n"
-		"\t\tmac = \"%s\";\n"
-		"\t\tprefixes = ( %s ); } );\n"
-		"};\n",
+		"%s"
+		"};\n"
+		"%s",
 		jstr(r, "name"), a4 != NULL ? "router-id = \"" : "",
 		a4 != NULL ? a4 : "", a4 != NULL ? "\";\n" : "", o->dir, o->dir,
 		local, json_object_get_int(json_object_object_get(gw, "port")),
 		json_object_get_int(json_object_object_get(r, "vni")),
 		jstr(r, "mac"), o->pin_dir != NULL ? "\tpin-dir = \"" : "",
 		o->pin_dir != NULL ? o->pin_dir : "",
-		o->pin_dir != NULL ? "\";\n" : "", jstr(gw, "endpoint"),
-		jstr(gw, "mac"), pfx != NULL ? pfx : "") == -1)
+		o->pin_dir != NULL ? "\";\n" : "", vteps != NULL ? vteps : "",
+		bgp) == -1)
 		text = NULL;
+out:
+	free(vteps);
+	free(bgp);
 	free(pfx);
 	return text;
 }

@@ -139,6 +139,7 @@ join_reply(
 	char buf[PREFIX_STRLEN];
 	const char *dev;
 	uint16_t port = 0;
+	uint32_t asn;
 	size_t i, n;
 
 	json_object_object_add(
@@ -166,13 +167,28 @@ join_reply(
 		    json_object_new_string(
 			prefix_fmt(&pools[i], buf, sizeof(buf))));
 	free(pools);
+	json_object_object_add(o, "prefixes", list);
+	/* VTEP prefixes are no BGP routes: the VM keeps them as static. */
+	list = json_object_new_array();
 	n = vtep_conf_prefixes(rt->d->conf, &pools);
 	for (i = 0; i < n; i++)
 		json_object_array_add(list,
 		    json_object_new_string(
 			prefix_fmt(&pools[i], buf, sizeof(buf))));
 	free(pools);
-	json_object_object_add(o, "prefixes", list);
+	json_object_object_add(o, "vtep-prefixes", list);
+	/*
+	 * BGP, when a listen range takes the VM and imports nothing from
+	 * it: the VM then learns the pools live (a pool added later reaches
+	 * it without a rejoin), and can still add no route of its own.
+	 */
+	if (bgpd_conf_workload_peer(rt->d->conf, &w->endpoint, &asn)) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "asn", json_object_new_int64(asn));
+		jadd_addr(b, "peer", ep);
+		json_object_object_add(o, "bgp", b);
+	}
 	return o;
 }
 

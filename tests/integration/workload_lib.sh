@@ -16,12 +16,17 @@ WL_POOL=${WL_POOL:-10.250.0.0/24}
 WL_POOL6=${WL_POOL6-fd00:250::/64} # set it empty for an IPv4-only pool
 WL_PORT=9583
 
+WL_BGP_RANGE="listen-ranges = ( { prefix = \"192.0.2.0/24\"; asn = 65000;
+	max = 100; import = { prefixes = (); }; } );"
+
 wl_vm_under() { echo "192.0.2.$((100 + $1))"; }
 
 # wl_gw_conf [MORE]: the gateway's config: overlay, bgp (the pod pool,
 # which VMs are given as the cluster's prefixes with the VTEP switches'
 # prefixes) and workloads.  MORE is more text for the workloads section;
-# WL_VTEPS, if set, the overlay's VTEP switches (ovl_vtep_conf N).
+# WL_VTEPS, if set, the overlay's VTEP switches (ovl_vtep_conf N);
+# WL_BGP more text for the bgp section (WL_BGP_RANGE: VMs peer with the
+# gateway, which imports nothing from them).
 wl_gw_conf() {
 	[ -f "$T_DIR/wl.key" ] ||
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
@@ -35,6 +40,7 @@ bgp = {
 	pools = ( { prefix = \"10.244.0.0/16\"; kind = \"pod\"; },
 		  { prefix = \"2001:db8:244::/48\"; kind = \"pod\"; } );
 	fib = false;
+	${WL_BGP:-}
 };
 overlay = {
 	local = \"$GW_UNDER\";
