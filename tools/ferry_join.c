@@ -64,6 +64,7 @@ struct join_opts {
 	const char *gateway;
 	const char *token;
 	const char *dir;
+	const char *rundir; /* socket, pid file: dir, or /run/ferry */
 	const char *name;
 	const char *ferryd;
 	const char *pin_dir;
@@ -183,6 +184,8 @@ join_parse_args(int argc, char *argv[], struct join_opts *o)
 			return -1;
 		}
 	}
+	/* The default place keeps the package's run-time paths. */
+	o->rundir = strcmp(o->dir, "/etc/ferry") == 0 ? "/run/ferry" : o->dir;
 	if (o->leave)
 		return optind == argc ? 0 : -1;
 	if (argc - optind != 2)
@@ -811,8 +814,9 @@ join_config(const struct join_opts *o, json_object *r, const char *local)
 		"};\n"
 		"%s",
 		jstr(r, "name"), a4 != NULL ? "router-id = \"" : "",
-		a4 != NULL ? a4 : "", a4 != NULL ? "\";\n" : "", o->dir, o->dir,
-		local, json_object_get_int(json_object_object_get(gw, "port")),
+		a4 != NULL ? a4 : "", a4 != NULL ? "\";\n" : "", o->rundir,
+		o->rundir, local,
+		json_object_get_int(json_object_object_get(gw, "port")),
 		json_object_get_int(json_object_object_get(r, "vni")),
 		jstr(r, "mac"), o->pin_dir != NULL ? "\tpin-dir = \"" : "",
 		o->pin_dir != NULL ? o->pin_dir : "",
@@ -886,7 +890,7 @@ join_leave(const struct join_opts *o)
 	free(rec);
 	if (o->systemd && strcmp(o->dir, "/etc/ferry") == 0)
 		(void)!system("systemctl disable --now ferryd.service");
-	if ((pid = join_ferryd_pid(o->dir)) != 0) {
+	else if ((pid = join_ferryd_pid(o->rundir)) != 0) {
 		kill(pid, SIGTERM);
 		for (i = 0; i < 50 && kill(pid, 0) == 0; i++)
 			usleep(100000);
@@ -967,7 +971,7 @@ join_run(const struct join_opts *o)
 		    name);
 		return 2;
 	}
-	running = join_ferryd_pid(o->dir) != 0;
+	running = join_ferryd_pid(o->rundir) != 0;
 	if (join_check_vm(4789, running) == -1)
 		return 1;
 	local = o->endpoint;
@@ -1012,7 +1016,8 @@ join_run(const struct join_opts *o)
 		    "the config needs\n");
 		goto out;
 	}
-	if (mkdir(o->dir, 0755) == -1 && errno != EEXIST) {
+	if ((mkdir(o->dir, 0755) == -1 && errno != EEXIST) ||
+	    (mkdir(o->rundir, 0750) == -1 && errno != EEXIST)) {
 		fprintf(stderr, "ferry-join: mkdir %s: %s\n", o->dir,
 		    strerror(errno));
 		goto out;
@@ -1034,7 +1039,7 @@ join_run(const struct join_opts *o)
 		goto out;
 	}
 	if (running) {
-		kill(join_ferryd_pid(o->dir), SIGHUP);
+		kill(join_ferryd_pid(o->rundir), SIGHUP);
 	} else if (join_start_ferryd(o, conf) == -1) {
 		goto out;
 	}

@@ -440,12 +440,42 @@ workload_start(struct ferryd *d, const void *conf)
 	return rt;
 }
 
+static bool
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+workload_conf_same(const struct workload_conf *a, const struct workload_conf *b)
+{
+	return a->enabled == b->enabled &&
+	    addr_cmp(&a->listen, &b->listen) == 0 && a->port == b->port &&
+	    a->npools == b->npools &&
+	    (a->npools == 0 ||
+		memcmp(a->pools, b->pools, a->npools * sizeof(*a->pools)) ==
+		    0) &&
+	    a->vni == b->vni && addr_cmp(&a->endpoint, &b->endpoint) == 0 &&
+	    str_same(a->state_file, b->state_file) &&
+	    str_same(a->tls_key, b->tls_key) &&
+	    str_same(a->tls_cert, b->tls_cert) &&
+	    a->max_request == b->max_request && a->timeout == b->timeout &&
+	    a->max_failures == b->max_failures && a->rate == b->rate &&
+	    a->max_connections == b->max_connections;
+}
+
 static int
 workload_reload(void *arg, const void *old_arg, const void *new_arg)
 {
 	struct workload_rt *rt = arg;
 	const struct workload_conf *old = old_arg, *new = new_arg;
 
+	/* Unchanged (another section was edited): leave the endpoint be. */
+	if (workload_conf_same(old, new) && (!new->enabled || rt->loaded)) {
+		rt->conf = new;
+		return 0;
+	}
 	/* Any change restarts the endpoint; joined VMs keep their tunnels. */
 	if (old->enabled)
 		workload_deactivate(rt, !new->enabled);
