@@ -931,19 +931,70 @@ join_wait_ping(
 	return -1;
 }
 
+/*
+ * The exchange with the gateway (docs/design.md): the request, the
+ * pinned TLS session, the reply.  The parsed reply (a 200), or NULL
+ * after saying why; *reply gets its text (the record of the join).
+ */
+static json_object *
+join_enroll(const struct join_opts *o, const struct addr *gw, uint16_t port,
+    const struct workload_token_parts *tp, const char *name, const char *la,
+    char **reply)
+{
+	json_object *req, *r;
+	char tok[WORKLOAD_TOKEN_ID_LEN + WORKLOAD_TOKEN_SECRET_LEN + 2];
+	char *body;
+	const char *s;
+	int status;
+
+	req = json_object_new_object();
+	json_object_object_add(
+	    req, "version", json_object_new_int(WORKLOAD_PROTO_VERSION));
+	/* ID.SECRET only: the pin stays here. */
+	snprintf(tok, sizeof(tok), "%s.%s", tp->id, tp->secret);
+	json_object_object_add(req, "token", json_object_new_string(tok));
+	json_object_object_add(req, "name", json_object_new_string(name));
+	json_object_object_add(req, "endpoint", json_object_new_string(la));
+	body = strdup(json_object_to_json_string_ext(req, 0));
+	json_object_put(req);
+	explicit_bzero(tok, sizeof(tok));
+	if (body == NULL)
+		return NULL;
+	*reply = join_https(gw, port, tp->pin, body, o->timeout, &status);
+	explicit_bzero(body, strlen(body));
+	free(body);
+	if (*reply == NULL)
+		return NULL;
+	if ((r = json_tokener_parse(*reply)) == NULL) {
+		fprintf(stderr,
+		    "ferry-join: the gateway's reply is not JSON (HTTP %d)\n",
+		    status);
+		return NULL;
+	}
+	if (status != 200) {
+		s = jstr(r, "error");
+		fprintf(stderr,
+		    "ferry-join: the gateway refused: %s (HTTP %d)\n",
+		    s != NULL ? s : "no reason given", status);
+		json_object_put(r);
+		return NULL;
+	}
+	return r;
+}
+
 static int
 join_run(const struct join_opts *o)
 {
 	struct workload_token_parts tp;
 	struct addr gw, local, a4, a6;
-	char host[256], path[4096], conf[4096], la[ADDR_STRLEN], *body = NULL;
+	char host[256], path[4096], conf[4096], la[ADDR_STRLEN];
 	char *reply = NULL, *text = NULL, *old = NULL;
-	json_object *req, *r = NULL;
+	json_object *r = NULL;
 	const char *name = o->name, *s;
 	uint16_t port;
 	double deadline = now_s() + o->timeout;
 	bool running, same;
-	int status, rc = 1, i;
+	int rc = 1, i;
 
 	if (workload_token_split(o->token, true, &tp) == -1) {
 		fprintf(stderr,
@@ -982,34 +1033,8 @@ join_run(const struct join_opts *o)
 	}
 	addr_fmt(&local, la, sizeof(la));
 
-	req = json_object_new_object();
-	json_object_object_add(
-	    req, "version", json_object_new_int(WORKLOAD_PROTO_VERSION));
-	snprintf(host, sizeof(host), "%s.%s", tp.id, tp.secret);
-	json_object_object_add(req, "token", json_object_new_string(host));
-	json_object_object_add(req, "name", json_object_new_string(name));
-	json_object_object_add(req, "endpoint", json_object_new_string(la));
-	body = strdup(json_object_to_json_string_ext(req, 0));
-	json_object_put(req);
-	explicit_bzero(host, sizeof(host));
-	reply = join_https(&gw, port, tp.pin, body, o->timeout, &status);
-	explicit_bzero(body, strlen(body));
-	if (reply == NULL)
+	if ((r = join_enroll(o, &gw, port, &tp, name, la, &reply)) == NULL)
 		goto out;
-	if ((r = json_tokener_parse(reply)) == NULL) {
-		fprintf(stderr,
-		    "ferry-join: the gateway's reply is not JSON "
-		    "(HTTP %d)\n",
-		    status);
-		goto out;
-	}
-	if (status != 200) {
-		s = jstr(r, "error");
-		fprintf(stderr,
-		    "ferry-join: the gateway refused: %s (HTTP %d)\n",
-		    s != NULL ? s : "no reason given", status);
-		goto out;
-	}
 	if ((text = join_config(o, r, la)) == NULL) {
 		fprintf(stderr,
 		    "ferry-join: the gateway's reply lacks what "
@@ -1092,7 +1117,6 @@ out:
 	free(old);
 	free(text);
 	free(reply);
-	free(body);
 	return rc;
 }
 

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/workload_lib.sh"
 need_root
-need_cmd jq python3 openssl ping ip nsenter
+need_cmd jq python3 openssl ping ip nsenter unshare hostname
 FERRY_JOIN=$FERRY_BUILDDIR/tools/ferry-join
 
 ovl_setup_gw
@@ -74,6 +74,23 @@ json=$(ctl gw --json show workloads)
 [ "$(jget "$json" '.result.workloads[0]["tx-bytes"]')" -gt $((1 << 20)) ] ||
 	fail "workload tx counter: $json"
 
+# Without --name the host name is the VM's name; the secret is never
+# stored or shown by the gateway.
+wl_vm 2
+tok2=$(wl_token)
+in_netns "$NS_VM2" unshare --uts sh -c 'hostname vm-two && exec "$@"' sh \
+	"$FERRY_JOIN" --no-systemd --config-dir "$T_DIR/vm2" \
+	--ferryd "$FERRYD" --pin-dir "/sys/fs/bpf/ferry-test-$T_ID-vm2" \
+	"$GW_UNDER" "$tok2" >"$T_DIR/vm2.join" 2>&1 ||
+	fail "vm2 (host name): $(cat "$T_DIR/vm2.join")"
+wl_track 2
+ctl gw show workloads | grep -q "^vm-two " ||
+	fail "host name not used: $(ctl gw show workloads)"
+secret2=$(printf '%s' "$tok2" | cut -d. -f2)
+grep -q "$secret2" "$T_DIR/gw-workloads.json" "$T_DIR/gw.log" &&
+	fail "the token's secret is stored or logged by the gateway"
+ctl gw --json show workloads | grep -q "$secret2" && fail "secret shown"
+
 # Again: nothing changes (the single-use token is not spent twice).
 pid1=$(cat "$T_DIR/vm1/ferryd.pid")
 wl_join 1 "$token" || fail "second ferry-join: $(cat "$T_DIR/vm1.join")"
@@ -95,7 +112,7 @@ wl_ping 1 ok || fail "vm1 lost the pod after a gateway restart"
 ctl gw workload remove vm1 >/dev/null || fail "workload remove"
 wl_ping 1 fail || fail "removed vm1 still reaches the pod"
 [ -z "$(jget "$(ctl gw --json show tunnels)" \
-	'.result.tunnels[] | select(.source == "workload") | .prefix')" ] ||
+	'.result.tunnels[] | select(.owner == "vm1") | .prefix')" ] ||
 	fail "workload tunnel left: $(ctl gw show tunnels)"
 ctl gw workload remove vm1 2>&1 | grep -q "no such workload" ||
 	fail "second remove"
