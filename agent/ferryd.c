@@ -283,3 +283,18 @@ ferryd_overlay_counters(
 		return -1;
 	return d->overlay_counters_fn(d->overlay_counters_arg, p, c);
 }
+
+void
+ferryd_peer_reset_provide(struct ferryd *d, ferry_peer_reset_fn fn, void *arg)
+{
+	d->peer_reset_fn = fn;
+	d->peer_reset_arg = arg;
+}
+
+int
+ferryd_peer_reset(struct ferryd *d, const struct addr *a)
+{
+	if (d->peer_reset_fn == NULL)
+		return -1;
+	return d->peer_reset_fn(d->peer_reset_arg, a);
+}

@@ -59,6 +59,9 @@ struct ferry_overlay_counters {
 typedef int (*ferry_overlay_counters_fn)(
     void *arg, const struct prefix *p, struct ferry_overlay_counters *);
 
+/* Reset the BGP session with the peer at a: 0, or -1 if there is none. */
+typedef int (*ferry_peer_reset_fn)(void *arg, const struct addr *a);
+
 struct ferryd {
 	struct ev_loop *loop;
 	const char *conf_file;
@@ -73,6 +76,8 @@ struct ferryd {
 	void *overlay_arg;
 	ferry_overlay_counters_fn overlay_counters_fn;
 	void *overlay_counters_arg;
+	ferry_peer_reset_fn peer_reset_fn; /* BGP's, if running */
+	void *peer_reset_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -96,5 +101,11 @@ void ferryd_overlay_counters_provide(
     struct ferryd *, ferry_overlay_counters_fn, void *);
 int ferryd_overlay_counters(
     struct ferryd *, const struct prefix *, struct ferry_overlay_counters *);
+/*
+ * BGP resets sessions on request (a removed workload's); NULL fn: there
+ * is no BGP, and ferryd_peer_reset answers -1.
+ */
+void ferryd_peer_reset_provide(struct ferryd *, ferry_peer_reset_fn, void *);
+int ferryd_peer_reset(struct ferryd *, const struct addr *);
 
 #endif

@@ -373,6 +373,8 @@ ctl_workload_remove(void *arg, json_object *args, char *err, size_t errlen)
 		return NULL;
 	}
 	workload_publish(rt, &saved, true);
+	/* Its BGP session, if it has one, goes now too. */
+	ferryd_peer_reset(rt->d, &saved.endpoint);
 	log_info("workloads: removed: name=%s", saved.name);
 	return json_object_new_object();
 }

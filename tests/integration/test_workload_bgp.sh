@@ -4,7 +4,7 @@
 # peers with the gateway and learns the cluster's pools over BGP: its
 # tunnel to the pods is a BGP one, and a pool added to the gateway later
 # reaches the VM without a rejoin.  Whatever the VM announces, the
-# gateway takes no route from it.
+# gateway takes no route from it.  Removing the VM resets its session.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/workload_lib.sh"
@@ -67,4 +67,10 @@ expect_eq "accepted from vm1" "$(peer prefixes-accepted)" 0
 expect_eq "gateway tunnels" "$(jget "$(ctl gw --json show tunnels)" \
 	'[.result.tunnels[].prefix] | sort')" "$before"
 wl_ping 1 ok || fail "vm1 lost the pod"
+
+# Remove: the tunnels and the BGP session go at once.
+ctl gw workload remove vm1 >/dev/null || fail "workload remove"
+grep -q "notification sent: peer=$(wl_vm_under 1) .*code=6 subcode=4" \
+	"$T_DIR/gw.log" || fail "vm1's session was not reset on remove"
+wl_ping 1 fail || fail "removed vm1 still reaches the pod"
 log "ok"
