@@ -265,3 +265,36 @@ ferryd_overlay_publish(struct ferryd *d, const struct ferry_overlay_route *r)
 	if (d->overlay_fn != NULL)
 		d->overlay_fn(d->overlay_arg, r);
 }
+
+void
+ferryd_overlay_counters_provide(
+    struct ferryd *d, ferry_overlay_counters_fn fn, void *arg)
+{
+	d->overlay_counters_fn = fn;
+	d->overlay_counters_arg = arg;
+}
+
+int
+ferryd_overlay_counters(
+    struct ferryd *d, const struct prefix *p, struct ferry_overlay_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (d->overlay_counters_fn == NULL)
+		return -1;
+	return d->overlay_counters_fn(d->overlay_counters_arg, p, c);
+}
+
+void
+ferryd_peer_reset_provide(struct ferryd *d, ferry_peer_reset_fn fn, void *arg)
+{
+	d->peer_reset_fn = fn;
+	d->peer_reset_arg = arg;
+}
+
+int
+ferryd_peer_reset(struct ferryd *d, const struct addr *a)
+{
+	if (d->peer_reset_fn == NULL)
+		return -1;
+	return d->peer_reset_fn(d->peer_reset_arg, a);
+}

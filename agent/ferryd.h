@@ -41,9 +41,26 @@ struct ferry_overlay_route {
 	uint32_t vni;
 	uint8_t mac[6];	   /* inner destination MAC */
 	const char *owner; /* who announced it, for display */
+	/*
+	 * A registered external workload's address (workload/), not a BGP
+	 * route: the overlay files it under its own source.
+	 */
+	bool workload;
 };
 
 typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);
+
+/* Traffic through the tunnel entry of one overlay prefix. */
+struct ferry_overlay_counters {
+	uint64_t tx_packets, tx_bytes; /* toward the endpoint */
+	uint64_t rx_packets, rx_bytes; /* from it, source accepted */
+};
+/* The overlay's answer for prefix p: 0, or -1 if it has no such entry. */
+typedef int (*ferry_overlay_counters_fn)(
+    void *arg, const struct prefix *p, struct ferry_overlay_counters *);
+
+/* Reset the BGP session with the peer at a: 0, or -1 if there is none. */
+typedef int (*ferry_peer_reset_fn)(void *arg, const struct addr *a);
 
 struct ferryd {
 	struct ev_loop *loop;
@@ -57,6 +74,10 @@ struct ferryd {
 	void *mod_state[FERRY_MODULES_MAX];
 	ferry_overlay_fn overlay_fn; /* the overlay's, if running */
 	void *overlay_arg;
+	ferry_overlay_counters_fn overlay_counters_fn;
+	void *overlay_counters_arg;
+	ferry_peer_reset_fn peer_reset_fn; /* BGP's, if running */
+	void *peer_reset_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -75,5 +96,16 @@ int ferryd_reload(struct ferryd *, struct conf_errs *);
 void ferryd_overlay_subscribe(struct ferryd *, ferry_overlay_fn, void *);
 void ferryd_overlay_publish(
     struct ferryd *, const struct ferry_overlay_route *);
+/* The overlay answers counter queries (NULL fn: nobody does). */
+void ferryd_overlay_counters_provide(
+    struct ferryd *, ferry_overlay_counters_fn, void *);
+int ferryd_overlay_counters(
+    struct ferryd *, const struct prefix *, struct ferry_overlay_counters *);
+/*
+ * BGP resets sessions on request (a removed workload's); NULL fn: there
+ * is no BGP, and ferryd_peer_reset answers -1.
+ */
+void ferryd_peer_reset_provide(struct ferryd *, ferry_peer_reset_fn, void *);
+int ferryd_peer_reset(struct ferryd *, const struct addr *);
 
 #endif

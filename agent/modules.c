@@ -12,11 +12,13 @@
 #include "egressd.h"
 #include "module.h"
 #include "vtep.h"
+#include "workload.h"
 
 const struct ferry_module *const ferry_modules[] = {
 	&bgpd_module,
 	&vtep_module,
 	&egress_module,
+	&workload_module,
 	NULL,
 };
 

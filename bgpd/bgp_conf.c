@@ -1118,3 +1118,22 @@ bgpd_conf_overlay_peer(const struct ferry_config *cf, const struct addr *a,
 		}
 	return false;
 }
+
+bool
+bgpd_conf_workload_peer(
+    const struct ferry_config *cf, const struct addr *a, uint32_t *asn)
+{
+	const struct bgp_conf *bc = bgp_conf_of(cf);
+	size_t i;
+
+	for (i = 0; bc != NULL && i < bc->nranges; i++) {
+		const struct bgp_listen_range *r = &bc->ranges[i];
+
+		if (r->asn == bc->asn && prefix_contains_addr(&r->prefix, a) &&
+		    !r->tmpl.import.all && r->tmpl.import.nprefixes == 0) {
+			*asn = bc->asn;
+			return true;
+		}
+	}
+	return false;
+}

@@ -1182,7 +1182,8 @@ sessions_configure_dynamic(struct bgp_sessions *s, struct bgp_peer_list *list,
 			continue;
 		}
 		refib = bgp_neighbor_overlay_differs(&p->dyn, &tmp);
-		peer_dyn_set(p, r, &p->dyn.addr);
+		/* tmp.addr: peer_dyn_set overwrites p->dyn before reading a. */
+		peer_dyn_set(p, r, &tmp.addr);
 		peer_bfd_sync(p);
 		rib_peer_reconf(p->rp, &p->dyn);
 		if (refib)

@@ -875,6 +875,19 @@ bgpd_metrics(void *arg, FILE *f)
 	bgpd_bfd_metrics(b, f);
 }
 
+/* Resets asked for through the agent (a removed workload's session). */
+static int
+bgpd_peer_reset(void *arg, const struct addr *a)
+{
+	struct bgpd *b = arg;
+	struct bgp_peer *p;
+
+	if (b->sessions == NULL ||
+	    (p = bgp_sessions_find(b->sessions, a)) == NULL)
+		return -1;
+	return bgp_peer_reset(p);
+}
+
 static void *
 bgpd_start(struct ferryd *d, const void *conf)
 {
@@ -889,6 +902,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "bgp refresh", ctl_refresh, b);
 	control_register(d->control, "show bfd", ctl_bfd, b);
 	metrics_register(d->metrics, bgpd_metrics, b);
+	ferryd_peer_reset_provide(d, bgpd_peer_reset, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
 		bgpd_down(b, false);
 		log_err("bgp: could not start");
@@ -908,6 +922,7 @@ bgpd_stop(void *arg)
 	control_unregister(b->d->control, "bgp refresh");
 	control_unregister(b->d->control, "show bfd");
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
+	ferryd_peer_reset_provide(b->d, NULL, NULL);
 	bgpd_down(b, true);
 	free(b);
 }

@@ -34,4 +34,12 @@ size_t bgpd_conf_pools(
 bool bgpd_conf_overlay_peer(const struct ferry_config *, const struct addr *a,
     uint32_t *vni, uint8_t mac[6]);
 
+/*
+ * May a workload VM at underlay address a peer with us: is there an iBGP
+ * listen range that covers a and imports nothing (so a VM can never add
+ * a route)?  Our AS number in *asn if so.
+ */
+bool bgpd_conf_workload_peer(
+    const struct ferry_config *, const struct addr *a, uint32_t *asn);
+
 #endif

@@ -22,7 +22,7 @@ if ! diff -u "$src/ferryd.conf.5" "$tmp/ferryd.conf.5"; then
 	echo "check-man: docs/ferryd.conf.5 is stale: run make update-man"
 	exit 1
 fi
-for page in ferryd.conf.5 ferryd.8 ferryctl.8; do
+for page in ferryd.conf.5 ferryd.8 ferryctl.8 ferry-join.8; do
 	LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$src/$page" 2>"$tmp/warn" || :
 	if [ -s "$tmp/warn" ]; then
 		echo "check-man: groff warns about docs/$page:"

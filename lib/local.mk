@@ -5,3 +5,4 @@ lib_libferry_a_SOURCES += \
 	lib/prefix.c lib/prefix.h \
 	lib/sha1.c lib/sha1.h \
 	lib/xalloc.c lib/xalloc.h
+lib_libferry_a_SOURCES += lib/sha256.c lib/sha256.h

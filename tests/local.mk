@@ -77,3 +77,29 @@ tests_fuzz_fuzz_egress_conf_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_egress_conf_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_egress_conf_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif
+
+# workload/: tokens, the pool and its state file, the enrollment request.
+GOLDEN_CONFS += tests/config/workload.conf \
+	tests/config/workload-minimal.conf \
+	tests/config/workload-errors.conf tests/config/workload-nopool.conf
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_workload
+TESTS += tests/unit/test_workload
+endif
+tests_unit_test_workload_SOURCES = tests/unit/test_workload.c
+tests_unit_test_workload_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_workload_LDADD = $(TEST_LIBS)
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_enroll
+tests_fuzz_fuzz_enroll_SOURCES = tests/fuzz/fuzz_enroll.c
+tests_fuzz_fuzz_enroll_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_enroll_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_enroll_LDADD = lib/libferry.a $(FUZZ_LIBS)
+endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_workload_join
+TESTS += tests/unit/test_workload_join
+endif
+tests_unit_test_workload_join_SOURCES = tests/unit/test_workload_join.c
+tests_unit_test_workload_join_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_workload_join_LDADD = $(TEST_LIBS)

@@ -50,6 +50,12 @@ static int parse_peer(int, char *[], struct json_object *);
 static void render_egress(struct json_object *);
 static void render_egress_nat(struct json_object *);
 static int parse_egress_nat(int, char *[], struct json_object *);
+static void render_token(struct json_object *);
+static void render_tokens(struct json_object *);
+static void render_workloads(struct json_object *);
+static int parse_token_create(int, char *[], struct json_object *);
+static int parse_token_id(int, char *[], struct json_object *);
+static int parse_workload_name(int, char *[], struct json_object *);
 
 static const struct ctl_cmd commands[] = {
 	{ .words = "status",
@@ -109,6 +115,32 @@ static const struct ctl_cmd commands[] = {
 	    .help = "ask a peer to send its routes again (route refresh)",
 	    .parse = parse_peer,
 	    .usage = "ADDR" },
+	{ .words = "show workloads",
+	    .command = "show workloads",
+	    .render = render_workloads,
+	    .help = "joined VMs: name, endpoint, addresses, since, traffic" },
+	{ .words = "workload token create",
+	    .command = "workload token create",
+	    .render = render_token,
+	    .help = "a join token for ferry-join (printed once)",
+	    .parse = parse_token_create,
+	    .usage = "[--ttl D] [--uses N] [--name NAME]" },
+	{ .words = "workload token list",
+	    .command = "workload token list",
+	    .render = render_tokens,
+	    .help = "join tokens and their state (never their secrets)" },
+	{ .words = "workload token revoke",
+	    .command = "workload token revoke",
+	    .render = render_ok,
+	    .help = "refuse a token from now on",
+	    .parse = parse_token_id,
+	    .usage = "ID" },
+	{ .words = "workload remove",
+	    .command = "workload remove",
+	    .render = render_ok,
+	    .help = "forget a VM: its tunnels go at once, its address is free",
+	    .parse = parse_workload_name,
+	    .usage = "NAME" },
 };
 
 static void
@@ -804,6 +836,162 @@ render_egress_nat(struct json_object *r)
 	else if (jint(r, "matched") > (int64_t)n)
 		printf("(%" PRId64 " matched, %zu shown)\n", jint(r, "matched"),
 		    n);
+}
+
+/* A duration: seconds, or a number with s, m, h or d; -1 if wrong. */
+static int64_t
+parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (v < 0 || v > 100LL * 365 * 86400)
+		return -1;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}
+
+static int
+parse_token_create(int argc, char *argv[], struct json_object *args)
+{
+	int64_t v;
+	char *end;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (i + 1 == argc)
+			return -1;
+		if (strcmp(argv[i], "--ttl") == 0) {
+			if ((v = parse_duration(argv[++i])) == -1)
+				return -1;
+			json_object_object_add(
+			    args, "ttl", json_object_new_int64(v));
+		} else if (strcmp(argv[i], "--uses") == 0) {
+			v = strtoll(argv[++i], &end, 10);
+			if (*end != '\0' || v < 0 || v > UINT32_MAX)
+				return -1;
+			json_object_object_add(
+			    args, "uses", json_object_new_int64(v));
+		} else if (strcmp(argv[i], "--name") == 0) {
+			json_object_object_add(
+			    args, "name", json_object_new_string(argv[++i]));
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_token_id(int argc, char *argv[], struct json_object *args)
+{
+	if (argc != 1)
+		return -1;
+	json_object_object_add(args, "id", json_object_new_string(argv[0]));
+	return 0;
+}
+
+static int
+parse_workload_name(int argc, char *argv[], struct json_object *args)
+{
+	if (argc != 1)
+		return -1;
+	json_object_object_add(args, "name", json_object_new_string(argv[0]));
+	return 0;
+}
+
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+render_token(struct json_object *r)
+{
+	char exp[32];
+
+	fmt_time(jint(r, "expires"), exp, sizeof(exp));
+	printf("%s\n\n", jstr(r, "token"));
+	printf("token %s: expires %s, uses %" PRId64 " (0: unlimited)\n",
+	    jstr(r, "id"), exp, jint(r, "uses"));
+	printf("this is the only time the token is shown; on the VM run:\n"
+	       "  ferry-join GATEWAY %s\n",
+	    jstr(r, "token"));
+}
+
+static void
+render_tokens(struct json_object *r)
+{
+	struct json_object *list, *t;
+	char cr[32], exp[32], uses[32];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "tokens", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-8s %-16s %-9s %-21s %-21s %s\n", "ID", "NAME", "STATE",
+	    "CREATED", "EXPIRES", "USED");
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(list, i);
+		fmt_time(jint(t, "created"), cr, sizeof(cr));
+		fmt_time(jint(t, "expires"), exp, sizeof(exp));
+		if (jint(t, "uses") == 0)
+			snprintf(uses, sizeof(uses), "%" PRId64 "/-",
+			    jint(t, "used"));
+		else
+			snprintf(uses, sizeof(uses), "%" PRId64 "/%" PRId64,
+			    jint(t, "used"), jint(t, "uses"));
+		printf("%-8s %-16s %-9s %-21s %-21s %s\n", jstr(t, "id"),
+		    jstr(t, "name")[0] != '\0' ? jstr(t, "name") : "-",
+		    jstr(t, "state"), cr, exp, uses);
+	}
+	if (n == 0)
+		printf("(no tokens)\n");
+}
+
+static void
+render_workloads(struct json_object *r)
+{
+	struct json_object *list, *w;
+	char since[32];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "workloads", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-20s %-16s %-15s %-24s %-21s %s\n", "NAME", "ENDPOINT", "IPV4",
+	    "IPV6", "SINCE", "TOKEN");
+	for (i = 0; i < n; i++) {
+		w = json_object_array_get_idx(list, i);
+		fmt_time(jint(w, "since"), since, sizeof(since));
+		printf("%-20s %-16s %-15s %-24s %-21s %s\n", jstr(w, "name"),
+		    jstr(w, "endpoint"),
+		    jstr(w, "ipv4")[0] != '\0' ? jstr(w, "ipv4") : "-",
+		    jstr(w, "ipv6")[0] != '\0' ? jstr(w, "ipv6") : "-", since,
+		    jstr(w, "token"));
+	}
+	if (n == 0)
+		printf("(no workloads)\n");
+	else
+		printf("\ntraffic per workload: ferryctl show tunnels "
+		       "(owner = name)\n");
 }
 
 /*

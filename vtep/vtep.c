@@ -623,17 +623,21 @@ vtep_metrics(void *arg, FILE *f)
 	}
 }
 
-/* Overlay routes from the agent (BGP-learned from cluster peers). */
+/*
+ * Overlay routes from the agent: BGP-learned from cluster peers, or the
+ * addresses of registered external workloads.
+ */
 static void
 vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 {
 	struct vtep *v = arg;
+	enum vtep_source src = r->workload ? VTEP_SRC_WORKLOAD : VTEP_SRC_BGP;
 	struct vtep_tunnel t;
 
 	if (!v->active)
 		return;
 	if (r->endpoint.family == 0) {
-		vtep_tunnel_unset(v, &r->prefix, VTEP_SRC_BGP);
+		vtep_tunnel_unset(v, &r->prefix, src);
 		return;
 	}
 	memset(&t, 0, sizeof(t));
@@ -641,9 +645,31 @@ vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 	t.endpoint = r->endpoint;
 	t.vni = r->vni;
 	memcpy(t.mac, r->mac, 6);
-	t.source = VTEP_SRC_BGP;
+	t.source = src;
 	t.owner = r->owner;
 	vtep_tunnel_set(v, &t);
+}
+
+/* Counter queries from the agent (the workloads' traffic). */
+static int
+vtep_overlay_counters(
+    void *arg, const struct prefix *p, struct ferry_overlay_counters *out)
+{
+	struct vtep *v = arg;
+	struct ovl_cnt c;
+	bool found;
+	size_t i;
+
+	if (!v->active)
+		return -1;
+	i = vtep_find(v, p, &found);
+	if (!found || vtep_bpf_counters(v->bpf, v->ents[i].id, &c) == -1)
+		return -1;
+	out->tx_packets = c.tx_packets;
+	out->tx_bytes = c.tx_bytes;
+	out->rx_packets = c.rx_packets;
+	out->rx_bytes = c.rx_bytes;
+	return 0;
 }
 
 static void *
@@ -660,6 +686,7 @@ vtep_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show tunnels", ctl_show_tunnels, v);
 	metrics_register(d->metrics, vtep_metrics, v);
 	ferryd_overlay_subscribe(d, vtep_overlay_route, v);
+	ferryd_overlay_counters_provide(d, vtep_overlay_counters, v);
 	if (vc->enabled && vtep_activate(v, vc) == -1) {
 		log_err("overlay: could not be set up");
 		vtep_release(v);
@@ -677,6 +704,7 @@ vtep_stop(void *arg)
 	struct vtep *v = arg;
 
 	ferryd_overlay_subscribe(v->d, NULL, NULL);
+	ferryd_overlay_counters_provide(v->d, NULL, NULL);
 	control_unregister(v->d->control, "show overlay");
 	control_unregister(v->d->control, "show tunnels");
 	metrics_unregister(v->d->metrics, vtep_metrics, v);

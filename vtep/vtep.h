@@ -61,6 +61,8 @@ bool vtep_conf_present(const struct ferry_config *, uint32_t *vni);
  */
 bool vtep_conf_underlay(const struct ferry_config *, const char **device,
     struct addr *local4, struct addr *local6);
+/* The vxlan device's name and UDP port; NULL without an overlay. */
+const char *vtep_conf_device(const struct ferry_config *, uint16_t *port);
 /* The prefixes of every VTEP switch; *out freed by the caller. */
 size_t vtep_conf_prefixes(const struct ferry_config *, struct prefix **out);
 

@@ -440,6 +440,17 @@ vtep_conf_underlay(const struct ferry_config *cf, const char **device,
 	return true;
 }
 
+const char *
+vtep_conf_device(const struct ferry_config *cf, uint16_t *port)
+{
+	const struct vtep_conf *vc = vtep_conf_of(cf);
+
+	if (vc == NULL || !vc->enabled)
+		return NULL;
+	*port = vc->port;
+	return vc->device;
+}
+
 size_t
 vtep_conf_prefixes(const struct ferry_config *cf, struct prefix **out)
 {
