@@ -65,6 +65,8 @@ expect_eq "acceptance of the outside from the gateway" \
 	"$(jget "$(ctl node --json show tunnels)" \
 		'.result."accepted-sources"[] | select(.prefix == "203.0.113.0/24") | .endpoint')" \
 	"$EG_GW"
+ctl node show tunnels | grep -q '^203.0.113.0/24 .* egress .* pod10 ' ||
+	fail "show tunnels lists no acceptance: $(ctl node show tunnels)"
 [ -z "$(eg_tunnel node 203.0.113.0/24 endpoint)" ] ||
 	fail "the acceptance made a tunnel to the outside"
 ip -n "$NS_NODE" route get "$EG_SRV" | grep -q "dev eth0" ||
