@@ -46,6 +46,15 @@ struct ferry_overlay_route {
 	 * route: the overlay files it under its own source.
 	 */
 	bool workload;
+	/*
+	 * Source acceptance only (egress/: a policy steered to a remote
+	 * gateway): the overlay accepts prefix as inner source from
+	 * (endpoint, vni) without a tunnel entry or a route.  Counted per
+	 * (endpoint, vni, prefix): every publish is one reference, and
+	 * accept_withdraw (endpoint and vni set as published) drops one.
+	 */
+	bool accept_only;
+	bool accept_withdraw;
 };
 
 typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);

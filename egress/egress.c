@@ -20,6 +20,19 @@
  * reload (logged, reload reported partial) and applies at the next start,
  * which recreates the table empty.  Stop leaves everything in the kernel;
  * a section removed by reload detaches the programs and unpins the maps.
+ *
+ * Replies to steered traffic.  egr_out sends a policy's traffic to a
+ * remote gateway through the overlay; the gateway's replies come back
+ * through it with the outside's addresses as inner source, which the
+ * overlay's anti-spoofing refuses unless told.  So for every policy whose
+ * gateway is remote, each destination prefix is published to the overlay
+ * (ferryd_overlay_publish, accept_only) as a source accepted from the
+ * gateway's (endpoint, VNI): no tunnel entry, no route.  Excluded
+ * destinations need nothing: the gateway never sends those back.  The
+ * overlay counts references, so a reload publishes the new config's set
+ * before withdrawing the old one's and what both want never goes away;
+ * stop withdraws nothing (the next ferryd republishes, the overlay keeps
+ * the map entries meanwhile).
  */
 #include <net/if.h>
 
@@ -87,6 +100,31 @@ egress_sync(struct egress *g)
 			 "deleted=%u",
 		    st.added, st.replaced, st.deleted);
 	return 0;
+}
+
+/* Publish (or withdraw) ec's acceptances for steered replies. */
+static void
+egress_accept(struct egress *g, const struct egress_conf *ec, bool withdraw)
+{
+	struct ferry_overlay_route r;
+	size_t i, j;
+
+	for (i = 0; i < ec->npolicies; i++) {
+		const struct egress_policy *p = &ec->policies[i];
+
+		if (p->gw.endpoint.family == 0 || p->gw.local)
+			continue;
+		for (j = 0; j < p->ndst; j++) {
+			memset(&r, 0, sizeof(r));
+			r.prefix = p->dst[j];
+			r.endpoint = p->gw.endpoint;
+			r.vni = p->gw.vni;
+			r.owner = p->name;
+			r.accept_only = true;
+			r.accept_withdraw = withdraw;
+			ferryd_overlay_publish(g->d, &r);
+		}
+	}
 }
 
 static struct egress_if *
@@ -277,6 +315,10 @@ egress_start(struct ferryd *d, const void *arg)
 	if (egress_wanted(ec) && egress_activate(g) == -1)
 		log_err("egress: datapath could not be set up; a reload "
 			"retries");
+	if (egress_wanted(ec)) {
+		egress_accept(g, ec, false);
+		g->accepting = true;
+	}
 	return g;
 }
 
@@ -295,6 +337,12 @@ egress_reload(void *arg, const void *old_conf, const void *new_conf)
 	}
 	egress_rules_free(&g->rules);
 	g->rules = r;
+	/* The new set before the old one goes (see above). */
+	if (egress_wanted(nc))
+		egress_accept(g, nc, false);
+	if (g->accepting)
+		egress_accept(g, oc, true);
+	g->accepting = egress_wanted(nc);
 	if (g->dp != NULL &&
 	    (!egress_wanted(nc) || strcmp(oc->pin_dir, nc->pin_dir) != 0)) {
 		egress_deactivate(g, oc->pin_dir);

@@ -250,6 +250,7 @@ struct egress {
 	struct egress_rules rules;
 	struct egress_dp *dp; /* NULL: the datapath is not loaded */
 	bool synced;	      /* the policy maps hold rules */
+	bool accepting;	      /* conf's acceptances published (egress.c) */
 	struct egress_if *ifs;
 	size_t nifs;
 	struct egress_timeouts timeouts;

@@ -304,6 +304,19 @@ render_tunnels(struct json_object *r)
 	}
 	if (n == 0)
 		printf("(no tunnels)\n");
+	/* Egress acceptances: sources vouched for, no tunnel, no route. */
+	if (!json_object_object_get_ex(r, "accepted-sources", &list) ||
+	    (n = json_object_array_length(list)) == 0)
+		return;
+	printf("\naccepted sources (no tunnel):\n%-20s %-16s %8s %-9s "
+	       "%-12s %4s\n",
+	    "PREFIX", "ENDPOINT", "VNI", "SOURCE", "OWNER", "REFS");
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(list, i);
+		printf("%-20s %-16s %8" PRId64 " %-9s %-12s %4" PRId64 "\n",
+		    jstr(t, "prefix"), jstr(t, "endpoint"), jint(t, "vni"),
+		    jstr(t, "source"), jstr(t, "owner"), jint(t, "references"));
+	}
 }
 
 /* The normalized config, in the config file's own syntax. */

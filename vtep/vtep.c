@@ -14,6 +14,21 @@
  * source that has not spoken yet (BGP relearns its routes a few seconds
  * after start), so they keep forwarding for VTEP_ADOPT_GRACE seconds and
  * are removed only if nobody has claimed them by then.
+ *
+ * Source acceptances.  The egress module steers a policy's traffic into
+ * the overlay to a remote gateway, whose replies come back with the
+ * outside's addresses as inner source.  It asks (through the agent, an
+ * accept_only ferry_overlay_route) that those prefixes be accepted from
+ * the gateway's (endpoint, VNI): an ovl_src entry alone, value id 0, with
+ * no ovl_tun entry and no route, so routing stays the node's own.  They
+ * are kept in v->acc, reference counted (two policies may share one), and
+ * survive an overlay torn down and set up again (they are what egress
+ * wants, not kernel state).  An acceptance and a tunnel entry may share
+ * an ovl_src key (the same prefix from the same peer, say learned over
+ * BGP too): the tunnel's value then holds it, and whichever goes first
+ * leaves the key to the other (accept_sync).  At start, id-0 entries a
+ * previous ferryd left are kept until the adopt grace ends, so replies
+ * keep flowing while egress republishes; then unclaimed ones go.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,12 +62,16 @@ struct vtep {
 	size_t n, cap;
 	uint32_t next_id;
 	ev_timer adopt_timer; /* VTEP_ADOPT_GRACE */
+	/* Source acceptances (see above); id is the reference count. */
+	struct vtep_entry *acc;
+	size_t nacc;
 };
 
 static const char *const source_names[] = {
 	[VTEP_SRC_STATIC] = "static",
 	[VTEP_SRC_BGP] = "bgp",
 	[VTEP_SRC_WORKLOAD] = "workload",
+	[VTEP_SRC_EGRESS] = "egress",
 	[VTEP_SRC_MAX] = "adopted",
 };
 
@@ -116,6 +135,29 @@ entry_fill(struct vtep_entry *e, const struct vtep_tunnel *t, uint32_t id)
 	e->t.owner = NULL; /* the array moves; owner is read via e */
 }
 
+/* Does a tunnel entry hold acceptance a's ovl_src key? */
+static bool
+accept_covered(const struct vtep *v, const struct vtep_entry *a)
+{
+	bool found;
+	size_t i = vtep_find(v, &a->t.prefix, &found);
+
+	return found && v->ents[i].t.vni == a->t.vni &&
+	    addr_cmp(&v->ents[i].t.endpoint, &a->t.endpoint) == 0;
+}
+
+/* Rewrite the acceptances of prefix p after its tunnel entry changed. */
+static void
+accept_sync(struct vtep *v, const struct prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < v->nacc; i++)
+		if (prefix_cmp(&v->acc[i].t.prefix, p) == 0 &&
+		    !accept_covered(v, &v->acc[i]))
+			vtep_bpf_accept_set(v->bpf, &v->acc[i]);
+}
+
 int
 vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 {
@@ -157,12 +199,14 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 			    vtep_source_name(t->source), e.owner);
 		}
 		*cur = e;
+		accept_sync(v, &t->prefix);
 		return 0;
 	}
 	entry_fill(&e, t, v->next_id++);
 	if (vtep_bpf_set(v->bpf, &e, NULL) == -1 ||
 	    vtep_route_set(v->nl, v->dev.ifindex, &r, false) == -1) {
 		vtep_bpf_del(v->bpf, &e);
+		accept_sync(v, &t->prefix);
 		return -1;
 	}
 	if (v->n == v->cap) {
@@ -184,6 +228,7 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 static void
 vtep_entry_remove(struct vtep *v, size_t i)
 {
+	struct prefix p = v->ents[i].t.prefix;
 	char buf[PREFIX_STRLEN];
 
 	vtep_bpf_del(v->bpf, &v->ents[i]);
@@ -195,6 +240,7 @@ vtep_entry_remove(struct vtep *v, size_t i)
 	    &v->ents[i], &v->ents[i + 1], (v->n - i - 1) * sizeof(*v->ents));
 	v->n--;
 	objcount_dec(&objcount_vtep_tunnel);
+	accept_sync(v, &p);
 }
 
 int
@@ -278,24 +324,27 @@ vtep_adopt_expired(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (v->active)
-		vtep_sweep_adopted(v);
+	if (!v->active)
+		return;
+	vtep_sweep_adopted(v);
+	/* A previous ferryd's acceptances nobody claimed go now. */
+	vtep_bpf_prune(v->bpf, v->ents, v->n, v->acc, v->nacc, false, NULL);
 }
 
 /* Give unclaimed adopted entries VTEP_ADOPT_GRACE seconds to be claimed. */
 static void
-vtep_adopt_wait(struct vtep *v)
+vtep_adopt_wait(struct vtep *v, size_t kept)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < v->n; i++)
 		if (v->ents[i].t.source == VTEP_SRC_MAX)
 			n++;
-	if (n == 0)
+	if (n == 0 && kept == 0)
 		return;
 	log_info("overlay: keeping unclaimed adopted entries until a source "
-		 "claims them: count=%zu grace=%u",
-	    n, VTEP_ADOPT_GRACE);
+		 "claims them: count=%zu acceptances=%zu grace=%u",
+	    n, kept, VTEP_ADOPT_GRACE);
 	ev_timer_set(&v->adopt_timer, VTEP_ADOPT_GRACE, 0.);
 	ev_timer_start(v->d->loop, &v->adopt_timer);
 }
@@ -304,7 +353,7 @@ static int
 vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 {
 	struct vtep_route *routes;
-	size_t i;
+	size_t i, kept = 0;
 	int rc;
 
 	v->conf = vc;
@@ -324,8 +373,12 @@ vtep_activate(struct vtep *v, const struct vtep_conf *vc)
 		log_info("overlay: adopted tunnel entries: count=%zu", v->n);
 	v->active = true;
 	rc = vtep_static_sync(v, vc);
-	vtep_adopt_wait(v);
-	vtep_bpf_prune(v->bpf, v->ents, v->n);
+	for (i = 0; i < v->nacc; i++)
+		if (!accept_covered(v, &v->acc[i]) &&
+		    vtep_bpf_accept_set(v->bpf, &v->acc[i]) == -1)
+			rc = -1;
+	vtep_bpf_prune(v->bpf, v->ents, v->n, v->acc, v->nacc, true, &kept);
+	vtep_adopt_wait(v, kept);
 	/* Routes: exactly one per entry, stale ferry routes gone. */
 	routes = xcalloc(v->n + 1, sizeof(*routes));
 	for (i = 0; i < v->n; i++) {
@@ -576,6 +629,27 @@ ctl_show_tunnels(void *arg, json_object *args, char *err, size_t errlen)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "tunnels", list);
+	/* Not tunnels: no route, no counters of their own. */
+	list = json_object_new_array();
+	for (i = 0; i < v->nacc; i++) {
+		const struct vtep_entry *a = &v->acc[i];
+		json_object *ao = json_object_new_object();
+
+		json_object_object_add(ao, "prefix",
+		    json_object_new_string(
+			prefix_fmt(&a->t.prefix, buf, sizeof(buf))));
+		json_object_object_add(ao, "endpoint", jaddr(&a->t.endpoint));
+		json_object_object_add(
+		    ao, "vni", json_object_new_int64(a->t.vni));
+		json_object_object_add(ao, "source",
+		    json_object_new_string(vtep_source_name(a->t.source)));
+		json_object_object_add(
+		    ao, "owner", json_object_new_string(a->owner));
+		json_object_object_add(
+		    ao, "references", json_object_new_int64(a->id));
+		json_object_array_add(list, ao);
+	}
+	json_object_object_add(o, "accepted-sources", list);
 	return o;
 }
 
@@ -623,6 +697,53 @@ vtep_metrics(void *arg, FILE *f)
 	}
 }
 
+/* An acceptance published (+1) or withdrawn (-1) by egress/. */
+static void
+vtep_accept(struct vtep *v, const struct ferry_overlay_route *r)
+{
+	char buf[PREFIX_STRLEN], ep[ADDR_STRLEN];
+	struct vtep_entry *a = NULL;
+	size_t i;
+
+	for (i = 0; i < v->nacc && a == NULL; i++)
+		if (prefix_cmp(&v->acc[i].t.prefix, &r->prefix) == 0 &&
+		    v->acc[i].t.vni == r->vni &&
+		    addr_cmp(&v->acc[i].t.endpoint, &r->endpoint) == 0)
+			a = &v->acc[i];
+	prefix_fmt(&r->prefix, buf, sizeof(buf));
+	addr_fmt(&r->endpoint, ep, sizeof(ep));
+	if (r->accept_withdraw) {
+		if (a == NULL || --a->id > 0)
+			return;
+		if (v->active && !accept_covered(v, a))
+			vtep_bpf_accept_del(v->bpf, a);
+		log_info("overlay: source acceptance removed: prefix=%s "
+			 "endpoint=%s vni=%u owner=%s",
+		    buf, ep, a->t.vni, a->owner);
+		*a = v->acc[--v->nacc];
+		return;
+	}
+	if (a != NULL) {
+		a->id++;
+		return;
+	}
+	v->acc = xreallocarray(v->acc, v->nacc + 1, sizeof(*v->acc));
+	a = &v->acc[v->nacc++];
+	memset(a, 0, sizeof(*a));
+	a->t.prefix = r->prefix;
+	a->t.endpoint = r->endpoint;
+	a->t.vni = r->vni;
+	a->t.source = VTEP_SRC_EGRESS;
+	a->id = 1;
+	snprintf(
+	    a->owner, sizeof(a->owner), "%s", r->owner != NULL ? r->owner : "");
+	if (v->active && !accept_covered(v, a))
+		vtep_bpf_accept_set(v->bpf, a);
+	log_info("overlay: source acceptance added: prefix=%s endpoint=%s "
+		 "vni=%u owner=%s",
+	    buf, ep, a->t.vni, a->owner);
+}
+
 /*
  * Overlay routes from the agent: BGP-learned from cluster peers, or the
  * addresses of registered external workloads.
@@ -634,6 +755,10 @@ vtep_overlay_route(void *arg, const struct ferry_overlay_route *r)
 	enum vtep_source src = r->workload ? VTEP_SRC_WORKLOAD : VTEP_SRC_BGP;
 	struct vtep_tunnel t;
 
+	if (r->accept_only) {
+		vtep_accept(v, r);
+		return;
+	}
 	if (!v->active)
 		return;
 	if (r->endpoint.family == 0) {
@@ -709,6 +834,7 @@ vtep_stop(void *arg)
 	control_unregister(v->d->control, "show tunnels");
 	metrics_unregister(v->d->metrics, vtep_metrics, v);
 	vtep_release(v);
+	free(v->acc);
 	free(v);
 }
 

@@ -25,6 +25,11 @@ enum vtep_source {
 	VTEP_SRC_STATIC = 0, /* a VTEP switch from the config */
 	VTEP_SRC_BGP,	     /* a route learned from a cluster peer */
 	VTEP_SRC_WORKLOAD,   /* a registered external workload */
+	/*
+	 * A source acceptance for egress steering: never a tunnel entry,
+	 * shown in show tunnels only (vtep.c, "Source acceptances").
+	 */
+	VTEP_SRC_EGRESS,
 	VTEP_SRC_MAX
 };
 

@@ -110,8 +110,19 @@ int vtep_bpf_read(struct vtep_bpf *, struct vtep_entry **, size_t *);
 int vtep_bpf_set(
     struct vtep_bpf *, const struct vtep_entry *, const struct vtep_entry *old);
 int vtep_bpf_del(struct vtep_bpf *, const struct vtep_entry *);
-/* Remove ovl_src entries and counters that belong to no tunnel. */
-int vtep_bpf_prune(struct vtep_bpf *, const struct vtep_entry *, size_t);
+/*
+ * Source acceptances (egress steering): an ovl_src entry alone, value id
+ * 0 (no counters), for e's (vni, endpoint, prefix); e->id is ignored.
+ */
+int vtep_bpf_accept_set(struct vtep_bpf *, const struct vtep_entry *);
+int vtep_bpf_accept_del(struct vtep_bpf *, const struct vtep_entry *);
+/*
+ * Remove ovl_src entries and counters that belong to neither a tunnel
+ * (v) nor an acceptance (acc).  keep: leave id-0 ovl_src entries too (a
+ * previous ferryd's acceptances, not yet claimed), counted in *kept.
+ */
+int vtep_bpf_prune(struct vtep_bpf *, const struct vtep_entry *v, size_t n,
+    const struct vtep_entry *acc, size_t nacc, bool keep, size_t *kept);
 int vtep_bpf_counters(struct vtep_bpf *, uint32_t id, struct ovl_cnt *);
 int vtep_bpf_stats(struct vtep_bpf *, struct ovl_stat out[OVL_STATS_ENTRIES]);
 /*

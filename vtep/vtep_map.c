@@ -803,6 +803,45 @@ fail:
 }
 
 int
+vtep_bpf_accept_set(struct vtep_bpf *vb, const struct vtep_entry *e)
+{
+	struct ovl_src_val sval = { .id = 0 };
+	struct ovl_src4_key s4;
+	struct ovl_src6_key s6;
+	char buf[PREFIX_STRLEN];
+	int err;
+
+	/* Its length listed first, as for a tunnel (plens_write). */
+	if (e->t.prefix.addr.family == AF_INET && e->t.prefix.len <= 32)
+		vb->seen4[e->t.prefix.len] = true;
+	else if (e->t.prefix.addr.family == AF_INET6 && e->t.prefix.len <= 128)
+		vb->seen6[e->t.prefix.len] = true;
+	if (plens_write(vb) == -1)
+		return -1;
+	src_key(e, &s6, &s4);
+	if (e->t.prefix.addr.family == AF_INET)
+		err = lpm_put(&vb->lpm[VTEP_LPM_SRC4], &s4, &sval);
+	else
+		err = lpm_put(&vb->lpm[VTEP_LPM_SRC6], &s6, &sval);
+	if (err != 0) {
+		log_err("overlay: cannot write source acceptance: prefix=%s "
+			"error=%s",
+		    prefix_fmt(&e->t.prefix, buf, sizeof(buf)),
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+vtep_bpf_accept_del(struct vtep_bpf *vb, const struct vtep_entry *e)
+{
+	if (src_del(vb, e) != 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int
 vtep_bpf_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 {
 	struct ovl_tun4_key k4;
@@ -881,11 +920,12 @@ keyset_has(const struct keyset *ks, const void *key)
 /* Delete every key of map fd that ks lacks.  The walk only reads;
  * deleting during it could reorder what is left to walk. */
 static void
-prune_map(int fd, const struct keyset *ks)
+prune_map(int fd, const struct keyset *ks, bool keep, size_t *kept)
 {
 	uint8_t key[sizeof(struct ovl_src6_key)], next[sizeof(key)];
 	uint8_t *gone = NULL;
 	size_t ngone = 0, cap = 0, i;
+	struct ovl_src_val sval;
 	bool have = false;
 
 	while (bpf_map_get_next_key(fd, have ? key : NULL, next) == 0) {
@@ -893,6 +933,12 @@ prune_map(int fd, const struct keyset *ks)
 		have = true;
 		if (keyset_has(ks, key))
 			continue;
+		/* keep: only ovl_src maps are pruned with it. */
+		if (keep && bpf_map_lookup_elem(fd, key, &sval) == 0 &&
+		    sval.id == 0) {
+			(*kept)++;
+			continue;
+		}
 		if (ngone == cap) {
 			cap = cap ? cap * 2 : 64;
 			gone = xreallocarray(gone, cap, ks->ksize);
@@ -904,15 +950,11 @@ prune_map(int fd, const struct keyset *ks)
 	free(gone);
 }
 
-int
-vtep_bpf_prune(struct vtep_bpf *vb, const struct vtep_entry *v, size_t n)
+/* The ovl_src keys of n entries into k4 and k6. */
+static void
+keyset_src(
+    struct keyset *k4, struct keyset *k6, const struct vtep_entry *v, size_t n)
 {
-	struct keyset k4 = { xcalloc(n + 1, sizeof(struct ovl_src4_key)),
-		sizeof(struct ovl_src4_key), 0 };
-	struct keyset k6 = { xcalloc(n + 1, sizeof(struct ovl_src6_key)),
-		sizeof(struct ovl_src6_key), 0 };
-	struct keyset ids = { xcalloc(n + 1, sizeof(uint32_t)),
-		sizeof(uint32_t), 0 };
 	struct ovl_src4_key a4;
 	struct ovl_src6_key a6;
 	size_t i;
@@ -920,17 +962,36 @@ vtep_bpf_prune(struct vtep_bpf *vb, const struct vtep_entry *v, size_t n)
 	for (i = 0; i < n; i++) {
 		src_key(&v[i], &a6, &a4);
 		if (v[i].t.prefix.addr.family == AF_INET)
-			memcpy(k4.keys + k4.n++ * k4.ksize, &a4, k4.ksize);
+			memcpy(k4->keys + k4->n++ * k4->ksize, &a4, k4->ksize);
 		else
-			memcpy(k6.keys + k6.n++ * k6.ksize, &a6, k6.ksize);
-		memcpy(ids.keys + ids.n++ * ids.ksize, &v[i].id, ids.ksize);
+			memcpy(k6->keys + k6->n++ * k6->ksize, &a6, k6->ksize);
 	}
+}
+
+int
+vtep_bpf_prune(struct vtep_bpf *vb, const struct vtep_entry *v, size_t n,
+    const struct vtep_entry *acc, size_t nacc, bool keep, size_t *kept)
+{
+	struct keyset k4 = { xcalloc(n + nacc + 1, sizeof(struct ovl_src4_key)),
+		sizeof(struct ovl_src4_key), 0 };
+	struct keyset k6 = { xcalloc(n + nacc + 1, sizeof(struct ovl_src6_key)),
+		sizeof(struct ovl_src6_key), 0 };
+	struct keyset ids = { xcalloc(n + 1, sizeof(uint32_t)),
+		sizeof(uint32_t), 0 };
+	size_t i, nkept = 0;
+
+	keyset_src(&k4, &k6, v, n);
+	keyset_src(&k4, &k6, acc, nacc);
+	for (i = 0; i < n; i++)
+		memcpy(ids.keys + ids.n++ * ids.ksize, &v[i].id, ids.ksize);
 	keyset_sort(&k4);
 	keyset_sort(&k6);
 	keyset_sort(&ids);
-	prune_map(vb->fd_src4, &k4);
-	prune_map(vb->fd_src6, &k6);
-	prune_map(vb->fd_cnt, &ids);
+	prune_map(vb->fd_src4, &k4, keep, &nkept);
+	prune_map(vb->fd_src6, &k6, keep, &nkept);
+	prune_map(vb->fd_cnt, &ids, false, &nkept);
+	if (kept != NULL)
+		*kept = nkept;
 	free(k4.keys);
 	free(k6.keys);
 	free(ids.keys);

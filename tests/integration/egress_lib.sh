@@ -16,11 +16,11 @@
 #          by the policy) on eth0, and a route to the pods
 #          via the gateway (so that an unselected pod can be answered)
 #
-# The outside prefix reaches the node as an overlay route rather than by
-# the node's egr_out steering: replies from the outside arrive at the node
-# through the tunnel, and the overlay accepts from a tunnel only sources
-# registered for it (a steered-only destination is not; see docs/design.md
-# "Egress runtime").
+# The outside prefix reaches the node as an overlay route, so pod traffic
+# to it enters the tunnel by route; EG_STEER=1 leaves it out and lets the
+# node's egr_out steer instead (the replies are then accepted through the
+# egress module's source acceptances; see docs/design.md "Egress
+# runtime").
 . "$(dirname "$0")/overlay_lib.sh"
 
 EG_GW=192.0.2.1

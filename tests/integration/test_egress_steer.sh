@@ -8,10 +8,12 @@
 # must see the egress IP for the steered datagrams and the pod's own
 # address for an unselected pod's (which the node routes out directly).
 #
-# Only the way out is checked: the replies come back through the tunnel
-# from the gateway with the server's address as source, which the node's
-# overlay refuses today (not registered for the gateway's endpoint; see
-# docs/design.md, "Egress runtime").
+# The replies come back through the tunnel from the gateway with the
+# server's address as source: the node's overlay accepts them because the
+# egress module registered the policy's destinations as sources from the
+# gateway (an acceptance, not a tunnel: the node still has no route to
+# the outside through the overlay).  A UDP exchange and a ping must
+# complete through the steering.
 . "$(dirname "$0")/lib.sh"
 EG_STEER=1
 . "$(dirname "$0")/egress_lib.sh"
@@ -57,6 +59,28 @@ expect_eq "steered datagrams' source at the server" "$(sent_from "$EG_POD")" "$E
 [ "$(steered)" -gt "$before" ] || fail "node counted nothing steered: $(ctl node show egress)"
 [ "$(jget "$(ctl gw --json show egress)" .result.counters.snat.packets)" -ge 1 ] ||
 	fail "gateway translated nothing: $(eg_diag)"
+
+# The way back: the overlay accepts the outside from the gateway.
+expect_eq "acceptance of the outside from the gateway" \
+	"$(jget "$(ctl node --json show tunnels)" \
+		'.result."accepted-sources"[] | select(.prefix == "203.0.113.0/24") | .endpoint')" \
+	"$EG_GW"
+ctl node show tunnels | grep -q '^203.0.113.0/24 .* egress .* pod10 ' ||
+	fail "show tunnels lists no acceptance: $(ctl node show tunnels)"
+[ -z "$(eg_tunnel node 203.0.113.0/24 endpoint)" ] ||
+	fail "the acceptance made a tunnel to the outside"
+ip -n "$NS_NODE" route get "$EG_SRV" | grep -q "dev eth0" ||
+	fail "the node no longer routes the outside itself: $(ip -n "$NS_NODE" route get "$EG_SRV")"
+before=$(steered)
+peer=$(eg_xfer udp "$EG_POD" "$EG_SRV" 1000 20) ||
+	fail "UDP echo through the steering failed: $peer $(eg_diag)"
+expect_eq "UDP source seen by the server" "$peer" "peer $EG_IP"
+[ "$(steered)" -gt "$before" ] || fail "the UDP exchange was not steered"
+before=$(steered)
+ip netns exec "$NS_POD" ping -c 3 -i 0.2 -W 2 -I "$EG_POD" "$EG_SRV" >/dev/null ||
+	fail "ping through the steering failed: $(eg_diag)"
+[ "$(steered)" -gt "$before" ] || fail "the ping was not steered"
+
 before=$(steered)
 expect_eq "unselected pod's source at the server" "$(sent_from "$EG_POD2")" "$EG_POD2"
 expect_eq "steered by the unselected pod's traffic" "$(steered)" "$before"
