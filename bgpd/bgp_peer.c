@@ -950,6 +950,24 @@ peer_bfd_down(struct bgp_peer *p)
 	peer_stop(p, BGP_ERR_CEASE_BFD_DOWN, "BFD down");
 	p->bfd_held = true;
 	/*
+	 * RFC 5882 4.3.2: our peer's BFD shares fate with its control
+	 * plane (C bit clear), so a BFD Down after its connection closed
+	 * may be a restart.  We take it as the end of the restart instead,
+	 * as if the restart time had run out: a kill -9 is not a planned
+	 * restart (that sends AdminDown, which is no failure, bgp_bfd.c),
+	 * the peers that run BFD with the dead ferryd (BIRD) move away
+	 * from it too, and staying on it lost traffic until the new one
+	 * was up (3 s in test_node_failover).  With a second gateway the
+	 * routes move to it at once.
+	 */
+	if (p->gr.state == BGP_GRS_RESTARTING) {
+		struct bgp_gr_result r;
+
+		bgp_gr_timer(&p->gr, &r);
+		peer_gr_apply(p, &r, "BFD down while restarting");
+		ev_timer_stop(p->s->loop, &p->gr_timer);
+	}
+	/*
 	 * Not for ever: BFD can only come Up again if the peer still has
 	 * a session for us, and a listen range (a gateway, for a node
 	 * agent) removed its dynamic neighbor, BFD session included, on
