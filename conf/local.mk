@@ -5,6 +5,7 @@ dist_ferrysysconf_DATA = conf/ferryd.conf
 # systemdsystemunitdir comes from configure (--with-systemdsystemunitdir).
 systemdsystemunit_DATA = conf/ferryd.service
 EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf \
+	conf/lab/gateway2.conf conf/lab/node1.conf \
 	conf/gateway-ha.conf conf/node-agent.conf \
 	conf/lab/upstream-bird.conf
 CLEANFILES += conf/ferryd.service

@@ -1,5 +1,6 @@
 # docs/: user documentation, installed as plain text, and the man pages.
-dist_doc_DATA += docs/config.md docs/ferryctl.md docs/testing.md docs/design.md docs/node.md \
+dist_doc_DATA += docs/config.md docs/ferryctl.md docs/testing.md docs/design.md \
+	docs/node.md \
 	docs/performance.md
 dist_man_MANS = docs/ferryd.8 docs/ferryctl.8 docs/ferryd.conf.5
 EXTRA_DIST += bench/README.md bench/overlay
