@@ -17,7 +17,8 @@
  *   until BFD has been Up once, BGP does not wait for it (a peer without
  *   BFD, or a key mismatch, still gets its session; FRR behaves so,
  *   BIRD waits); once it has been Up, both sides are known willing, and
- *   after BFD went Down BGP stays Idle until BFD is Up again.
+ *   after BFD went Down BGP stays Idle until BFD is Up again (at most
+ *   PEER_BFD_HOLD, bgp_peer.c).
  * - 4.2 and 10.2: BFD going from Up to Down takes the BGP session down
  *   at once ("the EBGP session should be torn down"), with Cease "BFD
  *   Down" (RFC 9384).

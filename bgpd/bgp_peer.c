@@ -61,6 +61,11 @@
 /* Seconds between ferryctl bgp reset's NOTIFICATION and the new start. */
 #define PEER_RESET_DELAY 1.0
 /*
+ * How long a session that BFD took down waits for BFD to come Up again
+ * before it tries BGP anyway (peer_bfd_down).
+ */
+#define PEER_BFD_HOLD 5.0
+/*
  * Output pacing (peer_out_hold, peer_batch_cb).  The RIB packs what is
  * queued for a peer in rounds, grouped by attribute set, so output waits
  * while input still streams in: a table arriving one prefix per UPDATE
@@ -833,7 +838,10 @@ peer_batch_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void peer_start(struct bgp_peer *);
 
-/* The pause after ferryctl bgp reset is over (PEER_RESET_DELAY). */
+/*
+ * The pause after ferryctl bgp reset is over (PEER_RESET_DELAY), or the
+ * hold after BFD Down (PEER_BFD_HOLD).
+ */
 static void
 peer_reset_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -927,6 +935,7 @@ peer_start(struct bgp_peer *p)
 	    peer_asn(p), p->nb->passive);
 	/* RFC 5882 4.1: BFD is bootstrapped by the client, here. */
 	p->bfd_held = false;
+	ev_timer_stop(p->s->loop, &p->reset_timer);
 	peer_bfd_sync(p);
 	peer_event(p, BGP_EV_START, NULL);
 }
@@ -934,7 +943,8 @@ peer_start(struct bgp_peer *p)
 /*
  * BFD hooks (bgp_bfd.c decides when).  RFC 5882 4.2, 10.2: BFD Down
  * from Up takes the session down at once, with Cease "BFD Down" (RFC
- * 9384); after 4.1 it stays down until BFD is Up again.
+ * 9384); after 4.1 it stays down until BFD is Up again, or for
+ * PEER_BFD_HOLD.
  */
 void
 peer_bfd_down(struct bgp_peer *p)
@@ -944,6 +954,38 @@ peer_bfd_down(struct bgp_peer *p)
 	    p->name, peer_asn(p), bgp_fsm_state_name(p->fsm.state));
 	peer_stop(p, BGP_ERR_CEASE_BFD_DOWN, "BFD down");
 	p->bfd_held = true;
+	/*
+	 * RFC 5882 4.3.2: our peer's BFD shares fate with its control
+	 * plane (C bit clear), so a BFD Down after its connection closed
+	 * may be a restart.  We take it as the end of the restart instead,
+	 * as if the restart time had run out: a kill -9 is not a planned
+	 * restart (that sends AdminDown, which is no failure, bgp_bfd.c),
+	 * the peers that run BFD with the dead ferryd (BIRD) move away
+	 * from it too, and staying on it lost traffic until the new one
+	 * was up (3 s in test_node_failover).  With a second gateway the
+	 * routes move to it at once.
+	 */
+	if (p->gr.state == BGP_GRS_RESTARTING) {
+		struct bgp_gr_result r;
+
+		bgp_gr_timer(&p->gr, &r);
+		peer_gr_apply(p, &r, "BFD down while restarting");
+		ev_timer_stop(p->s->loop, &p->gr_timer);
+	}
+	/*
+	 * Not for ever: BFD can only come Up again if the peer still has
+	 * a session for us, and a listen range (a gateway, for a node
+	 * agent) removed its dynamic neighbor, BFD session included, on
+	 * the same BFD Down; it makes a new one only when we connect.
+	 * Holding until BFD is Up would then hold for good.  Trying BGP
+	 * after PEER_BFD_HOLD costs nothing while the path is dead (the
+	 * connection fails), and BFD Up ends the hold sooner.
+	 */
+	if (!p->dynamic) {
+		ev_timer_stop(p->s->loop, &p->reset_timer);
+		ev_timer_set(&p->reset_timer, PEER_BFD_HOLD, 0.);
+		ev_timer_start(p->s->loop, &p->reset_timer);
+	}
 	peer_reap(p);
 }
 

@@ -6,6 +6,8 @@ dist_ferrysysconf_DATA = conf/ferryd.conf
 systemdsystemunit_DATA = conf/ferryd.service
 EXTRA_DIST += conf/ferryd.service.in conf/lab/gateway.conf \
 	conf/egress-gateway.conf conf/egress-node.conf \
+	conf/lab/gateway2.conf conf/lab/node1.conf \
+	conf/gateway-ha.conf conf/node-agent.conf \
 	conf/lab/upstream-bird.conf
 CLEANFILES += conf/ferryd.service
 

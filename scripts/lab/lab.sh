@@ -13,8 +13,15 @@
 #               underlay 192.0.2.11
 #   ferry-h1    a host behind the switch, 10.100.1.10, MAC 02:00:00:00:01:10
 #   ferry-up    the upstream router: BIRD 2, AS 65100, 203.0.113.254/24,
-#               eBGP with the gateway (203.0.113.1, AS 65000); it learns
-#               the cluster's pools and sends a default route
+#               eBGP with the gateway (203.0.113.1, AS 65000) and the
+#               second gateway (100.64.2.254 - 100.64.2.1), BFD with
+#               both; it learns the cluster's pools, sends a default
+#               route and 198.51.100.0/24 (on its lo, 198.51.100.254)
+#   ferry-gw2   a second gateway (conf/lab/gateway2.conf), 192.0.2.2 on
+#               ferry-gw's underlay bridge
+#   ferry-n1    a node agent (conf/lab/node1.conf), 192.0.2.21 on the
+#               same bridge, iBGP + BFD to both gateways
+#   ferry-np1   a pod behind the node, 10.244.2.10
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BUILD=${LAB_BUILD:-$LAB_TOP/build/demo}
@@ -25,6 +32,13 @@ LAB_NS_POD=ferry-pod
 LAB_NS_SW1=ferry-sw1
 LAB_NS_H1=ferry-h1
 LAB_NS_UP=ferry-up
+LAB_NS_GW2=ferry-gw2
+LAB_NS_N1=ferry-n1
+LAB_NS_NP1=ferry-np1
+LAB_CONF_GW2=$LAB_TOP/conf/lab/gateway2.conf
+LAB_CONF_N1=$LAB_TOP/conf/lab/node1.conf
+LAB_NP1_IP=10.244.2.10
+LAB_UP_IP=198.51.100.254
 LAB_BIRD_CONF=$LAB_TOP/conf/lab/upstream-bird.conf
 LAB_GW_MAC=02:fe:00:00:00:01
 LAB_POD_IP=10.244.1.10

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # scripts/demo, the first thing a new user runs, on this build: the lab
 # comes up, every step it shows works (it fails loudly otherwise: BGP
-# session, pools at BIRD, ping both ways, TCP across the overlay), it
+# session, pools at BIRD, ping both ways, TCP across the overlay, a
+# gateway killed and the node and BIRD on the other within 1 s), it
 # ends with the help text, and scripts/lab/down removes all of it.  The
 # lab has fixed names (ferry-gw, /run/ferry-lab): a lab a person left up
 # is not ours to remove, so then the test is skipped.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd bird birdc ping python3 curl
+need_cmd bird birdc ping python3 curl jq
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ -d /run/ferry-lab ] && skip "a demo lab is up already (scripts/lab/down)"
@@ -18,6 +19,12 @@ LAB_BUILD=$FERRY_BUILDDIR FERRY_DEMO_BUILT=1 "$top/scripts/demo" \
 	>"$T_DIR/demo.log" 2>&1 || fail "scripts/demo failed: $(tail -30 "$T_DIR/demo.log")"
 grep -q "8388608 bytes arrived intact" "$T_DIR/demo.log" || fail "no TCP step"
 grep -q "Established" "$T_DIR/demo.log" || fail "no BGP session shown"
+grep -q "upstream BIRD's route to the pods on gateway 2 after [0-9]* ms" \
+	"$T_DIR/demo.log" || fail "no failover at BIRD shown"
+grep -q "node 1's tunnel to the outside on gateway 2 after [0-9]* ms" \
+	"$T_DIR/demo.log" || fail "no failover at the node shown"
+grep -q "gateway 1 back" "$T_DIR/demo.log" || fail "gateway 1 not brought back"
+log "$(grep -E 'on gateway 2 after|packets transmitted' "$T_DIR/demo.log" | tr '\n' ';')"
 grep -q "The lab is up" "$T_DIR/demo.log" || fail "no help at the end"
 grep -q "scripts/lab/down" "$T_DIR/demo.log" || fail "no word on taking it down"
 ip netns list | grep -q '^ferry-gw' || fail "the lab is not up after the demo"
