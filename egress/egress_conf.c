@@ -8,7 +8,7 @@
  *		cluster-prefixes = [ "192.0.2.0/24" ];
  *		nat = { table-size = 262144; ports = [ 32768, 60999 ];
  *			timeouts = { tcp-syn = 60; tcp-established = 7440;
- *				     tcp-closing = 120; udp = 60; icmp = 30; }; };
+ *				     tcp-closing = 120; udp = 120; icmp = 30; }; };
  *		gateways = ( { name = "gw1"; endpoint = "192.0.2.1"; vni = 1;
  *			       mac = "02:fe:00:00:00:01"; } );
  *		policies = ( { name = "partner-api";
@@ -55,7 +55,7 @@ static const struct {
 	[EGRESS_TO_TCP_SYN] = { "tcp-syn", 60, 1, 600 },
 	[EGRESS_TO_TCP_ESTABLISHED] = { "tcp-established", 7440, 60, 604800 },
 	[EGRESS_TO_TCP_CLOSING] = { "tcp-closing", 120, 1, 600 },
-	[EGRESS_TO_UDP] = { "udp", 60, 1, 3600 },
+	[EGRESS_TO_UDP] = { "udp", 120, 1, 3600 },
 	[EGRESS_TO_ICMP] = { "icmp", 30, 1, 600 },
 };
 

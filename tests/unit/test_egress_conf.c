@@ -172,7 +172,7 @@ test_defaults(void **state)
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_TCP_SYN], 60);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_TCP_ESTABLISHED], 7440);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_TCP_CLOSING], 120);
-	assert_int_equal(ec->nat.timeout[EGRESS_TO_UDP], 60);
+	assert_int_equal(ec->nat.timeout[EGRESS_TO_UDP], 120);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_ICMP], 30);
 	conf_free(cf);
 }
@@ -207,7 +207,7 @@ test_full(void **state)
 	assert_int_equal(ec->nat.port_max, 1015);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_TCP_ESTABLISHED], 60);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_ICMP], 600);
-	assert_int_equal(ec->nat.timeout[EGRESS_TO_UDP], 60);
+	assert_int_equal(ec->nat.timeout[EGRESS_TO_UDP], 120);
 	/* In-cluster: cluster-prefixes and the pod pool, not the egress. */
 	assert_int_equal(ec->nincluster, 2);
 	assert_string_equal(pfx(&ec->incluster[0]), "10.244.0.0/16");
