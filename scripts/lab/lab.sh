@@ -24,6 +24,8 @@
 #   ferry-np1   a pod behind the node, 10.244.2.10, selected by the
 #               egress policy (to 198.51.100.80, from 198.18.1.10)
 #   ferry-np2   a second pod behind the node, 10.244.2.20, not selected
+#   ferry-vm1   a VM: 192.0.2.101 on the underlay bridge, nothing else;
+#               ferry-join configures it (files in $LAB_STATE/vm1)
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BUILD=${LAB_BUILD:-$LAB_TOP/build/demo}
@@ -38,6 +40,7 @@ LAB_NS_GW2=ferry-gw2
 LAB_NS_N1=ferry-n1
 LAB_NS_NP1=ferry-np1
 LAB_NS_NP2=ferry-np2
+LAB_NS_VM1=ferry-vm1
 LAB_CONF_GW2=$LAB_TOP/conf/lab/gateway2.conf
 LAB_CONF_N1=$LAB_TOP/conf/lab/node1.conf
 LAB_NP1_IP=10.244.2.10
@@ -51,6 +54,7 @@ LAB_POD_IP=10.244.1.10
 LAB_H1_IP=10.100.1.10
 FERRYD=$LAB_BUILD/agent/ferryd
 FERRYCTL=$LAB_BUILD/tools/ferryctl
+FERRY_JOIN=$LAB_BUILD/tools/ferry-join
 
 lab_birdc() { birdc -s "$LAB_STATE/bird.sock" "$@"; }
 

@@ -35,6 +35,12 @@ grep -qx "pod 10.244.2.20 (not selected): the server saw 10.244.2.20" \
 grep -Eq '^tcp +10\.244\.2\.10:[0-9]+ +198\.51\.100\.80:5301 +198\.18\.1\.10:[0-9]+ ' \
 	"$T_DIR/demo.log" || fail "no NAT entry for the selected pod in the demo's show egress nat"
 log "$(grep 'server saw' "$T_DIR/demo.log" | tr '\n' ';')"
+# The joined VM: pings and TCP to the node agent's pod.
+grep -q "joined the overlay as vm1" "$T_DIR/demo.log" || fail "the VM did not join"
+sed -n '/the VM pings/,/VM to pod/p' "$T_DIR/demo.log" |
+	grep -q "3 packets transmitted, 3 received" || fail "the VM's ping to the pod"
+grep -qx "VM to pod 10.244.2.10: 1048576 bytes arrived intact" "$T_DIR/demo.log" ||
+	fail "the VM's TCP to the pod"
 grep -q "gateway 1 back" "$T_DIR/demo.log" || fail "gateway 1 not brought back"
 log "$(grep -E 'on gateway 2 after|packets transmitted' "$T_DIR/demo.log" | tr '\n' ';')"
 grep -q "The lab is up" "$T_DIR/demo.log" || fail "no help at the end"
@@ -46,7 +52,8 @@ if ip netns list | grep -q '^ferry-'; then
 	fail "namespaces left after scripts/lab/down: $(ip netns list | grep '^ferry-')"
 fi
 [ ! -d /run/ferry-lab ] || fail "/run/ferry-lab left after down"
-for d in ferry-lab ferry-lab-gw2 ferry-lab-n1 ferry-lab-egress ferry-lab-n1-egress; do
+for d in ferry-lab ferry-lab-gw2 ferry-lab-n1 ferry-lab-egress ferry-lab-n1-egress \
+	ferry-lab-vm1; do
 	[ ! -d "/sys/fs/bpf/$d" ] || fail "pinned maps left after down: /sys/fs/bpf/$d"
 done
 exit 0
