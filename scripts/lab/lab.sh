@@ -21,7 +21,11 @@
 #               ferry-gw's underlay bridge
 #   ferry-n1    a node agent (conf/lab/node1.conf), 192.0.2.21 on the
 #               same bridge, iBGP + BFD to both gateways
-#   ferry-np1   a pod behind the node, 10.244.2.10
+#   ferry-np1   a pod behind the node, 10.244.2.10, selected by the
+#               egress policy (to 198.51.100.80, from 198.18.1.10)
+#   ferry-np2   a second pod behind the node, 10.244.2.20, not selected
+#   ferry-vm1   a VM: 192.0.2.101 on the underlay bridge, nothing else;
+#               ferry-join configures it (files in $LAB_STATE/vm1)
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BUILD=${LAB_BUILD:-$LAB_TOP/build/demo}
@@ -35,9 +39,14 @@ LAB_NS_UP=ferry-up
 LAB_NS_GW2=ferry-gw2
 LAB_NS_N1=ferry-n1
 LAB_NS_NP1=ferry-np1
+LAB_NS_NP2=ferry-np2
+LAB_NS_VM1=ferry-vm1
 LAB_CONF_GW2=$LAB_TOP/conf/lab/gateway2.conf
 LAB_CONF_N1=$LAB_TOP/conf/lab/node1.conf
 LAB_NP1_IP=10.244.2.10
+LAB_NP2_IP=10.244.2.20
+LAB_SRV_IP=198.51.100.80
+LAB_EGRESS_IP=198.18.1.10
 LAB_UP_IP=198.51.100.254
 LAB_BIRD_CONF=$LAB_TOP/conf/lab/upstream-bird.conf
 LAB_GW_MAC=02:fe:00:00:00:01
@@ -45,6 +54,7 @@ LAB_POD_IP=10.244.1.10
 LAB_H1_IP=10.100.1.10
 FERRYD=$LAB_BUILD/agent/ferryd
 FERRYCTL=$LAB_BUILD/tools/ferryctl
+FERRY_JOIN=$LAB_BUILD/tools/ferry-join
 
 lab_birdc() { birdc -s "$LAB_STATE/bird.sock" "$@"; }
 
