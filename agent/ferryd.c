@@ -298,3 +298,19 @@ ferryd_peer_reset(struct ferryd *d, const struct addr *a)
 		return -1;
 	return d->peer_reset_fn(d->peer_reset_arg, a);
 }
+
+void
+ferryd_workload_known_provide(
+    struct ferryd *d, ferry_workload_known_fn fn, void *arg)
+{
+	d->workload_known_fn = fn;
+	d->workload_known_arg = arg;
+}
+
+int
+ferryd_workload_known(struct ferryd *d, const struct addr *a)
+{
+	if (d->workload_known_fn == NULL)
+		return -1;
+	return d->workload_known_fn(d->workload_known_arg, a);
+}

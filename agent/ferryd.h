@@ -70,6 +70,8 @@ typedef int (*ferry_overlay_counters_fn)(
 
 /* Reset the BGP session with the peer at a: 0, or -1 if there is none. */
 typedef int (*ferry_peer_reset_fn)(void *arg, const struct addr *a);
+/* Is a the underlay endpoint of a joined workload?  1 or 0. */
+typedef int (*ferry_workload_known_fn)(void *arg, const struct addr *a);
 
 struct ferryd {
 	struct ev_loop *loop;
@@ -87,6 +89,8 @@ struct ferryd {
 	void *overlay_counters_arg;
 	ferry_peer_reset_fn peer_reset_fn; /* BGP's, if running */
 	void *peer_reset_arg;
+	ferry_workload_known_fn workload_known_fn; /* workloads', if up */
+	void *workload_known_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -116,5 +120,12 @@ int ferryd_overlay_counters(
  */
 void ferryd_peer_reset_provide(struct ferryd *, ferry_peer_reset_fn, void *);
 int ferryd_peer_reset(struct ferryd *, const struct addr *);
+/*
+ * The workloads module answers whether an address is a joined VM's
+ * endpoint (NULL fn: there are no workloads, and the answer is -1).
+ */
+void ferryd_workload_known_provide(
+    struct ferryd *, ferry_workload_known_fn, void *);
+int ferryd_workload_known(struct ferryd *, const struct addr *);
 
 #endif

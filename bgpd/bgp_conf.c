@@ -588,10 +588,11 @@ static void
 parse_range(struct conf_errs *e, const config_setting_t *g,
     struct bgp_listen_range *r, uint32_t local_asn)
 {
-	static const char *const extra[] = { "prefix", "asn", "max" };
+	static const char *const extra[] = { "prefix", "asn", "max",
+		"workloads" };
 	uint64_t v;
 
-	check_keys2(e, g, extra, 3);
+	check_keys2(e, g, extra, 4);
 	if (conf_get_prefix(e, g, "prefix", &r->prefix) == 0)
 		conf_err_missing(e, g, "prefix");
 	r->asn = local_asn;
@@ -599,6 +600,16 @@ parse_range(struct conf_errs *e, const config_setting_t *g,
 	r->max = 100;
 	if (conf_get_uint(e, g, "max", 1, 65535, &v) == 1)
 		r->max = (unsigned)v;
+	if (conf_get_bool(e, g, "workloads", &r->workloads) == 1 &&
+	    r->workloads) {
+		const config_setting_t *root = g;
+
+		while (config_setting_parent(root) != NULL)
+			root = config_setting_parent(root);
+		if (config_setting_get_member(root, "workloads") == NULL)
+			conf_err(e, config_setting_get_member(g, "workloads"),
+			    "workloads = true needs the workloads section");
+	}
 	r->tmpl.asn = r->asn;
 	r->tmpl.addr.family = r->prefix.addr.family;
 	r->tmpl.name = xstrdup("dynamic");
@@ -1029,6 +1040,8 @@ bgp_conf_dump(const void *arg, config_setting_t *root)
 		conf_dump_prefix(g, "prefix", &bc->ranges[i].prefix);
 		conf_dump_uint(g, "asn", bc->ranges[i].asn);
 		conf_dump_uint(g, "max", bc->ranges[i].max);
+		if (bc->ranges[i].workloads)
+			conf_dump_bool(g, "workloads", true);
 		dump_session(g, &bc->ranges[i].tmpl);
 	}
 }

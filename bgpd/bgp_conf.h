@@ -165,6 +165,7 @@ struct bgp_listen_range {
 	struct prefix prefix;
 	uint32_t asn;
 	unsigned max;		  /* sessions at most */
+	bool workloads;		  /* only joined workloads' endpoints */
 	struct bgp_neighbor tmpl; /* settings of each session */
 };
 

@@ -1047,6 +1047,14 @@ peer_dyn_new(struct bgp_sessions *s, const struct addr *a)
 		    buf, prefix_fmt(&r->prefix, pbuf, sizeof(pbuf)), r->max);
 		return NULL;
 	}
+	if (r->workloads &&
+	    (s->hooks == NULL || s->hooks->workload_known == NULL ||
+		!s->hooks->workload_known(s->hooks_ctx, a))) {
+		log_info("bgp: connection refused: peer=%s range=%s "
+			 "reason=\"not a joined workload\"",
+		    buf, prefix_fmt(&r->prefix, pbuf, sizeof(pbuf)));
+		return NULL;
+	}
 	p = peer_alloc(s);
 	snprintf(p->name, sizeof(p->name), "%s", buf);
 	peer_dyn_set(p, r, a);

@@ -38,6 +38,9 @@ struct bgp_sessions_hooks {
 	/* A session of a dynamic neighbor with graceful restart came up or
 	 * went: bgp_sessions_gr_dynamic has changed. */
 	void (*dynamic_changed)(void *ctx);
+	/* May a connection from a (in a range with workloads = true) open
+	 * a session?  Yes only for a joined workload's endpoint. */
+	bool (*workload_known)(void *ctx, const struct addr *a);
 };
 
 /*

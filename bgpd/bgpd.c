@@ -140,9 +140,19 @@ hook_restart_done(void *ctx)
 
 static void hook_dynamic_changed(void *);
 
+/* Asked of the workloads module through the agent. */
+static bool
+hook_workload_known(void *ctx, const struct addr *a)
+{
+	struct bgpd *b = ctx;
+
+	return ferryd_workload_known(b->d, a) == 1;
+}
+
 static const struct bgp_sessions_hooks bgpd_session_hooks = {
 	.restart_done = hook_restart_done,
 	.dynamic_changed = hook_dynamic_changed,
+	.workload_known = hook_workload_known,
 };
 
 /* The dynamic neighbors with graceful restart changed: remember them,

@@ -425,6 +425,21 @@ workload_deactivate(struct workload_rt *rt, bool withdraw)
 	rt->loaded = false;
 }
 
+/* For BGP's listen ranges with workloads = true (ferryd_workload_known). */
+static int
+workload_known(void *arg, const struct addr *a)
+{
+	const struct workload_rt *rt = arg;
+	size_t i;
+
+	if (!rt->loaded)
+		return 0;
+	for (i = 0; i < rt->st.nwls; i++)
+		if (addr_cmp(&rt->st.wls[i].endpoint, a) == 0)
+			return 1;
+	return 0;
+}
+
 static void *
 workload_start(struct ferryd *d, const void *conf)
 {
@@ -433,6 +448,7 @@ workload_start(struct ferryd *d, const void *conf)
 
 	rt->d = d;
 	rt->conf = conf;
+	ferryd_workload_known_provide(d, workload_known, rt);
 	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
 		control_register(
 		    d->control, ctl_commands[i].name, ctl_commands[i].fn, rt);
@@ -495,6 +511,7 @@ workload_stop(void *arg)
 
 	/* Tunnels stay in the pinned maps: a restart adopts them. */
 	workload_deactivate(rt, false);
+	ferryd_workload_known_provide(rt->d, NULL, NULL);
 	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
 		control_unregister(rt->d->control, ctl_commands[i].name);
 	free(rt);

@@ -4,7 +4,8 @@
 # peers with the gateway and learns the cluster's pools over BGP: its
 # tunnel to the pods is a BGP one, and a pool added to the gateway later
 # reaches the VM without a rejoin.  Whatever the VM announces, the
-# gateway takes no route from it.  Removing the VM resets its session.
+# gateway takes no route from it.  Removing the VM resets its session,
+# and the range (workloads = true) refuses its next connection.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/workload_lib.sh"
@@ -73,4 +74,10 @@ ctl gw workload remove vm1 >/dev/null || fail "workload remove"
 grep -q "notification sent: peer=$(wl_vm_under 1) .*code=6 subcode=4" \
 	"$T_DIR/gw.log" || fail "vm1's session was not reset on remove"
 wl_ping 1 fail || fail "removed vm1 still reaches the pod"
+# The range has workloads = true: the removed VM, which goes on trying,
+# is refused a new session (it would learn the cluster's prefixes).
+wait_until 30 'grep -q "connection refused: peer=$(wl_vm_under 1) .*not a joined workload" "$T_DIR/gw.log"' ||
+	fail "the removed vm1 was not refused: $(grep "$(wl_vm_under 1)" "$T_DIR/gw.log" | tail -5)"
+[ "$(peer state)" = Established ] &&
+	fail "the removed vm1 has a session again"
 log "ok"

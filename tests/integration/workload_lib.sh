@@ -17,7 +17,7 @@ WL_POOL6=${WL_POOL6-fd00:250::/64} # set it empty for an IPv4-only pool
 WL_PORT=9583
 
 WL_BGP_RANGE="listen-ranges = ( { prefix = \"192.0.2.0/24\"; asn = 65000;
-	max = 100; import = { prefixes = (); }; } );"
+	max = 100; workloads = true; import = { prefixes = (); }; } );"
 
 wl_vm_under() { echo "192.0.2.$((100 + $1))"; }
 
