@@ -21,11 +21,11 @@ case $rc in
 124 | 137) fail "bench/gr/run --smoke timed out" ;;
 *) fail "bench/gr/run --smoke exited $rc: $(grep -E 'FAIL|ferryd|bird' "$T_DIR/bench.log" | tail -20)" ;;
 esac
-# | label | session up | converged | ratio | deleted | pool gone |
+# | label | stopped | session up | converged | ratio | deleted | pool gone |
 row() { grep "^| $1 |" "$out" | tr -d ' ' | cut -d'|' -f"$2"; }
 [ -n "$(row "graceful restart" 4)" ] || fail "no graceful restart row"
 [ -n "$(row "no graceful restart" 4)" ] || fail "no row without graceful restart"
-expect_eq "kernel routes deleted with GR" "$(row "graceful restart" 6)" 0
-expect_eq "pool gone at BIRD with GR, ms" "$(row "graceful restart" 7)" 0
-expect_eq "kernel routes deleted without GR" "$(row "no graceful restart" 6)" 2000
+expect_eq "kernel routes deleted with GR" "$(row "graceful restart" 7)" 0
+expect_eq "pool gone at BIRD with GR, ms" "$(row "graceful restart" 8)" 0
+expect_eq "kernel routes deleted without GR" "$(row "no graceful restart" 7)" 2000
 log "ok"
