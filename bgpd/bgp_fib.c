@@ -13,6 +13,7 @@
 
 #include <ev.h>
 #include <linux/rtnetlink.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 
@@ -166,24 +167,82 @@ struct scan {
 	size_t cap;
 };
 
-static void
-scan_one(struct nl_object *obj, void *arg)
+/*
+ * One route of the dump: ours (protocol, table) goes into f->stale.  The
+ * dump is read raw, not through a libnl route cache: building a cache of
+ * 100k routes costs libnl seconds (each object hashed and compared
+ * against the others on insert), which a restart with a full table spent
+ * before it could even start its sessions.
+ */
+static int
+scan_one(struct nl_msg *msg, void *arg)
 {
-	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct scan *s = arg;
 	struct bgp_fib *f = s->f;
+	struct nlattr *tb[RTA_MAX + 1];
+	struct rtmsg *rtm;
+	struct addr a;
 	struct prefix p;
+	uint32_t table;
+	size_t len;
 
-	if (rtnl_route_get_protocol(r) != FERRY_RTPROT_BGP ||
-	    rtnl_route_get_table(r) != f->table)
-		return;
-	if (netlink_prefix(rtnl_route_get_dst(r), &p) == -1)
-		return;
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return NL_OK;
+	rtm = nlmsg_data(nlh);
+	table =
+	    tb[RTA_TABLE] != NULL ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_protocol != FERRY_RTPROT_BGP || table != f->table ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return NL_OK;
+	memset(&a, 0, sizeof(a));
+	a.family = rtm->rtm_family;
+	len = addr_len(a.family);
+	if (tb[RTA_DST] != NULL) {
+		if ((size_t)nla_len(tb[RTA_DST]) != len)
+			return NL_OK;
+		memcpy(a.bytes, nla_data(tb[RTA_DST]), len);
+	}
+	if (rtm->rtm_dst_len > len * 8)
+		return NL_OK;
+	prefix_from_addr(&p, &a, rtm->rtm_dst_len);
 	if (f->nstale == s->cap) {
 		s->cap = s->cap == 0 ? 256 : s->cap * 2;
 		f->stale = xreallocarray(f->stale, s->cap, sizeof(*f->stale));
 	}
 	f->stale[f->nstale++] = p;
+	return NL_OK;
+}
+
+/* Our routes of a previous run into f->stale (unsorted); 0 or -1. */
+static int
+scan_kernel(struct bgp_fib *f)
+{
+	struct scan s = { f, 0 };
+	struct rtmsg rtm;
+	struct nl_sock *sk;
+	int err;
+
+	if ((sk = nl_socket_alloc()) == NULL)
+		return -1;
+	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0)
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, scan_one, &s);
+	memset(&rtm, 0, sizeof(rtm));
+	rtm.rtm_family = AF_UNSPEC;
+	if ((err = nl_send_simple(
+		 sk, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm))) < 0)
+		goto out;
+	err = nl_recvmsgs_default(sk);
+out:
+	nl_socket_free(sk);
+	if (err < 0) {
+		log_warn("bgp: cannot read the kernel's routes: error=%s",
+		    nl_geterror(err));
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -222,8 +281,6 @@ struct bgp_fib *
 bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 {
 	struct bgp_fib *f = xcalloc(1, sizeof(*f));
-	struct scan s = { f, 0 };
-	struct nl_cache *cache;
 
 	f->loop = loop;
 	f->table = table;
@@ -233,10 +290,7 @@ bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 		free(f);
 		return NULL;
 	}
-	if (rtnl_route_alloc_cache(f->nl, AF_UNSPEC, 0, &cache) == 0) {
-		nl_cache_foreach(cache, scan_one, &s);
-		nl_cache_free(cache);
-	}
+	scan_kernel(f);
 	if (f->nstale > 0) {
 		qsort(f->stale, f->nstale, sizeof(*f->stale), pfx_cmp);
 		log_info("bgp: kept kernel routes of a previous run until "
