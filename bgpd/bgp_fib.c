@@ -8,6 +8,8 @@
  * flushed on start: until the sessions are back and the RIB has relearned
  * them, they keep forwarding, which is the point of surviving a restart.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,32 +23,18 @@
 #include "ferryd.h"
 #include "log.h"
 #include "netlink.h"
+#include "pfxset.h"
 #include "xalloc.h"
 
 struct bgp_fib {
 	struct ev_loop *loop;
 	struct nl_sock *nl;
 	uint32_t table;
-	struct prefix *installed; /* sorted */
-	size_t n, cap;
-	struct prefix *stale; /* a previous ferryd's, sorted */
-	size_t nstale;
+	struct pfx_set installed;
+	struct pfx_set stale; /* a previous ferryd's */
 	ev_timer stale_timer;
 	uint64_t errors;
 };
-
-static size_t
-pfx_find(const struct prefix *v, size_t n, const struct prefix *p, bool *found)
-{
-	return prefix_bsearch(v, n, sizeof(*v), p, found);
-}
-
-static void
-pfx_remove(struct prefix *v, size_t *n, size_t i)
-{
-	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
-	(*n)--;
-}
 
 static struct rtnl_route *
 route_new(const struct bgp_fib *f, const struct prefix *p)
@@ -95,19 +83,17 @@ bgp_fib_set(struct bgp_fib *f, const struct prefix *p,
 	struct nl_addr *gw;
 	char buf[PREFIX_STRLEN];
 	bool found;
-	size_t i, at;
+	size_t i;
 	int err;
 
 	log_debug("bgp: fib: prefix=%s nexthops=%zu",
 	    prefix_fmt(p, buf, sizeof(buf)), n);
-	at = pfx_find(f->stale, f->nstale, p, &found);
-	if (found)
-		pfx_remove(f->stale, &f->nstale, at);
-	at = pfx_find(f->installed, f->n, p, &found);
+	pfx_set_del(&f->stale, p);
+	found = pfx_set_find(&f->installed, p) != SIZE_MAX;
 	if (n == 0) {
 		if (found) {
 			route_delete(f, p);
-			pfx_remove(f->installed, &f->n, at);
+			pfx_set_del(&f->installed, p);
 		}
 		return;
 	}
@@ -143,28 +129,12 @@ bgp_fib_set(struct bgp_fib *f, const struct prefix *p,
 		    prefix_fmt(p, buf, sizeof(buf)), n, nl_geterror(err));
 		return;
 	}
-	if (!found) {
-		if (f->n == f->cap) {
-			f->cap = f->cap == 0 ? 256 : f->cap * 2;
-			f->installed = xreallocarray(
-			    f->installed, f->cap, sizeof(*f->installed));
-		}
-		memmove(&f->installed[at + 1], &f->installed[at],
-		    (f->n - at) * sizeof(*f->installed));
-		f->installed[at] = *p;
-		f->n++;
-	}
-}
-
-static int
-pfx_cmp(const void *a, const void *b)
-{
-	return prefix_cmp(a, b);
+	if (!found)
+		pfx_set_add(&f->installed, p);
 }
 
 struct scan {
 	struct bgp_fib *f;
-	size_t cap;
 };
 
 /*
@@ -207,19 +177,16 @@ scan_one(struct nl_msg *msg, void *arg)
 	if (rtm->rtm_dst_len > len * 8)
 		return NL_OK;
 	prefix_from_addr(&p, &a, rtm->rtm_dst_len);
-	if (f->nstale == s->cap) {
-		s->cap = s->cap == 0 ? 256 : s->cap * 2;
-		f->stale = xreallocarray(f->stale, s->cap, sizeof(*f->stale));
-	}
-	f->stale[f->nstale++] = p;
+	if (pfx_set_find(&f->stale, &p) == SIZE_MAX)
+		pfx_set_add(&f->stale, &p);
 	return NL_OK;
 }
 
-/* Our routes of a previous run into f->stale (unsorted); 0 or -1. */
+/* Our routes of a previous run into f->stale; 0 or -1. */
 static int
 scan_kernel(struct bgp_fib *f)
 {
-	struct scan s = { f, 0 };
+	struct scan s = { f };
 	struct rtmsg rtm;
 	struct nl_sock *sk;
 	int err;
@@ -249,15 +216,14 @@ static void
 stale_expire(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct bgp_fib *f = w->data;
-	size_t i, n = f->nstale;
+	size_t i, n = f->stale.n;
 
 	(void)loop;
 	(void)revents;
-	for (i = 0; i < f->nstale; i++)
-		route_delete(f, &f->stale[i]);
-	free(f->stale);
-	f->stale = NULL;
-	f->nstale = 0;
+	for (i = 0; i < f->stale.cap; i++)
+		if (f->stale.used[i])
+			route_delete(f, &f->stale.slot[i]);
+	pfx_set_free(&f->stale);
 	if (n > 0)
 		log_info("bgp: removed stale kernel routes: count=%zu", n);
 }
@@ -265,7 +231,7 @@ stale_expire(struct ev_loop *loop, ev_timer *w, int revents)
 void
 bgp_fib_sweep(struct bgp_fib *f)
 {
-	if (f->nstale == 0)
+	if (f->stale.n == 0)
 		return;
 	ev_timer_stop(f->loop, &f->stale_timer);
 	stale_expire(f->loop, &f->stale_timer, 0);
@@ -274,7 +240,7 @@ bgp_fib_sweep(struct bgp_fib *f)
 size_t
 bgp_fib_stale_count(const struct bgp_fib *f)
 {
-	return f->nstale;
+	return f->stale.n;
 }
 
 struct bgp_fib *
@@ -291,11 +257,10 @@ bgp_fib_new(struct ev_loop *loop, uint32_t table, unsigned stale_secs)
 		return NULL;
 	}
 	scan_kernel(f);
-	if (f->nstale > 0) {
-		qsort(f->stale, f->nstale, sizeof(*f->stale), pfx_cmp);
+	if (f->stale.n > 0) {
 		log_info("bgp: kept kernel routes of a previous run until "
 			 "relearned: count=%zu stale-time=%u",
-		    f->nstale, stale_secs);
+		    f->stale.n, stale_secs);
 		ev_timer_start(loop, &f->stale_timer);
 	}
 	return f;
@@ -310,21 +275,23 @@ bgp_fib_free(struct bgp_fib *f, bool keep)
 		return;
 	ev_timer_stop(f->loop, &f->stale_timer);
 	if (!keep) {
-		for (i = 0; i < f->n; i++)
-			route_delete(f, &f->installed[i]);
-		for (i = 0; i < f->nstale; i++)
-			route_delete(f, &f->stale[i]);
+		for (i = 0; i < f->installed.cap; i++)
+			if (f->installed.used[i])
+				route_delete(f, &f->installed.slot[i]);
+		for (i = 0; i < f->stale.cap; i++)
+			if (f->stale.used[i])
+				route_delete(f, &f->stale.slot[i]);
 	}
 	nl_socket_free(f->nl);
-	free(f->installed);
-	free(f->stale);
+	pfx_set_free(&f->installed);
+	pfx_set_free(&f->stale);
 	free(f);
 }
 
 size_t
 bgp_fib_count(const struct bgp_fib *f)
 {
-	return f->n;
+	return f->installed.n;
 }
 
 uint64_t

@@ -6,7 +6,12 @@ check_PROGRAMS += tests/unit/test_config tests/unit/test_ctl_proto
 TESTS += tests/unit/test_config tests/unit/test_ctl_proto
 check_PROGRAMS += tests/unit/test_vtep_conf
 TESTS += tests/unit/test_vtep_conf
+check_PROGRAMS += tests/unit/test_pfxset
+TESTS += tests/unit/test_pfxset
 endif
+tests_unit_test_pfxset_SOURCES = tests/unit/test_pfxset.c
+tests_unit_test_pfxset_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_pfxset_LDADD = $(TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_config_LDADD = $(TEST_LIBS)
