@@ -208,22 +208,26 @@ egress_gc(struct egress *g)
 {
 	struct egress_nat_gc_stats st;
 	struct timespec t0, t1;
-	int ct, rev;
+	int ct, rev, r;
 
 	egress_dp_nat_fds(g->dp, &ct, &rev);
-	memset(&st, 0, sizeof(st));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (egress_nat_gc(ct, rev, &g->timeouts, egress_nat_now(), &st) == -1) {
+	r = egress_nat_gc_step(&g->walk, ct, rev, &g->timeouts,
+	    egress_nat_now(), EGRESS_NAT_GC_BUDGET, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (r == -1) {
 		if (g->gc.errors++ == 0)
 			log_err("egress: NAT garbage collection failed: "
 				"error=%s",
 			    strerror(errno));
+		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	g->gc.runs++;
 	g->gc.expired += st.expired;
 	g->gc.orphans += st.orphans;
-	g->gc.flows = st.live;
+	/* Until a walk has completed, what the one under way has seen. */
+	g->gc.flows = g->walk.walks ? g->walk.live : g->walk.pass.live;
+	g->gc.walks = g->walk.walks;
 	g->gc.last_us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000);
 }
@@ -252,6 +256,9 @@ egress_activate(struct egress *g)
 
 	if ((g->dp = egress_dp_open(ec)) == NULL)
 		return -1;
+	/* New maps: the collector starts its walks from the beginning. */
+	egress_nat_gc_free(&g->walk);
+	memset(&g->walk, 0, sizeof(g->walk));
 	egress_dp_unpin_stale(ec->pin_dir, ec->ifaces, ec->nifaces);
 	egress_timeouts_of(ec, &g->timeouts);
 	if (egress_write_config(g) == -1 || egress_sync(g) == -1) {
@@ -283,6 +290,8 @@ egress_deactivate(struct egress *g, const char *pin_dir)
 	g->nifs = 0;
 	egress_dp_close(g->dp);
 	g->dp = NULL;
+	egress_nat_gc_free(&g->walk);
+	memset(&g->walk, 0, sizeof(g->walk));
 	egress_dp_unpin(pin_dir);
 	log_info("egress: datapath removed: pin-dir=%s", pin_dir);
 }
@@ -381,6 +390,7 @@ egress_stop(void *arg)
 		free(g->ifs[i].name);
 	free(g->ifs);
 	egress_rules_free(&g->rules);
+	egress_nat_gc_free(&g->walk);
 	free(g);
 }
 

@@ -199,6 +199,8 @@ ctl_gc(const struct egress *g)
 	json_object_object_add(
 	    o, "runs", json_object_new_int64((int64_t)g->gc.runs));
 	json_object_object_add(
+	    o, "walks", json_object_new_int64((int64_t)g->gc.walks));
+	json_object_object_add(
 	    o, "expired", json_object_new_int64((int64_t)g->gc.expired));
 	json_object_object_add(
 	    o, "orphans", json_object_new_int64((int64_t)g->gc.orphans));

@@ -239,8 +239,9 @@ struct egress_if {
 
 struct egress_gc_counters {
 	uint64_t runs, expired, orphans, errors;
-	uint64_t flows;	  /* connections kept by the last run */
-	uint64_t last_us; /* how long the last run took */
+	uint64_t walks;	  /* complete walks over the NAT table */
+	uint64_t flows;	  /* connections kept by the last walk */
+	uint64_t last_us; /* how long the last step took */
 };
 
 struct ferryd;
@@ -255,7 +256,8 @@ struct egress {
 	size_t nifs;
 	struct egress_timeouts timeouts;
 	struct egress_gc_counters gc;
-	ev_timer tick; /* GC, interfaces, egr_config */
+	struct egress_nat_gc walk; /* the collector's place in the table */
+	ev_timer tick;		   /* GC, interfaces, egr_config */
 };
 
 /* The control commands and metrics (egress_ctl.c). */

@@ -13,12 +13,16 @@
  * A connection's last activity is the later of its two timestamps: the
  * egr_ct entry records the last packet from the pod, the egr_rev entry
  * the last reply, because each direction writes only the entry it looked
- * up.  Walks take the next key before deleting the current one, so a
- * delete never restarts the iteration.  Entries may vanish between the
- * key and the lookup (the datapath undoing a lost race): ENOENT is not
- * an error anywhere here.
+ * up.  Walks read the maps in batches of whole hash buckets
+ * (BPF_MAP_LOOKUP_BATCH, resumed from the bucket it stopped at) and
+ * delete what a batch expired before reading the next, so a delete never
+ * disturbs the iteration; an entry inserted meanwhile into a bucket
+ * already passed is seen by the next walk.  Entries may vanish between
+ * the batch and a lookup (the datapath undoing a lost race): ENOENT is
+ * not an error anywhere here.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,155 +84,296 @@ egress_nat_expired(const struct egress_nat_entry *e,
 	return now - e->last > egress_nat_timeout_ns(e, to);
 }
 
-/*
- * The key after cur (the first if cur is NULL) into next.  Returns 1, 0
- * at the end, -1 on error.
- */
+#define NAT_BATCH     512   /* entries per batch to begin with */
+#define NAT_BATCH_MAX 65536 /* a hash bucket never holds more */
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Batch buffers for cap entries of either map; 0 or -1 (ENOMEM). */
 static int
-egress_nat_next(int fd, const void *cur, void *next)
+nat_bufs(struct egress_nat_gc *gc, uint32_t cap)
 {
-	if (bpf_map_get_next_key(fd, cur, next) == 0)
-		return 1;
-	return errno == ENOENT ? 0 : -1;
+	size_t vsz = MAX(sizeof(struct egr_ct_val), sizeof(struct egr_rev_val));
+	void *k, *v, *d;
+
+	k = malloc(cap * sizeof(struct egr_tuple));
+	v = malloc(cap * vsz);
+	d = malloc(2 * (size_t)cap * sizeof(struct egr_tuple));
+	if (k == NULL || v == NULL || d == NULL) {
+		free(k);
+		free(v);
+		free(d);
+		errno = ENOMEM;
+		return -1;
+	}
+	egress_nat_gc_free(gc);
+	gc->keys = k;
+	gc->vals = v;
+	gc->dels = d;
+	gc->cap = cap;
+	return 0;
+}
+
+void
+egress_nat_gc_free(struct egress_nat_gc *gc)
+{
+	free(gc->keys);
+	free(gc->vals);
+	free(gc->dels);
+	gc->keys = gc->vals = gc->dels = NULL;
+	gc->cap = 0;
 }
 
 /*
- * Read the connection whose egr_ct key is k.  Returns 1 if found, 0 if
- * it vanished, -1 on error.
+ * The next batch of the walk over fd that *token and *going describe:
+ * up to gc->cap (key, value) pairs into gc->keys and gc->vals, their
+ * number into *n.  Returns 1 if the walk goes on after them, 0 if they
+ * were its last (the next call starts it again), -1 on error.  A hash
+ * bucket with more entries than the buffers hold (ENOSPC) makes them
+ * larger.
  */
 static int
-egress_nat_read(int ct_fd, int rev_fd, const struct egr_tuple *k,
-    struct egress_nat_entry *e)
+nat_batch(
+    struct egress_nat_gc *gc, int fd, uint32_t *token, int *going, uint32_t *n)
+{
+	uint32_t next;
+
+	if (gc->cap == 0 && nat_bufs(gc, NAT_BATCH) == -1)
+		return -1;
+	for (;;) {
+		*n = gc->cap;
+		if (bpf_map_lookup_batch(fd, *going ? token : NULL, &next,
+			gc->keys, gc->vals, n, NULL) == 0) {
+			*token = next;
+			*going = 1;
+			return 1;
+		}
+		if (errno == ENOENT) {
+			*going = 0;
+			return 0;
+		}
+		if (errno == ENOSPC && gc->cap < NAT_BATCH_MAX &&
+		    nat_bufs(gc, gc->cap * 2) == 0)
+			continue;
+		*going = 0;
+		return -1;
+	}
+}
+
+/* Delete n keys from fd, in order; a key already gone is skipped. */
+static int
+nat_delete(int fd, const struct egr_tuple *keys, uint32_t n)
+{
+	uint32_t done = 0, c;
+
+	while (done < n) {
+		c = n - done;
+		if (bpf_map_delete_batch(fd, keys + done, &c, NULL) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+		done += c + 1; /* c deleted, then one that was gone */
+	}
+	return 0;
+}
+
+/*
+ * Complete e (orig and ct filled in) with its egr_rev half, if that
+ * exists and points back.  0, or -1 on a map error.
+ */
+static int
+nat_rev_half(int rev_fd, struct egress_nat_entry *e)
 {
 	struct egr_rev_val rv;
 
+	e->has_rev = 0;
+	e->rev_seen = 0;
+	e->last = e->ct.seen;
+	if (bpf_map_lookup_elem(rev_fd, &e->ct.rev, &rv) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (memcmp(&rv.orig, &e->orig, sizeof(e->orig)) == 0) {
+		e->has_rev = 1;
+		e->rev_seen = rv.seen;
+		e->last = MAX(e->ct.seen, rv.seen);
+	}
+	return 0;
+}
+
+static void
+nat_entry(struct egress_nat_entry *e, const struct egr_tuple *k,
+    const struct egr_ct_val *v)
+{
 	memset(e, 0, sizeof(*e));
 	e->orig = *k;
-	if (bpf_map_lookup_elem(ct_fd, k, &e->ct) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (bpf_map_lookup_elem(rev_fd, &e->ct.rev, &rv) == 0) {
-		if (memcmp(&rv.orig, k, sizeof(*k)) == 0) {
-			e->has_rev = 1;
-			e->rev_seen = rv.seen;
-		}
-	} else if (errno != ENOENT) {
-		return -1;
-	}
-	e->last = e->ct.seen > e->rev_seen ? e->ct.seen : e->rev_seen;
-	return 1;
+	e->ct = *v;
+	e->last = v->seen;
 }
 
 int
 egress_nat_foreach(int ct_fd, int rev_fd,
     int (*cb)(const struct egress_nat_entry *, void *), void *arg)
 {
-	struct egr_tuple cur, next;
+	struct egress_nat_gc w;
 	struct egress_nat_entry e;
-	int more, r;
+	uint32_t i, n;
+	int more, r = 0;
 
-	more = egress_nat_next(ct_fd, NULL, &cur);
-	while (more > 0) {
-		more = egress_nat_next(ct_fd, &cur, &next);
-		r = egress_nat_read(ct_fd, rev_fd, &cur, &e);
-		if (r < 0)
-			return -1;
-		if (r > 0 && (r = cb(&e, arg)) != 0)
-			return r;
-		cur = next;
-	}
-	return more;
+	memset(&w, 0, sizeof(w));
+	do {
+		if ((more = nat_batch(
+			 &w, ct_fd, &w.ct_token, &w.ct_going, &n)) == -1) {
+			r = -1;
+			break;
+		}
+		for (i = 0; i < n && r == 0; i++) {
+			nat_entry(&e, (struct egr_tuple *)w.keys + i,
+			    (struct egr_ct_val *)w.vals + i);
+			if (nat_rev_half(rev_fd, &e) == -1)
+				r = -1;
+			else
+				r = cb(&e, arg);
+		}
+	} while (more > 0 && r == 0);
+	egress_nat_gc_free(&w);
+	return r;
 }
 
-/* Delete k from fd; a key already gone is fine. */
+/*
+ * The egr_ct walk for about budget entries: expired connections, both
+ * halves.  Only an entry idle past its timeout by its own timestamp can
+ * be expired, so only those cost a lookup of their egr_rev half (the
+ * reply direction may have kept them alive).  1 at the walk's end, 0
+ * before it, -1 on error.
+ */
 static int
-egress_nat_delete(int fd, const void *k)
+gc_ct(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
+    const struct egress_timeouts *to, uint64_t now, uint32_t budget,
+    struct egress_nat_gc_stats *st)
 {
-	if (bpf_map_delete_elem(fd, k) == 0 || errno == ENOENT)
-		return 0;
-	return -1;
-}
-
-/* The egr_ct walk: expired connections, both halves. */
-static int
-egress_nat_gc_ct(int ct_fd, int rev_fd, const struct egress_timeouts *to,
-    uint64_t now, struct egress_nat_gc_stats *st)
-{
-	struct egr_tuple cur, next;
 	struct egress_nat_entry e;
-	int more, r;
+	struct egr_tuple *dct, *drev;
+	uint32_t walked = 0, i, n, nct, nrev;
+	int more;
 
-	more = egress_nat_next(ct_fd, NULL, &cur);
-	while (more > 0) {
-		more = egress_nat_next(ct_fd, &cur, &next);
-		r = egress_nat_read(ct_fd, rev_fd, &cur, &e);
-		if (r < 0)
+	do {
+		more = nat_batch(gc, ct_fd, &gc->ct_token, &gc->ct_going, &n);
+		if (more == -1)
 			return -1;
-		if (r > 0) {
+		dct = gc->dels;
+		drev = dct + gc->cap;
+		nct = nrev = 0;
+		for (i = 0; i < n; i++) {
+			nat_entry(&e, (struct egr_tuple *)gc->keys + i,
+			    (struct egr_ct_val *)gc->vals + i);
 			st->scanned++;
+			if (egress_nat_expired(&e, to, now) &&
+			    nat_rev_half(rev_fd, &e) == -1)
+				return -1;
 			if (!egress_nat_expired(&e, to, now)) {
 				st->live++;
-			} else {
-				/* egr_ct first: see egress_nat.h. */
-				if (egress_nat_delete(ct_fd, &cur) == -1)
-					return -1;
-				if (e.has_rev &&
-				    egress_nat_delete(rev_fd, &e.ct.rev) == -1)
-					return -1;
-				st->expired++;
+				continue;
 			}
+			dct[nct++] = e.orig;
+			if (e.has_rev)
+				drev[nrev++] = e.ct.rev;
+			st->expired++;
 		}
-		cur = next;
-	}
-	return more;
+		/* egr_ct first: see egress_nat.h. */
+		if (nat_delete(ct_fd, dct, nct) == -1 ||
+		    nat_delete(rev_fd, drev, nrev) == -1)
+			return -1;
+		walked += n;
+	} while (more > 0 && walked < budget);
+	return more == 0;
 }
 
-/* The egr_rev walk: reservations no connection owns. */
+/*
+ * The egr_rev walk for about budget entries: reservations no connection
+ * owns.  An entry that saw a reply within the grace period is kept
+ * without a look at its egr_ct half.
+ */
 static int
-egress_nat_gc_rev(
-    int ct_fd, int rev_fd, uint64_t now, struct egress_nat_gc_stats *st)
+gc_rev(struct egress_nat_gc *gc, int ct_fd, int rev_fd, uint64_t now,
+    uint32_t budget, struct egress_nat_gc_stats *st)
 {
-	struct egr_tuple cur, next;
-	struct egr_rev_val rv;
+	const struct egr_tuple *k;
+	const struct egr_rev_val *rv;
 	struct egr_ct_val cv;
+	struct egr_tuple *del;
+	uint32_t walked = 0, i, n, nd;
 	int more, owned;
 
-	more = egress_nat_next(rev_fd, NULL, &cur);
-	while (more > 0) {
-		more = egress_nat_next(rev_fd, &cur, &next);
-		if (bpf_map_lookup_elem(rev_fd, &cur, &rv) != 0) {
-			if (errno != ENOENT)
-				return -1;
-			cur = next;
-			continue;
-		}
-		if (bpf_map_lookup_elem(ct_fd, &rv.orig, &cv) == 0)
-			owned = memcmp(&cv.rev, &cur, sizeof(cur)) == 0;
-		else if (errno == ENOENT)
-			owned = 0;
-		else
+	do {
+		more =
+		    nat_batch(gc, rev_fd, &gc->rev_token, &gc->rev_going, &n);
+		if (more == -1)
 			return -1;
-		if (!owned && rv.seen < now &&
-		    now - rv.seen > EGRESS_NAT_ORPHAN_GRACE_NS) {
-			if (egress_nat_delete(rev_fd, &cur) == -1)
+		del = gc->dels;
+		nd = 0;
+		for (i = 0; i < n; i++) {
+			k = (struct egr_tuple *)gc->keys + i;
+			rv = (struct egr_rev_val *)gc->vals + i;
+			if (rv->seen >= now ||
+			    now - rv->seen <= EGRESS_NAT_ORPHAN_GRACE_NS)
+				continue;
+			if (bpf_map_lookup_elem(ct_fd, &rv->orig, &cv) == 0)
+				owned = memcmp(&cv.rev, k, sizeof(*k)) == 0;
+			else if (errno == ENOENT)
+				owned = 0;
+			else
 				return -1;
-			st->orphans++;
+			if (!owned) {
+				del[nd++] = *k;
+				st->orphans++;
+			}
 		}
-		cur = next;
+		if (nat_delete(rev_fd, del, nd) == -1)
+			return -1;
+		walked += n;
+	} while (more > 0 && walked < budget);
+	return more == 0;
+}
+
+int
+egress_nat_gc_step(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
+    const struct egress_timeouts *to, uint64_t now, uint32_t budget,
+    struct egress_nat_gc_stats *st)
+{
+	struct egress_nat_gc_stats local;
+	int done;
+
+	if (st == NULL)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	if ((done = gc_ct(gc, ct_fd, rev_fd, to, now, budget, st)) == -1 ||
+	    gc_rev(gc, ct_fd, rev_fd, now, budget, st) == -1) {
+		gc->ct_going = gc->rev_going = 0;
+		memset(&gc->pass, 0, sizeof(gc->pass));
+		return -1;
 	}
-	return more;
+	gc->pass.scanned += st->scanned;
+	gc->pass.expired += st->expired;
+	gc->pass.orphans += st->orphans;
+	gc->pass.live += st->live;
+	if (done) {
+		gc->live = gc->pass.live;
+		gc->walks++;
+		memset(&gc->pass, 0, sizeof(gc->pass));
+	}
+	return done;
 }
 
 int
 egress_nat_gc(int ct_fd, int rev_fd, const struct egress_timeouts *to,
     uint64_t now, struct egress_nat_gc_stats *st)
 {
-	struct egress_nat_gc_stats local;
+	struct egress_nat_gc gc;
+	int r;
 
-	if (st == NULL)
-		st = &local;
-	memset(st, 0, sizeof(*st));
-	if (egress_nat_gc_ct(ct_fd, rev_fd, to, now, st) == -1 ||
-	    egress_nat_gc_rev(ct_fd, rev_fd, now, st) == -1) {
+	memset(&gc, 0, sizeof(gc));
+	r = egress_nat_gc_step(&gc, ct_fd, rev_fd, to, now, UINT32_MAX, st);
+	egress_nat_gc_free(&gc);
+	if (r == -1) {
 		log_warn(
 		    "egress nat gc: map operation failed: %s", strerror(errno));
 		return -1;

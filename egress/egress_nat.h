@@ -69,10 +69,51 @@ int egress_nat_expired(const struct egress_nat_entry *,
     const struct egress_timeouts *, uint64_t now);
 
 /*
- * Delete every expired connection (both halves) and every orphaned
- * egr_rev entry idle past the grace period.  Returns 0, or -1 with errno
- * if a map operation failed for another reason than a concurrent delete.
- * st may be NULL.
+ * The collector as the daemon runs it: two walks, one over egr_ct
+ * (expired connections) and one over egr_rev (orphans), each taken a
+ * slice at a time and resumed on the next call, so that a tick costs at
+ * most a budget of entries however large the table (at a million
+ * connections a whole walk in one tick would hold the event loop, and
+ * BGP and BFD with it, for seconds).  Entries are read in batches
+ * (BPF_MAP_LOOKUP_BATCH) and deleted in batches; only connections idle
+ * past their timeout by their egr_ct half, and egr_rev entries idle
+ * past the grace period, cost a lookup of the other half.
+ *
+ * Zero-initialise; egress_nat_gc_free() releases the buffers.
+ */
+struct egress_nat_gc {
+	uint32_t ct_token, rev_token;	 /* where each walk goes on */
+	int ct_going, rev_going;	 /* a walk is under way */
+	struct egress_nat_gc_stats pass; /* of the egr_ct walk under way */
+	uint64_t walks;			 /* egr_ct walks completed */
+	uint64_t live;			 /* connections at the last one */
+	void *keys, *vals, *dels;	 /* batch buffers of cap entries */
+	uint32_t cap;
+};
+
+/* Entries of each walk per egress_nat_gc_step() in the daemon. */
+#define EGRESS_NAT_GC_BUDGET 65536
+
+/*
+ * Go on with both walks for about budget entries each (whole batches),
+ * deleting every expired connection (egr_ct half first, then egr_rev)
+ * and every orphaned egr_rev entry idle past the grace period; st (may
+ * be NULL) gets what this step did.  A walk that reaches the end of its
+ * map starts again at the next step.  Returns 1 if the egr_ct walk
+ * completed in this step (gc->live then counts the connections it
+ * kept), 0 if not, -1 with errno if a map operation failed for another
+ * reason than a concurrent delete (the walks start over).
+ */
+int egress_nat_gc_step(struct egress_nat_gc *, int ct_fd, int rev_fd,
+    const struct egress_timeouts *, uint64_t now, uint32_t budget,
+    struct egress_nat_gc_stats *st);
+
+void egress_nat_gc_free(struct egress_nat_gc *);
+
+/*
+ * One whole pass of both walks at once (tests, and tables small enough
+ * not to care).  Returns 0 or -1 as egress_nat_gc_step().  st may be
+ * NULL.
  */
 int egress_nat_gc(int ct_fd, int rev_fd, const struct egress_timeouts *,
     uint64_t now, struct egress_nat_gc_stats *st);

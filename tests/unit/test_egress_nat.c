@@ -118,9 +118,9 @@ setup(void **state)
 {
 	(void)state;
 	ct_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "egr_ct",
-	    sizeof(struct egr_tuple), sizeof(struct egr_ct_val), 1024, NULL);
+	    sizeof(struct egr_tuple), sizeof(struct egr_ct_val), 4096, NULL);
 	rev_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "egr_rev",
-	    sizeof(struct egr_tuple), sizeof(struct egr_rev_val), 1024, NULL);
+	    sizeof(struct egr_tuple), sizeof(struct egr_rev_val), 4096, NULL);
 	if (ct_fd < 0 || rev_fd < 0)
 		return -1;
 	to.tcp_syn = 60;
@@ -240,6 +240,61 @@ test_gc_many(void **state)
 	assert_int_equal(count(rev_fd), 0);
 }
 
+/*
+ * The daemon's collector: slices of a budget each, resumed where the
+ * last stopped.  3000 connections at a budget of 512 take several steps
+ * to walk; the walk's end says so, and the count of live connections is
+ * the walk's, not the last step's.  A second walk starts over.
+ */
+static void
+test_gc_steps(void **state)
+{
+	struct egress_nat_gc gc;
+	struct egress_nat_gc_stats st;
+	struct egr_tuple k;
+	uint64_t scanned = 0, expired = 0;
+	char pod[32];
+	int i, r, steps = 0;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		snprintf(pod, sizeof(pod), "10.1.%d.%d", i / 250, i % 250 + 1);
+		conn_add(&k, pod, 1000, (uint16_t)(10000 + i), 17, 0,
+		    i % 3 ? 10 : 1000, i % 3 ? 10 : 1000);
+	}
+	memset(&gc, 0, sizeof(gc));
+	do {
+		r = egress_nat_gc_step(&gc, ct_fd, rev_fd, &to, NOW, 512, &st);
+		assert_true(r >= 0);
+		assert_true(st.scanned <= 512 + gc.cap);
+		scanned += st.scanned;
+		expired += st.expired;
+		steps++;
+	} while (r == 0 && steps < 100);
+	assert_int_equal(r, 1);
+	assert_true(steps >= 3);
+	assert_int_equal(scanned, 3000);
+	assert_int_equal(expired, 1000);
+	assert_int_equal(gc.walks, 1);
+	assert_int_equal(gc.live, 2000);
+	assert_int_equal(count(ct_fd), 2000);
+	assert_int_equal(count(rev_fd), 2000);
+	/* The next walk starts over and finds the 2000 left. */
+	scanned = 0;
+	do {
+		r = egress_nat_gc_step(&gc, ct_fd, rev_fd, &to, NOW, 512, &st);
+		scanned += st.scanned;
+	} while (r == 0);
+	assert_int_equal(r, 1);
+	assert_int_equal(scanned, 2000);
+	assert_int_equal(gc.walks, 2);
+	assert_int_equal(gc.live, 2000);
+	egress_nat_gc_free(&gc);
+	assert_int_equal(
+	    egress_nat_gc(ct_fd, rev_fd, &to, NOW + 10000 * S, NULL), 0);
+	assert_int_equal(count(ct_fd), 0);
+}
+
 struct seen {
 	int n, with_rev;
 	uint64_t last_sum;
@@ -322,6 +377,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_gc_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 	};
