@@ -146,6 +146,20 @@ accept_covered(const struct vtep *v, const struct vtep_entry *a)
 	    addr_cmp(&v->ents[i].t.endpoint, &a->t.endpoint) == 0;
 }
 
+/* Is e's ovl_src key also an acceptance's? */
+static bool
+accept_holds(const struct vtep *v, const struct vtep_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < v->nacc; i++)
+		if (prefix_cmp(&v->acc[i].t.prefix, &e->t.prefix) == 0 &&
+		    v->acc[i].t.vni == e->t.vni &&
+		    addr_cmp(&v->acc[i].t.endpoint, &e->t.endpoint) == 0)
+			return true;
+	return false;
+}
+
 /* Rewrite the acceptances of prefix p after its tunnel entry changed. */
 static void
 accept_sync(struct vtep *v, const struct prefix *p)
@@ -189,7 +203,8 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 		 * changes by vtep_routes_refresh.
 		 */
 		if (!tunnel_same(&cur->t, t)) {
-			if (vtep_bpf_set(v->bpf, &e, cur) == -1 ||
+			if (vtep_bpf_set(
+				v->bpf, &e, cur, accept_holds(v, cur)) == -1 ||
 			    vtep_route_set(v->nl, v->dev.ifindex, &r, true) ==
 				-1)
 				return -1;
@@ -203,7 +218,7 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 		return 0;
 	}
 	entry_fill(&e, t, v->next_id++);
-	if (vtep_bpf_set(v->bpf, &e, NULL) == -1 ||
+	if (vtep_bpf_set(v->bpf, &e, NULL, false) == -1 ||
 	    vtep_route_set(v->nl, v->dev.ifindex, &r, false) == -1) {
 		vtep_bpf_del(v->bpf, &e);
 		accept_sync(v, &t->prefix);
@@ -733,7 +748,7 @@ vtep_accept(struct vtep *v, const struct ferry_overlay_route *r)
 	a->t.prefix = r->prefix;
 	a->t.endpoint = r->endpoint;
 	a->t.vni = r->vni;
-	a->t.source = VTEP_SRC_EGRESS;
+	a->t.source = r->bgp ? VTEP_SRC_BGP : VTEP_SRC_EGRESS;
 	a->id = 1;
 	snprintf(
 	    a->owner, sizeof(a->owner), "%s", r->owner != NULL ? r->owner : "");

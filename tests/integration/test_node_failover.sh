@@ -444,11 +444,13 @@ gr_restart() {
 	done
 	log "gr $how: nodes kept g1; BIRD kernel route via g2 after ${UP_MS:-never (3 s)} ms; stream lost $lost of $STREAM_N"
 	GR_RESULTS="${GR_RESULTS:-}$how up=$UP_MS lost=$lost; "
-	# Not 0: while BIRD sends the replies by g2, the node's overlay
-	# source check drops them (198.51.100.0/24 is registered for g1
-	# alone: one endpoint per prefix), until BIRD is back on g1.  A
-	# known hole (docs/node.md); bounded by the time BIRD spends on g2.
-	[ "$lost" -le 300 ] || fail "$how: the stream lost $lost packets"
+	# While BIRD sends the replies by g2, the nodes accept them: every
+	# gateway that announces a prefix is an accepted source for it, not
+	# only the tunnel's (bgpd's per-path acceptances).  Nothing is lost
+	# then; the bound leaves room for a reply or two in flight while
+	# BIRD's kernel route changes (10 ms apart, so 5 is 50 ms).
+	log "gr $how: stream lost $lost (bound 5)"
+	[ "$lost" -le 5 ] || fail "$how: the stream lost $lost packets (> 5)"
 }
 gr_restart term
 log "results: $FAILOVER_RESULTS $GR_RESULTS"
