@@ -189,6 +189,11 @@ tunnel() { # FERRYD PREFIX FIELD
 	jget "$(ctl "$1" --json show tunnels)" \
 		".result.tunnels[] | select(.prefix == \"$2\") | .[\"$3\"]"
 }
+accepted() { # FERRYD PREFIX: the endpoints PREFIX is accepted from by BGP
+	jget "$(ctl "$1" --json show tunnels)" \
+		".result[\"accepted-sources\"][] | select(.prefix == \"$2\" and .source == \"bgp\") | .endpoint" |
+		sort | tr '\n' ' '
+}
 npaths() { # FERRYD PREFIX: how many of the gateways sent PREFIX
 	local g n=0 c
 	for g in "$G1" "$G2"; do
@@ -418,6 +423,11 @@ gr_restart() {
 	# During the outage: every node keeps its tunnels to g1 and g1's paths.
 	sleep 1
 	for n in 1 2 3; do
+		# The outside is accepted from both gateways: g1's path is
+		# stale, g2's the one BIRD's replies take now.
+		expect_eq "$how outage: node $n accepts 198.51.100.0/24 from" \
+			"$(accepted "n$n" 198.51.100.0/24)" \
+			"$(printf '%s\n' "$G1" "$G2" | sort | tr '\n' ' ')"
 		for m in 1 2 3; do
 			[ "$m" = "$n" ] && continue
 			p=10.244.$m.0/24
