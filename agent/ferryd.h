@@ -55,6 +55,8 @@ struct ferry_overlay_route {
 	 */
 	bool accept_only;
 	bool accept_withdraw;
+	/* An accept_only from bgpd/: a BGP path, best or not (shown). */
+	bool bgp;
 };
 
 typedef void (*ferry_overlay_fn)(void *arg, const struct ferry_overlay_route *);

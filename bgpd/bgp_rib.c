@@ -523,6 +523,27 @@ rib_path_settle(struct rib *rib, struct rib_prefix *p, struct rib_path *path,
 		rib_prefix_changed(rib, p, export, fib);
 }
 
+/* The next hop path_changed reports for path; false: none (local,
+ * rejected, no next hop). */
+static bool
+rib_path_nexthop(
+    const struct rib *rib, const struct rib_path *path, struct rib_nexthop *nh)
+{
+	const struct rib_peer *rp;
+
+	if (rib->hooks.path_changed == NULL || rib->dying ||
+	    (path->flags & (RIB_PF_LOCAL | RIB_PF_REJECTED)) ||
+	    path->aset == NULL || !(path->aset->flags & RIB_AS_NEXT_HOP))
+		return false;
+	rp = rib_path_peer(rib, path);
+	memset(nh, 0, sizeof(*nh));
+	nh->gw = rib_aset_gateway(path->aset);
+	nh->peer = rp->info.addr;
+	nh->peer_asn = rp->info.asn;
+	nh->ibgp = rp->info.ibgp;
+	return true;
+}
+
 static struct rib_path **
 rib_path_find(struct rib_prefix *p, uint16_t peer)
 {
@@ -557,10 +578,12 @@ rib_path_set(struct rib *rib, struct rib_prefix *p, uint16_t peer,
     struct rib_aset *in, struct rib_aset *aset, uint8_t kind)
 {
 	struct rib_path **pp = rib_path_find(p, peer), *path;
-	bool was_best = false, was_multi = false;
+	bool was_best = false, was_multi = false, had = false, has;
+	struct rib_nexthop onh, nnh;
 
 	if (pp != NULL) {
 		path = *pp;
+		had = rib_path_nexthop(rib, path, &onh);
 		path->flags &= (uint8_t)~RIB_PF_STALE;
 		if (path->flags & RIB_PF_GR_STALE) {
 			/* Sent again: RFC 4724 4.2, no longer stale. */
@@ -593,7 +616,16 @@ rib_path_set(struct rib *rib, struct rib_prefix *p, uint16_t peer,
 	else
 		path->flags &= (uint8_t)~RIB_PF_REJECTED;
 	rib_path_count(rib, path, 1);
+	/* The new next hop is known before the best path may move to it,
+	 * the old one goes after. */
+	has = rib_path_nexthop(rib, path, &nnh);
+	if (had && has && addr_cmp(&onh.gw, &nnh.gw) == 0)
+		had = has = false;
+	if (has)
+		rib->hooks.path_changed(rib->ctx, &p->pfx, &nnh, false);
 	rib_path_settle(rib, p, path, was_best, was_multi);
+	if (had)
+		rib->hooks.path_changed(rib->ctx, &p->pfx, &onh, true);
 }
 
 static void
@@ -602,6 +634,8 @@ rib_path_unlink(struct rib *rib, struct rib_prefix *p, struct rib_path **pp)
 	struct rib_path *path = *pp;
 	bool was_best = (path->flags & RIB_PF_BEST) != 0;
 	bool was_multi = (path->flags & RIB_PF_MULTI) != 0;
+	struct rib_nexthop nh;
+	bool had = rib_path_nexthop(rib, path, &nh);
 
 	*pp = path->next;
 	if (path->flags & RIB_PF_GR_STALE)
@@ -613,6 +647,8 @@ rib_path_unlink(struct rib *rib, struct rib_prefix *p, struct rib_path **pp)
 	if (p->paths == NULL)
 		rib->nrouted--;
 	rib_path_settle(rib, p, NULL, was_best, was_multi);
+	if (had)
+		rib->hooks.path_changed(rib->ctx, &p->pfx, &nh, true);
 	rib_prefix_maybe_free(rib, p);
 }
 

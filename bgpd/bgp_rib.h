@@ -72,6 +72,15 @@ struct rib_hooks {
 	 */
 	void (*best_changed)(void *ctx, const struct prefix *,
 	    const struct rib_nexthop *, size_t n);
+	/*
+	 * A learned path that passed import came (gone false) or went
+	 * (gone true): every path, best or not, stale ones included until
+	 * the RIB removes them.  A path whose next hop changed is reported
+	 * as the new one first, then the old one gone.  Not called once
+	 * the RIB is dying (rib_shutdown).
+	 */
+	void (*path_changed)(void *ctx, const struct prefix *,
+	    const struct rib_nexthop *, bool gone);
 };
 
 struct rib_peer_stats {

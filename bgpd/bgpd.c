@@ -123,9 +123,45 @@ hook_best_changed(
 		bgp_fib_set(b->fib, p, nh, n);
 }
 
+/*
+ * A path came or went.  Paths from cluster peers are source acceptances
+ * in the overlay, one per path and not only for the best one: replies
+ * to traffic sent through one gateway may come back through another
+ * that announces the prefix too (a gateway restarting, say), and the
+ * overlay's source check must let them in.  One reference each (the
+ * overlay counts them, as egress/'s), taken when the path comes and
+ * dropped when the RIB removes it (withdrawn, or its session gone and
+ * graceful restart over).
+ */
+static void
+hook_path_changed(
+    void *ctx, const struct prefix *p, const struct rib_nexthop *nh, bool gone)
+{
+	struct bgpd *b = ctx;
+	const struct bgp_neighbor *nb;
+	struct ferry_overlay_route r;
+	char owner[ADDR_STRLEN];
+
+	if (b->keeping || nh->gw.family == 0)
+		return;
+	nb = bgpd_neighbor(b->conf, &nh->peer);
+	if (nb == NULL || !nb->overlay)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.prefix = *p;
+	r.endpoint = nh->gw;
+	r.vni = nb->overlay_vni;
+	r.owner = addr_fmt(&nh->peer, owner, sizeof(owner));
+	r.accept_only = true;
+	r.accept_withdraw = gone;
+	r.bgp = true;
+	ferryd_overlay_publish(b->d, &r);
+}
+
 static const struct rib_hooks bgpd_hooks = {
 	.output_ready = hook_output_ready,
 	.best_changed = hook_best_changed,
+	.path_changed = hook_path_changed,
 };
 
 /* Our restart is over: kernel routes of the last run not relearned go. */

@@ -62,7 +62,8 @@ struct vtep {
 	size_t n, cap;
 	uint32_t next_id;
 	ev_timer adopt_timer; /* VTEP_ADOPT_GRACE */
-	/* Source acceptances (see above); id is the reference count. */
+	/* Source acceptances (see above); id is the reference count.
+	 * Sorted by prefix: a node holds one per BGP path. */
 	struct vtep_entry *acc;
 	size_t nacc;
 };
@@ -146,15 +147,49 @@ accept_covered(const struct vtep *v, const struct vtep_entry *a)
 	    addr_cmp(&v->ents[i].t.endpoint, &a->t.endpoint) == 0;
 }
 
+/* The first acceptance of prefix p, or where one would go. */
+static size_t
+accept_first(const struct vtep *v, const struct prefix *p)
+{
+	bool found;
+	size_t i = prefix_bsearch(v->acc, v->nacc, sizeof(*v->acc), p, &found);
+
+	while (found && i > 0 && prefix_cmp(&v->acc[i - 1].t.prefix, p) == 0)
+		i--;
+	return i;
+}
+
+/* The acceptance of (p, vni, endpoint); NULL if none. */
+static struct vtep_entry *
+accept_find(const struct vtep *v, const struct prefix *p, uint32_t vni,
+    const struct addr *endpoint)
+{
+	size_t i;
+
+	for (i = accept_first(v, p);
+	     i < v->nacc && prefix_cmp(&v->acc[i].t.prefix, p) == 0; i++)
+		if (v->acc[i].t.vni == vni &&
+		    addr_cmp(&v->acc[i].t.endpoint, endpoint) == 0)
+			return &v->acc[i];
+	return NULL;
+}
+
+/* Is e's ovl_src key also an acceptance's? */
+static bool
+accept_holds(const struct vtep *v, const struct vtep_entry *e)
+{
+	return accept_find(v, &e->t.prefix, e->t.vni, &e->t.endpoint) != NULL;
+}
+
 /* Rewrite the acceptances of prefix p after its tunnel entry changed. */
 static void
 accept_sync(struct vtep *v, const struct prefix *p)
 {
 	size_t i;
 
-	for (i = 0; i < v->nacc; i++)
-		if (prefix_cmp(&v->acc[i].t.prefix, p) == 0 &&
-		    !accept_covered(v, &v->acc[i]))
+	for (i = accept_first(v, p);
+	     i < v->nacc && prefix_cmp(&v->acc[i].t.prefix, p) == 0; i++)
+		if (!accept_covered(v, &v->acc[i]))
 			vtep_bpf_accept_set(v->bpf, &v->acc[i]);
 }
 
@@ -189,7 +224,8 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 		 * changes by vtep_routes_refresh.
 		 */
 		if (!tunnel_same(&cur->t, t)) {
-			if (vtep_bpf_set(v->bpf, &e, cur) == -1 ||
+			if (vtep_bpf_set(
+				v->bpf, &e, cur, accept_holds(v, cur)) == -1 ||
 			    vtep_route_set(v->nl, v->dev.ifindex, &r, true) ==
 				-1)
 				return -1;
@@ -203,7 +239,7 @@ vtep_tunnel_set(struct vtep *v, const struct vtep_tunnel *t)
 		return 0;
 	}
 	entry_fill(&e, t, v->next_id++);
-	if (vtep_bpf_set(v->bpf, &e, NULL) == -1 ||
+	if (vtep_bpf_set(v->bpf, &e, NULL, false) == -1 ||
 	    vtep_route_set(v->nl, v->dev.ifindex, &r, false) == -1) {
 		vtep_bpf_del(v->bpf, &e);
 		accept_sync(v, &t->prefix);
@@ -697,19 +733,14 @@ vtep_metrics(void *arg, FILE *f)
 	}
 }
 
-/* An acceptance published (+1) or withdrawn (-1) by egress/. */
+/* An acceptance published (+1) or withdrawn (-1) by egress/ or bgpd/. */
 static void
 vtep_accept(struct vtep *v, const struct ferry_overlay_route *r)
 {
 	char buf[PREFIX_STRLEN], ep[ADDR_STRLEN];
-	struct vtep_entry *a = NULL;
+	struct vtep_entry *a = accept_find(v, &r->prefix, r->vni, &r->endpoint);
 	size_t i;
 
-	for (i = 0; i < v->nacc && a == NULL; i++)
-		if (prefix_cmp(&v->acc[i].t.prefix, &r->prefix) == 0 &&
-		    v->acc[i].t.vni == r->vni &&
-		    addr_cmp(&v->acc[i].t.endpoint, &r->endpoint) == 0)
-			a = &v->acc[i];
 	prefix_fmt(&r->prefix, buf, sizeof(buf));
 	addr_fmt(&r->endpoint, ep, sizeof(ep));
 	if (r->accept_withdraw) {
@@ -720,20 +751,25 @@ vtep_accept(struct vtep *v, const struct ferry_overlay_route *r)
 		log_info("overlay: source acceptance removed: prefix=%s "
 			 "endpoint=%s vni=%u owner=%s",
 		    buf, ep, a->t.vni, a->owner);
-		*a = v->acc[--v->nacc];
+		i = (size_t)(a - v->acc);
+		memmove(a, a + 1, (v->nacc - i - 1) * sizeof(*a));
+		v->nacc--;
 		return;
 	}
 	if (a != NULL) {
 		a->id++;
 		return;
 	}
+	i = accept_first(v, &r->prefix);
 	v->acc = xreallocarray(v->acc, v->nacc + 1, sizeof(*v->acc));
-	a = &v->acc[v->nacc++];
+	memmove(&v->acc[i + 1], &v->acc[i], (v->nacc - i) * sizeof(*v->acc));
+	v->nacc++;
+	a = &v->acc[i];
 	memset(a, 0, sizeof(*a));
 	a->t.prefix = r->prefix;
 	a->t.endpoint = r->endpoint;
 	a->t.vni = r->vni;
-	a->t.source = VTEP_SRC_EGRESS;
+	a->t.source = r->bgp ? VTEP_SRC_BGP : VTEP_SRC_EGRESS;
 	a->id = 1;
 	snprintf(
 	    a->owner, sizeof(a->owner), "%s", r->owner != NULL ? r->owner : "");

@@ -107,8 +107,12 @@ struct vtep_entry {
 };
 /* Entries found in the maps at start (a previous ferryd's), sorted. */
 int vtep_bpf_read(struct vtep_bpf *, struct vtep_entry **, size_t *);
-int vtep_bpf_set(
-    struct vtep_bpf *, const struct vtep_entry *, const struct vtep_entry *old);
+/*
+ * old_src_held: an acceptance holds old's ovl_src key, so it is left in
+ * place (the caller rewrites it as the acceptance) instead of removed.
+ */
+int vtep_bpf_set(struct vtep_bpf *, const struct vtep_entry *,
+    const struct vtep_entry *old, bool old_src_held);
 int vtep_bpf_del(struct vtep_bpf *, const struct vtep_entry *);
 /*
  * Source acceptances (egress steering): an ovl_src entry alone, value id

@@ -730,7 +730,7 @@ src_del(struct vtep_bpf *vb, const struct vtep_entry *e)
 
 int
 vtep_bpf_set(struct vtep_bpf *vb, const struct vtep_entry *e,
-    const struct vtep_entry *old)
+    const struct vtep_entry *old, bool old_src_held)
 {
 	struct ovl_cnt *zero;
 	struct ovl_tun_val val;
@@ -788,8 +788,9 @@ vtep_bpf_set(struct vtep_bpf *vb, const struct vtep_entry *e,
 		err = lpm_put(&vb->lpm[VTEP_LPM_SRC6], &s6, &sval);
 	if (err != 0)
 		goto fail;
-	/* The old peer no longer owns this source prefix. */
-	if (old != NULL &&
+	/* The old peer no longer owns this source prefix, unless it is
+	 * still accepted from it (no gap while the caller rewrites it). */
+	if (old != NULL && !old_src_held &&
 	    (old->t.vni != e->t.vni ||
 		addr_cmp(&old->t.endpoint, &e->t.endpoint) != 0))
 		src_del(vb, old);

@@ -67,7 +67,28 @@ hook_best(
 	memcpy(best_nh, nh, (n < 8 ? n : 8) * sizeof(*nh));
 }
 
-static const struct rib_hooks hooks = { hook_ready, hook_best };
+/* path_changed, in order: gateway, peer, gone. */
+static struct {
+	struct addr gw, peer;
+	bool gone;
+} pathev[16];
+static int npathev;
+
+static void
+hook_path(
+    void *ctx, const struct prefix *p, const struct rib_nexthop *nh, bool gone)
+{
+	(void)ctx;
+	(void)p;
+	if (npathev < 16) {
+		pathev[npathev].gw = nh->gw;
+		pathev[npathev].peer = nh->peer;
+		pathev[npathev].gone = gone;
+	}
+	npathev++;
+}
+
+static const struct rib_hooks hooks = { hook_ready, hook_best, hook_path };
 
 static struct addr
 A(const char *s) {
@@ -113,7 +134,7 @@ world(unsigned ecmp)
 	conf.asn = MY_AS;
 	conf.router_id = A(MY_ID);
 	conf.ecmp = ecmp;
-	ready_calls = best_calls = 0;
+	ready_calls = best_calls = npathev = 0;
 	best_n = 0;
 	memset(peers, 0, sizeof(peers));
 	live0[0] = objcount_rib_prefix.live;
@@ -1875,6 +1896,75 @@ test_treat_as_withdraw(void **state)
 	teardown_world();
 }
 
+/* Event i of path_changed was gateway gw (from peer) coming or going. */
+static void
+pathev_is(int i, const char *gw, const char *peer, bool gone)
+{
+	assert_true(i < npathev);
+	assert_int_equal(addr_cmp(&pathev[i].gw, &(struct addr){ 0 }) != 0, 1);
+	assert_string_equal(inet_ntoa(pathev[i].gw.v4), gw);
+	assert_string_equal(inet_ntoa(pathev[i].peer.v4), peer);
+	assert_int_equal(pathev[i].gone, gone);
+}
+
+/*
+ * path_changed reports every path, not only the best ones (the overlay
+ * accepts sources from each): a second path that is not best is
+ * reported; a stale one stays until the flush; a new next hop comes
+ * before the old one goes; nothing at all once the RIB is dying.
+ */
+static void
+test_path_changed(void **state)
+{
+	struct ab a1, a2;
+
+	(void)state;
+	world(1);
+	nb_init(0, MY_AS);
+	nb_init(1, MY_AS);
+	peer_up(0);
+	peer_up(1);
+	ab_basic(&a1, 0, "192.0.2.1", 0);
+	ab_basic(&a2, 0, "192.0.2.2", 0);
+	announce(0, &a1, "10.0.0.0/8");
+	announce(1, &a2, "10.0.0.0/8");
+	assert_int_equal(npathev, 2);
+	pathev_is(0, "192.0.2.1", "192.0.2.1", false);
+	pathev_is(1, "192.0.2.2", "192.0.2.2", false);
+	/* Not best (ECMP 1, the lower router id wins): still reported. */
+	assert_int_equal(best_n, 1);
+	assert_string_equal(inet_ntoa(best_nh[0].gw.v4), "192.0.2.1");
+	/* The same path again: no news. */
+	announce(1, &a2, "10.0.0.0/8");
+	assert_int_equal(npathev, 2);
+	/* Graceful restart: the stale path stays until the flush. */
+	rib_peer_down_keep(peers[0], BGP_FAM_IPV4);
+	assert_int_equal(npathev, 2);
+	assert_int_equal(rib_peer_stale_flush(peers[0], BGP_FAM_IPV4), 1);
+	assert_int_equal(npathev, 3);
+	pathev_is(2, "192.0.2.1", "192.0.2.1", true);
+	/* A new next hop: the new one first, then the old one gone. */
+	ab_basic(&a2, 0, "192.0.2.9", 0);
+	announce(1, &a2, "10.0.0.0/8");
+	assert_int_equal(npathev, 5);
+	pathev_is(3, "192.0.2.9", "192.0.2.2", false);
+	pathev_is(4, "192.0.2.2", "192.0.2.2", true);
+	/* Other attributes only: nothing. */
+	ab_comms(&a2, 1, 65000u << 16 | 1);
+	announce(1, &a2, "10.0.0.0/8");
+	assert_int_equal(npathev, 5);
+	withdraw(1, "10.0.0.0/8");
+	assert_int_equal(npathev, 6);
+	pathev_is(5, "192.0.2.9", "192.0.2.2", true);
+	/* Dying: peers going down report nothing. */
+	announce(1, &a2, "10.0.0.0/8");
+	assert_int_equal(npathev, 7);
+	rib_shutdown(rib);
+	rib_peer_down(peers[1]);
+	assert_int_equal(npathev, 7);
+	teardown_world();
+}
+
 int
 main(void)
 {
@@ -1910,6 +2000,7 @@ main(void)
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_walk_views),
 		cmocka_unit_test(test_gr_stale),
+		cmocka_unit_test(test_path_changed),
 		cmocka_unit_test(test_gr_down_flush),
 		cmocka_unit_test(test_shutdown_quiet),
 		cmocka_unit_test(test_treat_as_withdraw),
