@@ -68,3 +68,27 @@ ferry_peer() {
 	jget "$(ctl "$1" --json show bgp peers)" \
 		".result.peers[] | select(.address == \"$2\") | .[\"$3\"]"
 }
+
+# bgp_topo_xfer: bgp_topo plus a pod behind gw and a client behind up,
+# both routers forwarding (the transfer tests across restarts):
+#	cl 198.51.100.2 -- up 198.51.100.1 | gw 10.244.0.1 -- pod 10.244.0.2
+# Sets NS_POD and NS_CL.
+bgp_topo_xfer() {
+	bgp_topo
+	NS_POD=$(netns_add pod)
+	NS_CL=$(netns_add cl)
+	ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_POD"
+	ip -n "$NS_GW" addr add 10.244.0.1/24 dev eth1
+	ip -n "$NS_POD" addr add 10.244.0.2/24 dev eth0
+	ip -n "$NS_GW" link set eth1 up
+	ip -n "$NS_POD" link set eth0 up
+	ip -n "$NS_POD" route add default via 10.244.0.1
+	ip -n "$NS_UP" link add eth1 type veth peer name eth0 netns "$NS_CL"
+	ip -n "$NS_UP" addr add 198.51.100.1/24 dev eth1
+	ip -n "$NS_CL" addr add 198.51.100.2/24 dev eth0
+	ip -n "$NS_UP" link set eth1 up
+	ip -n "$NS_CL" link set eth0 up
+	ip -n "$NS_CL" route add default via 198.51.100.1
+	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$NS_UP" sysctl -qw net.ipv4.ip_forward=1
+}

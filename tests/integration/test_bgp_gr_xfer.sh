@@ -16,24 +16,7 @@ need_root
 need_cmd jq bird birdc python3
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-bgp_topo
-NS_POD=$(netns_add pod)
-NS_CL=$(netns_add cl)
-ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_POD"
-ip -n "$NS_GW" addr add 10.244.0.1/24 dev eth1
-ip -n "$NS_POD" addr add 10.244.0.2/24 dev eth0
-ip -n "$NS_GW" link set eth1 up
-ip -n "$NS_POD" link set eth0 up
-ip -n "$NS_POD" route add default via 10.244.0.1
-ip -n "$NS_UP" link add eth1 type veth peer name eth0 netns "$NS_CL"
-ip -n "$NS_UP" addr add 198.51.100.1/24 dev eth1
-ip -n "$NS_CL" addr add 198.51.100.2/24 dev eth0
-ip -n "$NS_UP" link set eth1 up
-ip -n "$NS_CL" link set eth0 up
-ip -n "$NS_CL" route add default via 198.51.100.1
-for ns in "$NS_GW" "$NS_UP"; do
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
-done
+bgp_topo_xfer
 
 ferryd_conf gw "router-id = \"$GW4\";
 bgp = {
