@@ -300,6 +300,37 @@ ferryd_peer_reset(struct ferryd *d, const struct addr *a)
 }
 
 void
+ferryd_peer_healthy_provide(
+    struct ferryd *d, ferry_peer_healthy_fn fn, void *arg)
+{
+	d->peer_healthy_fn = fn;
+	d->peer_healthy_arg = arg;
+}
+
+int
+ferryd_peer_healthy(struct ferryd *d, const struct addr *a)
+{
+	if (d->peer_healthy_fn == NULL)
+		return -1;
+	return d->peer_healthy_fn(d->peer_healthy_arg, a);
+}
+
+void
+ferryd_peer_health_subscribe(
+    struct ferryd *d, ferry_peer_health_fn fn, void *arg)
+{
+	d->peer_health_fn = fn;
+	d->peer_health_arg = arg;
+}
+
+void
+ferryd_peer_health_publish(struct ferryd *d, const struct addr *a, bool healthy)
+{
+	if (d->peer_health_fn != NULL)
+		d->peer_health_fn(d->peer_health_arg, a, healthy);
+}
+
+void
 ferryd_workload_known_provide(
     struct ferryd *d, ferry_workload_known_fn fn, void *arg)
 {

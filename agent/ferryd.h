@@ -72,6 +72,11 @@ typedef int (*ferry_overlay_counters_fn)(
 
 /* Reset the BGP session with the peer at a: 0, or -1 if there is none. */
 typedef int (*ferry_peer_reset_fn)(void *arg, const struct addr *a);
+/* The BGP peer at a: healthy 1, not 0, no such peer -1. */
+typedef int (*ferry_peer_healthy_fn)(void *arg, const struct addr *a);
+/* The BGP peer at a became healthy or not. */
+typedef void (*ferry_peer_health_fn)(
+    void *arg, const struct addr *a, bool healthy);
 /* Is a the underlay endpoint of a joined workload?  1 or 0. */
 typedef int (*ferry_workload_known_fn)(void *arg, const struct addr *a);
 
@@ -91,6 +96,10 @@ struct ferryd {
 	void *overlay_counters_arg;
 	ferry_peer_reset_fn peer_reset_fn; /* BGP's, if running */
 	void *peer_reset_arg;
+	ferry_peer_healthy_fn peer_healthy_fn; /* BGP's, if running */
+	void *peer_healthy_arg;
+	ferry_peer_health_fn peer_health_fn; /* egress's, if running */
+	void *peer_health_arg;
 	ferry_workload_known_fn workload_known_fn; /* workloads', if up */
 	void *workload_known_arg;
 	uint64_t reloads_ok;
@@ -122,6 +131,18 @@ int ferryd_overlay_counters(
  */
 void ferryd_peer_reset_provide(struct ferryd *, ferry_peer_reset_fn, void *);
 int ferryd_peer_reset(struct ferryd *, const struct addr *);
+/*
+ * Peer health (bgp_sessions_peer_healthy): BGP answers queries and
+ * publishes changes; one subscriber (egress, whose gateways are used
+ * while healthy).  Without BGP the answer is -1.
+ */
+void ferryd_peer_healthy_provide(
+    struct ferryd *, ferry_peer_healthy_fn, void *);
+int ferryd_peer_healthy(struct ferryd *, const struct addr *);
+void ferryd_peer_health_subscribe(
+    struct ferryd *, ferry_peer_health_fn, void *);
+void ferryd_peer_health_publish(
+    struct ferryd *, const struct addr *, bool healthy);
 /*
  * The workloads module answers whether an address is a joined VM's
  * endpoint (NULL fn: there are no workloads, and the answer is -1).

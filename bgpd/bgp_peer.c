@@ -329,6 +329,37 @@ peer_gr_apply(
 	}
 }
 
+/*
+ * Healthy: Established, or helping it restart gracefully; and, while our
+ * own graceful restart defers output, a peer not yet back that has not
+ * failed since we started (we forwarded through it before the restart,
+ * and it may well be there still).
+ */
+static bool
+peer_healthy(const struct bgp_peer *p)
+{
+	return p->session_up || p->gr.state == BGP_GRS_RESTARTING ||
+	    (p->s->deferring && p->flaps == 0);
+}
+
+/*
+ * Tell the peer_health hook when p's health has changed, or (force)
+ * whatever it is: when the deferral ends, peers asked about during it
+ * were answered healthy without being told so.
+ */
+static void
+peer_health_check(struct bgp_peer *p, bool force)
+{
+	struct bgp_sessions *s = p->s;
+	bool now = peer_healthy(p);
+
+	if (now == p->healthy && !force)
+		return;
+	p->healthy = now;
+	if (s->hooks != NULL && s->hooks->peer_health != NULL)
+		s->hooks->peer_health(s->hooks_ctx, &p->nb->addr, now);
+}
+
 /* The restart time (peer down) or the stale time (peer back) ran out. */
 static void
 peer_gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -343,6 +374,7 @@ peer_gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	peer_gr_apply(p, &r,
 	    was == BGP_GRS_RESTARTING ? "restart time expired"
 				      : "stale time expired");
+	peer_health_check(p, false);
 	/* A dynamic peer kept for its routes that did not come back. */
 	if (p->dynamic && p->conn == NULL && p->coll == NULL &&
 	    p->fsm.state <= BGP_ST_ACTIVE) {
@@ -448,6 +480,7 @@ peer_session_up(struct bgp_peer *p)
 	bgp_gr_up(&p->gr, &p->gr_open, p->nb->gr.stale_time, &r);
 	peer_gr_apply(p, &r, "session up");
 	rib_peer_up(p->rp, &info);
+	peer_health_check(p, false);
 	sessions_defer_check(p->s);
 	if (p->dynamic && p->gr.neg.on)
 		sessions_dynamic_changed(p->s);
@@ -470,6 +503,7 @@ peer_session_down(struct bgp_peer *p)
 	    r.keep != 0 ? " graceful-restart=helping" : "");
 	rib_peer_down_keep(p->rp, r.keep);
 	peer_gr_apply(p, &r, "session down");
+	peer_health_check(p, false);
 	sessions_defer_check(p->s);
 	if (p->dynamic && p->gr.neg.on)
 		sessions_dynamic_changed(p->s);
@@ -737,9 +771,12 @@ sessions_defer_end(struct bgp_sessions *s, const char *why)
 		return;
 	s->deferring = s->restarting = false;
 	log_notice("bgp: advertising after restart: reason=\"%s\"", why);
-	TAILQ_FOREACH (p, &s->peers, entry)
+	TAILQ_FOREACH (p, &s->peers, entry) {
 		if (p->conn != NULL && p->fsm.state == BGP_ST_ESTABLISHED)
 			conn_update_io(p->conn);
+		if (!peer_healthy(p))
+			peer_health_check(p, true);
+	}
 }
 
 /*
@@ -1431,6 +1468,17 @@ bgp_sessions_gr_dynamic(struct bgp_sessions *s, struct addr *out, size_t max)
 		n++;
 	}
 	return n;
+}
+
+int
+bgp_sessions_peer_healthy(struct bgp_sessions *s, const struct addr *a)
+{
+	struct bgp_peer *p;
+
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (addr_cmp(&p->nb->addr, a) == 0)
+			return peer_healthy(p) ? 1 : 0;
+	return -1;
 }
 
 void

@@ -41,6 +41,11 @@ struct bgp_sessions_hooks {
 	/* May a connection from a (in a range with workloads = true) open
 	 * a session?  Yes only for a joined workload's endpoint. */
 	bool (*workload_known)(void *ctx, const struct addr *a);
+	/*
+	 * The peer at a went healthy or not (bgp_sessions_peer_healthy):
+	 * egress gateways are used while their session is.
+	 */
+	void (*peer_health)(void *ctx, const struct addr *a, bool healthy);
 };
 
 /*
@@ -57,6 +62,12 @@ struct bgp_sessions *bgp_sessions_new(struct ev_loop *, struct rib *,
  * restart: up to max into out; returns how many there are. */
 size_t bgp_sessions_gr_dynamic(
     struct bgp_sessions *, struct addr *out, size_t max);
+/*
+ * Is the peer at a healthy: its session Established, or down with its
+ * routes kept while it restarts gracefully (we help; its forwarding goes
+ * on)?  1 or 0; -1 if no neighbor has that address.
+ */
+int bgp_sessions_peer_healthy(struct bgp_sessions *, const struct addr *a);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed
  * (Cease 6/3 "peer de-configured"), changed in a way that needs a new

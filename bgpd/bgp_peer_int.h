@@ -70,6 +70,7 @@ struct bgp_peer {
 	bool quiet_close; /* graceful exit: close without NOTIFICATION */
 	bool soft_close;  /* graceful exit: never as a Hard Reset */
 	bool session_up;  /* between SESSION_UP and SESSION_DOWN */
+	bool healthy;	  /* as last told to the peer_health hook */
 	/* Session layer state. */
 	bool rib_pending; /* the RIB has output */
 	bool reap;	  /* free at the end of the callback */

@@ -185,10 +185,20 @@ hook_workload_known(void *ctx, const struct addr *a)
 	return ferryd_workload_known(b->d, a) == 1;
 }
 
+/* Told to the agent, which tells egress (its gateways' health). */
+static void
+hook_peer_health(void *ctx, const struct addr *a, bool healthy)
+{
+	struct bgpd *b = ctx;
+
+	ferryd_peer_health_publish(b->d, a, healthy);
+}
+
 static const struct bgp_sessions_hooks bgpd_session_hooks = {
 	.restart_done = hook_restart_done,
 	.dynamic_changed = hook_dynamic_changed,
 	.workload_known = hook_workload_known,
+	.peer_health = hook_peer_health,
 };
 
 /* The dynamic neighbors with graceful restart changed: remember them,
@@ -934,6 +944,16 @@ bgpd_peer_reset(void *arg, const struct addr *a)
 	return bgp_peer_reset(p);
 }
 
+static int
+bgpd_peer_healthy(void *arg, const struct addr *a)
+{
+	struct bgpd *b = arg;
+
+	if (b->sessions == NULL)
+		return -1;
+	return bgp_sessions_peer_healthy(b->sessions, a);
+}
+
 static void *
 bgpd_start(struct ferryd *d, const void *conf)
 {
@@ -949,6 +969,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	control_register(d->control, "show bfd", ctl_bfd, b);
 	metrics_register(d->metrics, bgpd_metrics, b);
 	ferryd_peer_reset_provide(d, bgpd_peer_reset, b);
+	ferryd_peer_healthy_provide(d, bgpd_peer_healthy, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
 		bgpd_down(b, false);
 		log_err("bgp: could not start");
@@ -969,6 +990,7 @@ bgpd_stop(void *arg)
 	control_unregister(b->d->control, "show bfd");
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
 	ferryd_peer_reset_provide(b->d, NULL, NULL);
+	ferryd_peer_healthy_provide(b->d, NULL, NULL);
 	bgpd_down(b, true);
 	free(b);
 }

@@ -350,26 +350,84 @@ egr_classify(const struct egr_pkt *p, __u32 *id)
 }
 
 /*
- * The gateway for this flow, or NULL.  One gateway for now; with more,
- * the flow hash picks one, so a flow sticks to its gateway while the set
- * is unchanged.
+ * The hash a flow's gateway is chosen by: of the pod's and the remote's
+ * addresses only.  Not of the ports, which later fragments and the
+ * pod's ICMP errors do not carry (they must go where the rest of the
+ * flow went: the gateway with its NAT state); not the skb's hash, which
+ * for a pod's TCP socket is the socket's random txhash, drawn again
+ * after a retransmission timeout.  So the unit spread over gateways is
+ * the (pod, remote) pair, as ECMP over L3 hashes does.
+ */
+static __always_inline __u32
+egr_flow_hash(const struct egr_pkt *p)
+{
+	__u32 h = 0x811c9dc5u, i;
+
+	for (i = 0; i < 4; i++) {
+		h = (h ^ p->t.saddr[i]) * 0x01000193u;
+		h = (h ^ p->t.daddr[i]) * 0x01000193u;
+	}
+	return h | 1;
+}
+
+/*
+ * A gateway's weight for a flow: a 32-bit mix (murmur3's finaliser) of
+ * the flow hash and the gateway's underlay endpoint.  Keyed on the
+ * endpoint, not on the gateway's place in the list, so reordering the
+ * configured list, or adding and removing other gateways, changes no
+ * flow's weights.
+ */
+static __always_inline __u32
+egr_gw_weight(__u32 hash, const struct egr_gw *gw)
+{
+	__u32 h = hash ^ gw->endpoint[3] ^ (gw->endpoint[2] * 0x9e3779b1u) ^
+	    (gw->endpoint[1] * 0x85ebca77u) ^ (gw->endpoint[0] * 0xc2b2ae3du);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * The gateway for this flow, or NULL when none is up.  A policy served
+ * here (a gateway of it is this host) is translated here, whatever the
+ * hash says: its traffic arrives from the nodes that chose us.  Otherwise
+ * rendezvous hashing over the gateways that are up: the highest weight
+ * wins, so a flow stays with its gateway while that one is up, a
+ * gateway going down moves only its own flows, and one coming up takes
+ * only the flows it now outweighs (docs/design.md, "Egress high
+ * availability").
  */
 static __always_inline const struct egr_gw *
-egr_gw_pick(struct __sk_buff *skb, const struct egr_policy *pol)
+egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol)
 {
-	const struct egr_gw *gw;
-	__u32 i = 0;
+	const struct egr_gw *gw, *best = NULL;
+	__u32 i, n = pol->ngw, hash = 0, w, bestw = 0;
 
-	if (pol->ngw == 0)
-		return NULL;
-	if (pol->ngw > 1)
-		i = bpf_get_hash_recalc(skb) % pol->ngw;
-	if (i >= EGR_GW_MAX)
-		return NULL;
-	gw = &pol->gw[i];
-	if (!(gw->flags & EGR_GW_UP))
-		return NULL;
-	return gw;
+	if (n > EGR_GW_MAX)
+		n = EGR_GW_MAX;
+	for (i = 0; i < EGR_GW_MAX; i++) {
+		if (i >= n)
+			break;
+		gw = &pol->gw[i];
+		if (!(gw->flags & EGR_GW_UP))
+			continue;
+		if (gw->flags & EGR_GW_LOCAL)
+			return gw;
+		if (n == 1)
+			return gw;
+		if (hash == 0)
+			hash = egr_flow_hash(p);
+		w = egr_gw_weight(hash, gw);
+		if (!best || w > bestw) {
+			best = gw;
+			bestw = w;
+		}
+	}
+	return best;
 }
 
 /*
@@ -485,7 +543,7 @@ egr_out_handle(struct __sk_buff *skb)
 	pol = egr_classify(&p, &id);
 	if (!pol)
 		return egr_pass(skb);
-	gw = egr_gw_pick(skb, pol);
+	gw = egr_gw_pick(&p, pol);
 	if (!gw)
 		return egr_drop(skb, EGR_DROP_NO_GATEWAY);
 	cfg = bpf_map_lookup_elem(&egr_config, &zero);

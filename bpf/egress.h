@@ -129,7 +129,7 @@ struct egr_dst_val {
 	__u32 action; /* enum egr_action */
 };
 
-#define EGR_GW_MAX 8 /* HA later: nodes hash across ngw */
+#define EGR_GW_MAX 8 /* a policy's gateways; nodes hash flows across them */
 
 #define EGR_GW_UP    0x01 /* usable */
 #define EGR_GW_LOCAL 0x02 /* this host: SNAT here */

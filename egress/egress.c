@@ -83,14 +83,24 @@ egress_write_config(struct egress *g)
 	return egress_dp_config(g->dp, g->conf, &ovl);
 }
 
+/* A gateway's health is its BGP session's (ferryd_peer_healthy). */
+static int
+egress_gw_health(void *arg, const struct addr *endpoint)
+{
+	struct egress *g = arg;
+
+	return ferryd_peer_healthy(g->d, endpoint);
+}
+
 static int
 egress_sync(struct egress *g)
 {
+	struct egress_health h = { egress_gw_health, g };
 	struct egress_map_stats st;
 
 	memset(&st, 0, sizeof(st));
-	if (egress_map_sync(egress_dp_maps(g->dp), g->conf, &g->rules, &st) ==
-	    -1) {
+	if (egress_map_sync(
+		egress_dp_maps(g->dp), g->conf, &g->rules, &h, &st) == -1) {
 		g->synced = false;
 		return -1;
 	}
@@ -107,24 +117,57 @@ static void
 egress_accept(struct egress *g, const struct egress_conf *ec, bool withdraw)
 {
 	struct ferry_overlay_route r;
-	size_t i, j;
+	size_t i, j, k;
 
 	for (i = 0; i < ec->npolicies; i++) {
 		const struct egress_policy *p = &ec->policies[i];
 
-		if (p->gw.endpoint.family == 0 || p->gw.local)
-			continue;
-		for (j = 0; j < p->ndst; j++) {
-			memset(&r, 0, sizeof(r));
-			r.prefix = p->dst[j];
-			r.endpoint = p->gw.endpoint;
-			r.vni = p->gw.vni;
-			r.owner = p->name;
-			r.accept_only = true;
-			r.accept_withdraw = withdraw;
-			ferryd_overlay_publish(g->d, &r);
+		for (k = 0; k < p->ngw; k++) {
+			if (p->gw[k].endpoint.family == 0 || p->gw[k].local)
+				continue;
+			for (j = 0; j < p->ndst; j++) {
+				memset(&r, 0, sizeof(r));
+				r.prefix = p->dst[j];
+				r.endpoint = p->gw[k].endpoint;
+				r.vni = p->gw[k].vni;
+				r.owner = p->name;
+				r.accept_only = true;
+				r.accept_withdraw = withdraw;
+				ferryd_overlay_publish(g->d, &r);
+			}
 		}
 	}
+}
+
+/*
+ * A BGP peer's health changed: if it is a gateway of a remote policy,
+ * the policy's gateway set changes with it, at once (BFD brings a
+ * failure here within its detection time).
+ */
+static void
+egress_peer_health(void *arg, const struct addr *a, bool healthy)
+{
+	struct egress *g = arg;
+	char buf[ADDR_STRLEN];
+	size_t i, k;
+
+	for (i = 0; i < g->conf->npolicies; i++) {
+		const struct egress_policy *p = &g->conf->policies[i];
+
+		for (k = 0; k < p->ngw; k++)
+			if (!p->gw[k].local &&
+			    addr_cmp(&p->gw[k].endpoint, a) == 0)
+				break;
+		if (k < p->ngw)
+			break;
+	}
+	if (i == g->conf->npolicies)
+		return;
+	log_notice("egress: gateway %s: endpoint=%s", healthy ? "up" : "down",
+	    addr_fmt(a, buf, sizeof(buf)));
+	if (g->dp != NULL && egress_sync(g) == -1)
+		log_err("egress: policies not rewritten for the gateway's "
+			"health; the next reload or change retries");
 }
 
 static struct egress_if *
@@ -317,6 +360,7 @@ egress_start(struct ferryd *d, const void *arg)
 		return NULL;
 	}
 	egress_ctl_register(g);
+	ferryd_peer_health_subscribe(d, egress_peer_health, g);
 	ev_timer_init(&g->tick, egress_tick, EGRESS_TICK_S, EGRESS_TICK_S);
 	g->tick.data = g;
 	ev_timer_start(d->loop, &g->tick);
@@ -383,6 +427,7 @@ egress_stop(void *arg)
 	size_t i;
 
 	ev_timer_stop(g->d->loop, &g->tick);
+	ferryd_peer_health_subscribe(g->d, NULL, NULL);
 	egress_ctl_unregister(g);
 	/* Programs stay attached and maps pinned for the next ferryd. */
 	egress_dp_close(g->dp);

@@ -354,60 +354,120 @@ struct pctx {
 	size_t negress_pools;
 };
 
-static void
-resolve_gateway(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
-    struct egress_policy *p)
+/* One gateway named by str (at setting s) into *gw; false on error. */
+static bool
+resolve_one(struct conf_errs *e, const config_setting_t *s, const char *str,
+    struct pctx *x, struct egress_gateway *gw)
 {
-	const config_setting_t *s = config_setting_get_member(g, "gateway");
 	const struct egress_conf *ec = x->ec;
-	const char *str;
 	struct addr a;
 	size_t i;
-	int rc;
 
-	if ((rc = conf_get_string(e, g, "gateway", &str)) == 0)
-		conf_err_missing(e, g, "gateway");
-	if (rc != 1)
-		return;
 	for (i = 0; i < ec->ngateways; i++)
 		if (ec->gateways[i].name[0] != '\0' &&
 		    strcmp(ec->gateways[i].name, str) == 0)
 			break;
 	if (i < ec->ngateways) {
-		p->gw = ec->gateways[i];
-		p->gw.name = xstrdup(str);
-	} else if (addr_parse(str, &a) == -1) {
+		*gw = ec->gateways[i];
+		gw->name = xstrdup(str);
+		return true;
+	}
+	if (addr_parse(str, &a) == -1) {
 		conf_err(e, s,
 		    "unknown gateway \"%s\" (not in gateways, not an "
 		    "address)",
 		    str);
-		return;
-	} else {
-		for (i = 0; i < ec->ngateways; i++)
-			if (addr_cmp(&ec->gateways[i].endpoint, &a) == 0)
-				break;
-		if (i < ec->ngateways) {
-			p->gw = ec->gateways[i];
-			p->gw.name = NULL;
-		} else if (conf_addr_local(&a) == 1) {
-			p->gw.endpoint = a;
-			p->gw.local = true;
-		} else if (bgpd_conf_overlay_peer(
-			       x->cf, &a, &p->gw.vni, p->gw.mac))
-			p->gw.endpoint = a;
-		else {
-			conf_err(e, s,
-			    "%s is not an address of this host, nor a "
-			    "gateways endpoint, nor a bgp neighbor with "
-			    "overlay settings",
-			    str);
-			return;
-		}
+		return false;
 	}
-	if (!p->gw.local && !x->overlay)
+	for (i = 0; i < ec->ngateways; i++)
+		if (addr_cmp(&ec->gateways[i].endpoint, &a) == 0)
+			break;
+	if (i < ec->ngateways) {
+		*gw = ec->gateways[i];
+		gw->name = NULL;
+	} else if (conf_addr_local(&a) == 1) {
+		gw->endpoint = a;
+		gw->local = true;
+	} else if (bgpd_conf_overlay_peer(x->cf, &a, &gw->vni, gw->mac))
+		gw->endpoint = a;
+	else {
+		conf_err(e, s,
+		    "%s is not an address of this host, nor a gateways "
+		    "endpoint, nor a bgp neighbor with overlay settings",
+		    str);
+		return false;
+	}
+	if (!gw->local && !x->overlay) {
 		conf_err(e, s,
 		    "a gateway on another host needs the overlay section "
 		    "(traffic to it is steered through the overlay)");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * gateway: one name or address, or a list of up to EGRESS_GW_MAX, each
+ * resolved as above; the same gateway twice is an error.  The policy is
+ * served here when one of them is this host.
+ */
+static void
+resolve_gateway(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
+    struct egress_policy *p)
+{
+	const config_setting_t *s = config_setting_get_member(g, "gateway");
+	const config_setting_t *el;
+	struct egress_gateway gw;
+	const char *str;
+	int i, j, n;
+
+	if (s == NULL) {
+		conf_err_missing(e, g, "gateway");
+		return;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		memset(&gw, 0, sizeof(gw));
+		if (resolve_one(e, s, config_setting_get_string(s), x, &gw))
+			p->gw[p->ngw++] = gw;
+		p->local = p->ngw == 1 && p->gw[0].local;
+		return;
+	}
+	if (!config_setting_is_aggregate(s) ||
+	    config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		conf_err(e, s, "gateway must be a string or a list of strings");
+		return;
+	}
+	n = config_setting_length(s);
+	if (n == 0 || n > EGRESS_GW_MAX) {
+		conf_err(e, s, "gateway lists 1 to %d gateways, not %d",
+		    EGRESS_GW_MAX, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		el = config_setting_get_elem(s, (unsigned int)i);
+		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+			conf_err(e, el, "gateway: element %d is not a string",
+			    i + 1);
+			continue;
+		}
+		str = config_setting_get_string(el);
+		memset(&gw, 0, sizeof(gw));
+		if (!resolve_one(e, el, str, x, &gw))
+			continue;
+		for (j = 0; j < (int)p->ngw; j++)
+			if (addr_cmp(&p->gw[j].endpoint, &gw.endpoint) == 0)
+				break;
+		if (j < (int)p->ngw) {
+			conf_err(e, el,
+			    "gateway \"%s\" is listed twice (the same "
+			    "endpoint)",
+			    str);
+			free(gw.name);
+			continue;
+		}
+		p->gw[p->ngw++] = gw;
+		p->local |= gw.local;
+	}
 }
 
 static bool
@@ -463,7 +523,7 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 			conf_err(e, s,
 			    "%s is a second %s egress IP (one per family)", buf,
 			    fam_name(a.family));
-		else if (p->gw.local && conf_addr_local(&a) != 1 &&
+		else if (p->local && conf_addr_local(&a) != 1 &&
 		    !in_pools(x->egress_pools, x->negress_pools, &a))
 			conf_err(e, s,
 			    "egress-ip %s is neither an address of this host "
@@ -796,12 +856,14 @@ egress_conf_free(void *arg)
 	free(ec->gateways);
 	for (i = 0; i < ec->npolicies; i++) {
 		struct egress_policy *p = &ec->policies[i];
+		size_t j;
 
 		free(p->name);
 		free(p->src);
 		free(p->dst);
 		free(p->exclude);
-		gateway_free(&p->gw);
+		for (j = 0; j < p->ngw; j++)
+			gateway_free(&p->gw[j]);
 	}
 	free(ec->policies);
 	free(ec->cluster);
@@ -824,20 +886,37 @@ dump_prefixes(
 		    prefix_fmt(&p[i], buf, sizeof(buf)));
 }
 
+/* A policy's gateway as configured: its name, else its address. */
+static void
+dump_gateway(config_setting_t *parent, const struct egress_gateway *gw)
+{
+	const char *key = config_setting_is_array(parent) ? NULL : "gateway";
+	char buf[ADDR_STRLEN];
+
+	config_setting_set_string(
+	    config_setting_add(parent, key, CONFIG_TYPE_STRING),
+	    gw->name != NULL ? gw->name
+			     : addr_fmt(&gw->endpoint, buf, sizeof(buf)));
+}
+
 static void
 dump_policy(config_setting_t *g, const struct egress_policy *p)
 {
 	config_setting_t *arr;
 	char buf[ADDR_STRLEN];
+	size_t i;
 
 	conf_dump_string(g, "name", p->name);
 	dump_prefixes(g, "sources", p->src, p->nsrc);
 	dump_prefixes(g, "destinations", p->dst, p->ndst);
 	dump_prefixes(g, "exclude", p->exclude, p->nexclude);
-	if (p->gw.name != NULL)
-		conf_dump_string(g, "gateway", p->gw.name);
-	else
-		conf_dump_addr(g, "gateway", &p->gw.endpoint);
+	if (p->ngw == 1)
+		dump_gateway(g, &p->gw[0]);
+	else {
+		arr = config_setting_add(g, "gateway", CONFIG_TYPE_ARRAY);
+		for (i = 0; i < p->ngw; i++)
+			dump_gateway(arr, &p->gw[i]);
+	}
 	arr = config_setting_add(g, "egress-ip", CONFIG_TYPE_ARRAY);
 	if (p->egress4.family != 0)
 		config_setting_set_string(

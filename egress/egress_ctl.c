@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <json-c/json.h>
 
 #include "control.h"
@@ -139,12 +140,41 @@ count_flows(const struct egress *g, struct flow_count *fc)
 	egress_nat_foreach(ct, rev, count_cb, fc);
 }
 
+/*
+ * Is gateway k of policy i up in the datapath (EGR_GW_UP in its
+ * egr_policy entry, as the health of its BGP session set it)?  1, 0, or
+ * -1 when the datapath is not loaded.
+ */
+static int
+gw_up(const struct egress *g, size_t i, size_t k)
+{
+	const struct egress_gateway *gw = &g->conf->policies[i].gw[k];
+	struct egr_policy pol;
+	uint32_t id = g->rules.ids[i].id, j;
+	uint8_t ep[16];
+
+	if (g->dp == NULL ||
+	    bpf_map_lookup_elem(egress_dp_maps(g->dp)->policy, &id, &pol) != 0)
+		return -1;
+	memset(ep, 0, sizeof(ep));
+	if (gw->endpoint.family == AF_INET) {
+		ep[10] = ep[11] = 0xff;
+		memcpy(ep + 12, &gw->endpoint.v4, 4);
+	} else
+		memcpy(ep, &gw->endpoint.v6, 16);
+	for (j = 0; j < pol.ngw && j < EGR_GW_MAX; j++)
+		if (memcmp(pol.gw[j].endpoint, ep, 16) == 0)
+			return (pol.gw[j].flags & EGR_GW_UP) != 0;
+	return 0;
+}
+
 static json_object *
 ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
 {
 	const struct egress_policy *p = &g->conf->policies[i];
-	json_object *o = json_object_new_object(), *ips;
+	json_object *o = json_object_new_object(), *ips, *gws, *down;
 	uint32_t id = g->rules.ids[i].id;
+	size_t j;
 
 	json_object_object_add(o, "name", json_object_new_string(p->name));
 	json_object_object_add(o, "id", json_object_new_int64(id));
@@ -152,10 +182,21 @@ ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
 	json_object_object_add(o, "destinations", jprefixes(p->dst, p->ndst));
 	json_object_object_add(
 	    o, "exclude", jprefixes(p->exclude, p->nexclude));
-	json_object_object_add(o, "gateway", jaddr(&p->gw.endpoint));
-	if (p->gw.name != NULL)
+	/* gateway / gateway-name: the first, as before there were several. */
+	json_object_object_add(o, "gateway", jaddr(&p->gw[0].endpoint));
+	if (p->gw[0].name != NULL)
 		json_object_object_add(
-		    o, "gateway-name", json_object_new_string(p->gw.name));
+		    o, "gateway-name", json_object_new_string(p->gw[0].name));
+	gws = json_object_new_array();
+	down = json_object_new_array();
+	for (j = 0; j < p->ngw; j++) {
+		json_object_array_add(gws, jaddr(&p->gw[j].endpoint));
+		if (gw_up(g, i, j) == 0)
+			json_object_array_add(down, jaddr(&p->gw[j].endpoint));
+	}
+	json_object_object_add(o, "gateways", gws);
+	/* The ones the nodes' hash leaves out: their session is down. */
+	json_object_object_add(o, "gateways-down", down);
 	ips = json_object_new_array();
 	if (p->egress4.family != 0)
 		json_object_array_add(ips, jaddr(&p->egress4));
@@ -163,7 +204,7 @@ ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
 		json_object_array_add(ips, jaddr(&p->egress6));
 	json_object_object_add(o, "egress-ips", ips);
 	json_object_object_add(
-	    o, "role", json_object_new_string(p->gw.local ? "snat" : "steer"));
+	    o, "role", json_object_new_string(p->local ? "snat" : "steer"));
 	json_object_object_add(o, "flows",
 	    json_object_new_int64(
 		(int64_t)(id < EGR_POLICY_MAX ? fc->per[id] : 0)));
@@ -415,6 +456,8 @@ egress_metrics(void *arg, FILE *f)
 {
 	struct egress *g = arg;
 	struct egr_stat_val st[EGR_STAT_MAX];
+	char buf[ADDR_STRLEN];
+	size_t i, k;
 	int s;
 
 	if (g->dp == NULL)
@@ -446,6 +489,18 @@ egress_metrics(void *arg, FILE *f)
 		fprintf(f,
 		    "ferry_egress_drops_total{reason=\"%s\"} %" PRIu64 "\n",
 		    stat_names[s], (uint64_t)st[s].packets);
+	metrics_family(f, "ferry_egress_gateway_up", "gauge",
+	    "1 while a policy's gateway is in the set its flows are hashed "
+	    "over (its BGP session healthy), else 0.");
+	for (i = 0; i < g->conf->npolicies && i < g->rules.nids; i++)
+		for (k = 0; k < g->conf->policies[i].ngw; k++)
+			fprintf(f,
+			    "ferry_egress_gateway_up{policy=\"%s\","
+			    "gateway=\"%s\"} %d\n",
+			    g->conf->policies[i].name,
+			    addr_fmt(&g->conf->policies[i].gw[k].endpoint, buf,
+				sizeof(buf)),
+			    gw_up(g, i, k) == 1);
 	metrics_family(f, "ferry_egress_port_exhaustion_total", "counter",
 	    "New connections refused for want of a free translated port.");
 	fprintf(f, "ferry_egress_port_exhaustion_total %" PRIu64 "\n",

@@ -70,6 +70,8 @@ struct egress_gateway {
 	bool local;
 };
 
+#define EGRESS_GW_MAX 8 /* EGR_GW_MAX, bpf/egress.h */
+
 struct egress_policy {
 	char *name;
 	struct prefix *src;
@@ -78,8 +80,10 @@ struct egress_policy {
 	size_t ndst;
 	struct prefix *exclude;
 	size_t nexclude;
-	struct egress_gateway gw; /* resolved */
-	struct addr egress4;	  /* family 0: none */
+	struct egress_gateway gw[EGRESS_GW_MAX]; /* resolved, ngw of them */
+	size_t ngw;
+	bool local; /* one of gw[] is this host: served (SNATed) here */
+	struct addr egress4; /* family 0: none */
 	struct addr egress6;
 	uint8_t families; /* EGRESS_FAM_*, from the sources */
 };
@@ -184,11 +188,23 @@ struct egress_maps {
 struct egress_map_stats {
 	unsigned added, replaced, deleted;
 };
+/*
+ * Gateway health: fn answers for a gateway's endpoint 1 (healthy), 0
+ * (not: left out of the set nodes hash over) or -1 (nothing known: a
+ * gateway without a BGP session to it counts as healthy).  NULL: all
+ * are.
+ */
+struct egress_health {
+	int (*fn)(void *arg, const struct addr *endpoint);
+	void *arg;
+};
 int egress_map_sync(const struct egress_maps *, const struct egress_conf *ec,
-    const struct egress_rules *r, struct egress_map_stats *);
+    const struct egress_rules *r, const struct egress_health *,
+    struct egress_map_stats *);
 /* A policy as the datapath reads it (struct egr_policy). */
 struct egr_policy;
-void egress_map_policy(const struct egress_policy *, struct egr_policy *);
+void egress_map_policy(const struct egress_policy *,
+    const struct egress_health *, struct egr_policy *);
 
 /*
  * The datapath (egress_dp.c).  egress_dp_open loads bpf/egress.bpf.o with

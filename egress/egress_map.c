@@ -238,18 +238,26 @@ addr16(const struct addr *a, __be32 out[4])
 }
 
 void
-egress_map_policy(const struct egress_policy *p, struct egr_policy *out)
+egress_map_policy(const struct egress_policy *p, const struct egress_health *h,
+    struct egr_policy *out)
 {
-	struct egr_gw *gw = &out->gw[0];
+	struct egr_gw *gw;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	out->flags = EGR_POL_ACTIVE;
-	if (p->gw.endpoint.family != 0) {
-		out->ngw = 1;
-		addr16(&p->gw.endpoint, gw->endpoint);
-		gw->vni = p->gw.vni;
-		memcpy(gw->mac, p->gw.mac, sizeof(gw->mac));
-		gw->flags = EGR_GW_UP | (p->gw.local ? EGR_GW_LOCAL : 0);
+	for (i = 0; i < p->ngw && i < EGR_GW_MAX; i++) {
+		if (p->gw[i].endpoint.family == 0)
+			continue;
+		gw = &out->gw[out->ngw++];
+		addr16(&p->gw[i].endpoint, gw->endpoint);
+		gw->vni = p->gw[i].vni;
+		memcpy(gw->mac, p->gw[i].mac, sizeof(gw->mac));
+		if (p->gw[i].local)
+			gw->flags = EGR_GW_UP | EGR_GW_LOCAL;
+		else if (h == NULL || h->fn == NULL ||
+		    h->fn(h->arg, &p->gw[i].endpoint) != 0)
+			gw->flags = EGR_GW_UP;
 	}
 	if (p->egress4.family == AF_INET)
 		memcpy(&out->egress4, &p->egress4.v4, 4);
@@ -317,7 +325,8 @@ want_dst(const struct egress_rules *r, struct kv *d4, struct kv *d6)
 /* The ids in use get their policy; every other slot is made inactive. */
 static int
 sync_policies(int fd, const struct egress_conf *ec,
-    const struct egress_rules *r, bool unused, struct egress_map_stats *st)
+    const struct egress_rules *r, const struct egress_health *h, bool unused,
+    struct egress_map_stats *st)
 {
 	struct egr_policy want, cur, zero;
 	bool *used = xcalloc(EGR_POLICY_MAX, sizeof(*used));
@@ -331,7 +340,7 @@ sync_policies(int fd, const struct egress_conf *ec,
 		used[id] = true;
 		if (unused)
 			continue;
-		egress_map_policy(&ec->policies[i], &want);
+		egress_map_policy(&ec->policies[i], h, &want);
 		if (bpf_map_lookup_elem(fd, &id, &cur) == 0 &&
 		    memcmp(&cur, &want, sizeof(cur)) == 0)
 			continue;
@@ -362,7 +371,8 @@ sync_policies(int fd, const struct egress_conf *ec,
 
 int
 egress_map_sync(const struct egress_maps *m, const struct egress_conf *ec,
-    const struct egress_rules *r, struct egress_map_stats *st)
+    const struct egress_rules *r, const struct egress_health *h,
+    struct egress_map_stats *st)
 {
 	/* In the order entries are added: destinations, then sources. */
 	struct trie t[4] = {
@@ -396,7 +406,7 @@ egress_map_sync(const struct egress_maps *m, const struct egress_conf *ec,
 	if (rc == -1)
 		goto out;
 
-	if (sync_policies(m->policy, ec, r, false, st) == -1)
+	if (sync_policies(m->policy, ec, r, h, false, st) == -1)
 		rc = -1;
 	for (i = 0; i < 4 && rc == 0; i++)
 		if (map_put(t[i].fd, &t[i].want, t[i].have, t[i].nhave,
@@ -409,7 +419,7 @@ egress_map_sync(const struct egress_maps *m, const struct egress_conf *ec,
 		if (map_prune(t[i].fd, &t[i].want, t[i].have, t[i].nhave,
 			t[i].name, st) == -1)
 			rc = -1;
-	if (sync_policies(m->policy, ec, r, true, st) == -1)
+	if (sync_policies(m->policy, ec, r, h, true, st) == -1)
 		rc = -1;
 out:
 	for (i = 0; i < 4; i++) {

@@ -661,6 +661,35 @@ join_list(struct json_object *o, const char *key, char *buf, size_t len)
 		    json_object_get_string(json_object_array_get_idx(list, i)));
 }
 
+/* A policy's gateways, "(down)" after those left out of the hash. */
+static void
+join_gateways(struct json_object *o, char *buf, size_t len)
+{
+	struct json_object *list, *down;
+	const char *gw;
+	size_t i, j, n, used = 0;
+	bool isdown;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, "gateways", &list))
+		return;
+	if (!json_object_object_get_ex(o, "gateways-down", &down))
+		down = NULL;
+	n = json_object_array_length(list);
+	for (i = 0; i < n && used < len; i++) {
+		gw = json_object_get_string(json_object_array_get_idx(list, i));
+		isdown = false;
+		for (j = 0; down != NULL && j < json_object_array_length(down);
+		     j++)
+			isdown |=
+			    strcmp(gw,
+				json_object_get_string(
+				    json_object_array_get_idx(down, j))) == 0;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
+		    i > 0 ? " " : "", gw, isdown ? "(down)" : "");
+	}
+}
+
 static void
 render_routes(struct json_object *r)
 {
@@ -762,7 +791,7 @@ static void
 render_egress(struct json_object *r)
 {
 	struct json_object *v, *list, *p;
-	char src[256], dst[256], ips[128];
+	char src[256], dst[256], ips[128], gws[256];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(r, "configured", &v) ||
@@ -794,9 +823,10 @@ render_egress(struct json_object *r)
 			join_list(p, "sources", src, sizeof(src));
 			join_list(p, "destinations", dst, sizeof(dst));
 			join_list(p, "egress-ips", ips, sizeof(ips));
+			join_gateways(p, gws, sizeof(gws));
 			printf("%-16s %-24s %-24s %-16s %-20s %-6s %8" PRId64
 			       "\n",
-			    jstr(p, "name"), src, dst, jstr(p, "gateway"), ips,
+			    jstr(p, "name"), src, dst, gws, ips,
 			    jstr(p, "role"), jint(p, "flows"));
 		}
 		if (n == 0)

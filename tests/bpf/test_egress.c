@@ -1702,6 +1702,132 @@ test_steer_frag(void **state)
 	    NULL);
 }
 
+/*
+ * Several gateways: which one each of n flows is steered to, by the last
+ * byte of the tunnel's IPv4 endpoint; 0 for a flow not steered.  Flows
+ * are (pod, remote) pairs, what the choice hashes: pods 10.0.1.1-250
+ * (class 1), remotes 198.51.100.1 and .2 (policy 2).
+ */
+#define HASH_FLOWS 300
+
+static void
+gw_set(int id, const uint8_t *last, const bool *up, int n)
+{
+	struct egr_policy p;
+	char ep[32];
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = EGR_POL_ACTIVE;
+	p.ngw = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		p.gw[i].flags = up[i] ? EGR_GW_UP : 0;
+		p.gw[i].vni = VNI;
+		memcpy(p.gw[i].mac, mac_gw, 6);
+		snprintf(ep, sizeof(ep), "172.16.0.%u", last[i]);
+		addr16(ep, p.gw[i].endpoint);
+	}
+	assert_int_equal(bpf_map_update_elem(wrap.policy, &id, &p, 0), 0);
+}
+
+static void
+gw_assign(uint8_t *to)
+{
+	struct spec s = { NULL, NULL, P_TCP, 20000, 443, 0, TCP_SYN, 0, 0 };
+	char pod[32], remote[32];
+	struct __sk_buff ctx;
+	struct frame in, out;
+	uint8_t ep[16];
+	int i;
+
+	for (i = 0; i < HASH_FLOWS; i++) {
+		snprintf(pod, sizeof(pod), "10.0.1.%d", i % 250 + 1);
+		snprintf(remote, sizeof(remote), "198.51.100.%d", i / 250 + 1);
+		s.src = pod;
+		s.dst = remote;
+		build(&in, &s);
+		memset(&ctx, 0, sizeof(ctx));
+		to[i] = 0;
+		if (run_ctx(wrap.out, &in, &out, &ctx) != TC_ACT_REDIRECT)
+			continue;
+		memcpy(ep, &ctx.cb[1], 16);
+		to[i] = ep[15];
+	}
+}
+
+/*
+ * Rendezvous hashing across a policy's gateways: every gateway up gets
+ * a share; one going down moves only its own flows; one added takes
+ * flows only for itself; the order of the list changes nothing; none up
+ * drops.
+ */
+static void
+test_steer_hash(void **state)
+{
+	static const uint8_t abc[] = { 11, 12, 13 }, cab[] = { 13, 11, 12 },
+			     abcd[] = { 11, 12, 13, 14 };
+	static const bool all[] = { true, true, true, true },
+			  b_down[] = { true, false, true },
+			  none[] = { false, false, false };
+	uint8_t base[HASH_FLOWS], to[HASH_FLOWS];
+	int i, n[256] = { 0 }, moved = 0;
+
+	(void)state;
+	gw_set(2, abc, all, 3);
+	gw_assign(base);
+	for (i = 0; i < HASH_FLOWS; i++)
+		n[base[i]]++;
+	/* 300 flows over 3: each far from empty (expected 100). */
+	assert_true(n[11] > 50 && n[12] > 50 && n[13] > 50);
+	assert_int_equal(n[11] + n[12] + n[13], HASH_FLOWS);
+	/* The same set in another order: the same choices. */
+	gw_set(2, cab, all, 3);
+	gw_assign(to);
+	assert_memory_equal(to, base, HASH_FLOWS);
+	/* 12 down: only its flows move, to 11 or 13. */
+	gw_set(2, abc, b_down, 3);
+	gw_assign(to);
+	for (i = 0; i < HASH_FLOWS; i++) {
+		if (base[i] != 12)
+			assert_int_equal(to[i], base[i]);
+		else
+			assert_true(to[i] == 11 || to[i] == 13);
+	}
+	/* 14 added: a flow keeps its gateway or goes to 14, about 1/4 do. */
+	gw_set(2, abcd, all, 4);
+	gw_assign(to);
+	for (i = 0; i < HASH_FLOWS; i++) {
+		if (to[i] != base[i]) {
+			assert_int_equal(to[i], 14);
+			moved++;
+		}
+	}
+	assert_true(moved > 40 && moved < 110);
+	/* The ports are not hashed: later fragments go with their flow. */
+	for (i = 0; i < 3; i++) {
+		struct spec t = { POD4_A, STEER4, P_UDP, (uint16_t)(1000 + i),
+			53, 0, 0, 0, 100 };
+		struct frame whole, f1, f2, o;
+		struct __sk_buff c1, c2;
+
+		build(&whole, &t);
+		fragment(&whole, 48, (uint16_t)(0x2000 + i), &f1, &f2);
+		memset(&c1, 0, sizeof(c1));
+		memset(&c2, 0, sizeof(c2));
+		assert_int_equal(
+		    run_ctx(wrap.out, &f1, &o, &c1), TC_ACT_REDIRECT);
+		assert_int_equal(
+		    run_ctx(wrap.out, &f2, &o, &c2), TC_ACT_REDIRECT);
+		assert_memory_equal(&c1.cb[1], &c2.cb[1], 16);
+	}
+	/* None up: dropped, never steered nor let out. */
+	gw_set(2, abc, none, 3);
+	gw_assign(to);
+	for (i = 0; i < HASH_FLOWS; i++)
+		assert_int_equal(to[i], 0);
+	policies_set(&wrap);
+}
+
 /* --- setup ------------------------------------------------------------- */
 
 static int
@@ -1875,6 +2001,7 @@ main(int argc, char **argv)
 	ONE(test_steer4);
 	ONE(test_steer6);
 	ONE(test_steer_frag);
+	ONE(test_steer_hash);
 
 	failed = _cmocka_run_group_tests("egress", tests, n, NULL, NULL);
 	free(tests);

@@ -159,13 +159,16 @@ eg_setup_router() {
 }
 
 # eg_policy: the egress section's policy list, shared by both configs.
+# EG_GWLIST: the policy's gateway setting instead of "$EG_GW" (a list).
 eg_policies() {
+	local gw="\"$EG_GW\""
+	[ -n "${EG_GWLIST:-}" ] && gw=$EG_GWLIST
 	cat <<-EOF
 	policies = (
 		{ name = "pod10"; sources = [ "$EG_POD/32"$EG6_SRC ];
 		  destinations = [ "203.0.113.0/24"$EG6_DST ];
 		  exclude = [ "203.0.113.192/26"$EG6_EXCL ];
-		  gateway = "$EG_GW"; egress-ip = [ "$EG_IP"$EG6_EIP ]; }
+		  gateway = $gw; egress-ip = [ "$EG_IP"$EG6_EIP ]; }
 	);
 	EOF
 }
@@ -213,6 +216,7 @@ eg_gw_conf() {
 		pin-dir = "$EG_PIN-gw";
 		interfaces = [ "out0" ];
 		nat = { table-size = ${EG_TABLE:-16384}; ${EG_NAT_EXTRA:-} };
+		${EG_GATEWAYS:-}
 		$(eg_policies)
 	};
 	CONF
@@ -229,12 +233,13 @@ eg_node_conf() {
 		listen = ();
 		pools = ( { prefix = "10.244.1.0/24"; kind = "pod"; }$EG6_NODEPOOL );
 		neighbors = ( { address = "$EG_GW"; asn = 65000; connect-retry = 1;
-				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; } );
+				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; }${EG_NODE_PEERS:-} );
 	};
 	overlay = { local = "$EG_NODE"; $EG6_NODELOCAL mac = "$EG_NODE_MAC"; pin-dir = "$EG_PIN-nodeo"; };
 	egress = {
 		pin-dir = "$EG_PIN-node";
 		interfaces = [ "eth0" ];
+		${EG_GATEWAYS:-}
 		$(eg_policies)
 	};
 	CONF

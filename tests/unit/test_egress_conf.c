@@ -214,24 +214,26 @@ test_full(void **state)
 	assert_string_equal(pfx(&ec->incluster[1]), "192.0.2.0/24");
 	assert_int_equal(ec->npolicies, 3);
 	p = &ec->policies[0];
-	assert_true(p->gw.local);
-	assert_null(p->gw.name);
+	assert_true(p->gw[0].local);
+	assert_true(p->local);
+	assert_int_equal(p->ngw, 1);
+	assert_null(p->gw[0].name);
 	assert_int_equal(p->families, EGRESS_FAM_IPV4);
 	assert_string_equal(adr(&p->egress4), "198.51.100.1");
 	assert_int_equal(p->egress6.family, 0);
 	assert_string_equal(pfx(&p->exclude[0]), "203.0.113.0/28");
 	p = &ec->policies[1];
-	assert_false(p->gw.local);
-	assert_string_equal(p->gw.name, "gw");
-	assert_string_equal(adr(&p->gw.endpoint), "192.0.2.30");
+	assert_false(p->gw[0].local);
+	assert_string_equal(p->gw[0].name, "gw");
+	assert_string_equal(adr(&p->gw[0].endpoint), "192.0.2.30");
 	/* A gateway without vni takes the overlay's default VNI. */
-	assert_int_equal(p->gw.vni, 1);
-	assert_int_equal(p->gw.mac[5], 0x30);
+	assert_int_equal(p->gw[0].vni, 1);
+	assert_int_equal(p->gw[0].mac[5], 0x30);
 	p = &ec->policies[2];
-	assert_false(p->gw.local);
-	assert_null(p->gw.name);
-	assert_int_equal(p->gw.vni, 20);
-	assert_int_equal(p->gw.mac[5], 0x20);
+	assert_false(p->gw[0].local);
+	assert_null(p->gw[0].name);
+	assert_int_equal(p->gw[0].vni, 20);
+	assert_int_equal(p->gw[0].mac[5], 0x20);
 	conf_free(cf);
 }
 
@@ -453,7 +455,7 @@ test_local_egress_ip(void **state)
 	/* Another host's policy: its egress IP is that host's business. */
 	snprintf(text, sizeof(text), fmt, "192.0.2.20", "198.51.100.16");
 	cf = load_ok(text);
-	assert_false(egress_of(cf)->policies[0].gw.local);
+	assert_false(egress_of(cf)->policies[0].local);
 	conf_free(cf);
 }
 
@@ -496,6 +498,65 @@ test_gateways(void **state)
 			  "\"192.0.2.5\"; mac = \"02:00:00:00:00:01\"; "
 			  "speed = 1; } );\n};",
 	    "egress.gateways.[0].speed: unknown key");
+}
+
+/* A policy served by several gateways: a list, each resolved alone. */
+#define GWLIST(list)                                                           \
+	HEAD                                                                   \
+	    " gateways = ( { name = \"gw\"; endpoint = \"192.0.2.30\";\n"      \
+	    "  mac = \"02:00:00:00:00:30\"; } );\n"                            \
+	    " policies = ( { name = \"p\"; sources = [ \"10.244.1.0/24\" ];\n" \
+	    "  destinations = [ \"203.0.113.0/24\" ];\n"                       \
+	    "  gateway = " list ";\n"                                          \
+	    "  egress-ip = [ \"198.51.100.1\" ]; } );\n};"
+
+static void
+test_gateway_list(void **state)
+{
+	struct ferry_config *cf, *again;
+	const struct egress_policy *p;
+	char *first, *second;
+
+	(void)state;
+	cf = load_ok(GWLIST("[ \"gw\", \"192.0.2.20\" ]"));
+	p = &egress_of(cf)->policies[0];
+	assert_int_equal(p->ngw, 2);
+	assert_false(p->local);
+	assert_string_equal(p->gw[0].name, "gw");
+	assert_string_equal(adr(&p->gw[1].endpoint), "192.0.2.20");
+	assert_int_equal(p->gw[1].vni, 20);
+	/* Dumped as configured, and loads again to the same. */
+	first = dump_text(cf);
+	assert_non_null(strstr(first, "\"gw\",\n\t\t\t\t\"192.0.2.20\""));
+	again = load_ok(first);
+	second = dump_text(again);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	conf_free(again);
+	conf_free(cf);
+	/* One of them this host: served here. */
+	cf = load_ok(GWLIST("[ \"192.0.2.20\", \"127.0.0.1\" ]"));
+	p = &egress_of(cf)->policies[0];
+	assert_int_equal(p->ngw, 2);
+	assert_true(p->local);
+	assert_true(p->gw[1].local);
+	conf_free(cf);
+	expect_error(GWLIST("[ \"gw\", \"192.0.2.30\" ]"),
+	    FILE_NAME ":13: egress.policies.[0].gateway.[1]: gateway "
+		      "\"192.0.2.30\" is listed twice (the same endpoint)");
+	expect_error(GWLIST("[ ]"),
+	    "egress.policies.[0].gateway: gateway lists 1 to 8 gateways, "
+	    "not 0");
+	expect_error(GWLIST("[ \"gw\", \"192.0.2.20\", \"192.0.2.21\", "
+			    "\"192.0.2.22\", \"192.0.2.23\", \"192.0.2.24\", "
+			    "\"192.0.2.25\", \"192.0.2.26\", \"192.0.2.27\" ]"),
+	    "gateway lists 1 to 8 gateways, not 9");
+	expect_error(GWLIST("[ \"gw\", \"nowhere\" ]"),
+	    "egress.policies.[0].gateway.[1]: unknown gateway \"nowhere\"");
+	expect_error(GWLIST("{ a = 1; }"),
+	    "egress.policies.[0].gateway: gateway must be a string or a list "
+	    "of strings");
 }
 
 static void
@@ -1247,6 +1308,7 @@ main(void)
 		cmocka_unit_test(test_egress_ips),
 		cmocka_unit_test(test_local_egress_ip),
 		cmocka_unit_test(test_gateways),
+		cmocka_unit_test(test_gateway_list),
 		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_bad_prefixes_no_conflict),

@@ -171,7 +171,8 @@ apply(struct fixture *f, const char *text, struct egress_map_stats *st)
 
 	assert_int_equal(
 	    egress_policy_compile(egress_of(cf), f->cf ? &f->r : NULL, &r), 0);
-	assert_int_equal(egress_map_sync(&f->m, egress_of(cf), &r, st), 0);
+	assert_int_equal(
+	    egress_map_sync(&f->m, egress_of(cf), &r, NULL, st), 0);
 	egress_rules_free(&f->r);
 	conf_free(f->cf);
 	f->r = r;

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# A policy with two gateways, and their health (egress_lib.sh, steering
+# on the node): the node hashes the policy's flows over the gateways
+# whose BGP session is healthy.  The second gateway, 192.0.2.2, is a
+# bgp neighbor of the node that is not there, so it never comes up: every
+# flow (40 pod-remote pairs) must go to the first one (with both counted
+# up, about half of them would go into a tunnel to nowhere).  Then the first
+# gateway's ferryd is killed: its session drops, the node takes it out
+# of the set at once and drops the policy's traffic, counted as
+# no-gateway, rather than let it out with the pod's address; the
+# gateway's ferryd comes back, adopting its datapath, and every flow
+# goes through again.
+. "$(dirname "$0")/lib.sh"
+EG_STEER=1
+. "$(dirname "$0")/egress_lib.sh"
+need_root
+need_cmd jq python3 timeout
+
+EG_GW2=192.0.2.2
+EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
+	mac = \"02:fe:00:00:00:03\"; } );"
+EG_GWLIST="[ \"$EG_GW\", \"gw2\" ]"
+EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
+
+eg_setup
+ip -n "$NS_NODE" route add default via "$EG_GW"
+eg_gw_conf
+eg_node_conf
+ferryd_start "$NS_GW" gw
+GW_PID=$FERRYD_PID
+ferryd_start "$NS_NODE" node
+wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
+	fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+expect_eq "the node's policy lists both gateways" \
+	"$(jget "$(ctl node --json show egress)" '.result.policies[0].gateways | join(",")')" \
+	"$EG_GW,$EG_GW2"
+wait_until 10 'test "$(jget "$(ctl node --json show egress)" ".result.policies[0].\"gateways-down\" | join(\",\")")" = "$EG_GW2"' ||
+	fail "the absent gateway is not shown down: $(ctl node show egress)"
+ctl node show egress | grep -q " $EG_GW $EG_GW2(down) " ||
+	fail "show egress does not mark the gateway down: $(ctl node show egress)"
+
+# The choice hashes (pod, remote) pairs: the server gets 40 addresses.
+for i in $(seq 11 50); do
+	ip -n "$NS_SRV" addr add "203.0.113.$i/32" dev eth0
+done
+
+# flows N: N UDP flows from the pod, to 203.0.113.11 and up, 3 datagrams
+# each; prints how many distinct flows the server saw from the egress IP.
+flows() {
+	ip netns exec "$NS_SRV" timeout 15 python3 -c '
+import socket, select, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5402))
+print("ready", flush=True)
+seen, end = set(), time.time() + 6
+while time.time() < end:
+    if select.select([s], [], [], 0.2)[0]:
+        b, a = s.recvfrom(100)
+        if a[0] == "'"$EG_IP"'":
+            seen.add(b)
+print(len(seen), flush=True)
+' >"$T_DIR/seen" &
+	local pid=$!
+	wait_until 5 'grep -q ready "$T_DIR/seen"' || fail "server did not start"
+	ip netns exec "$NS_POD" timeout 10 python3 -c '
+import socket, time
+socks = []
+for i in range('"$1"'):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("'"$EG_POD"'", 0))
+    socks.append(s)
+for _ in range(3):
+    for i, s in enumerate(socks):
+        s.sendto(b"flow%d" % i, ("203.0.113.%d" % (11 + i), 5402))
+    time.sleep(0.3)
+'
+	wait "$pid"
+	tail -1 "$T_DIR/seen"
+}
+no_gw() { jget "$(ctl node --json show egress)" '.result.drops."no-gateway".packets'; }
+
+expect_eq "flows through the healthy gateway" "$(flows 40)" 40
+grep -q "egress: gateway up: endpoint=$EG_GW\$" "$T_DIR/node.log" ||
+	fail "the gateway's session did not bring it up: $(grep 'egress:' "$T_DIR/node.log")"
+grep -q "egress: gateway .*endpoint=$EG_GW2\$" "$T_DIR/node.log" &&
+	fail "the absent gateway changed health: $(grep 'egress: gateway' "$T_DIR/node.log")"
+
+# The gateway's ferryd dies: its session with it.
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+ovl_untrack_pid "$GW_PID"
+wait_until 5 "grep -q 'egress: gateway down: endpoint=$EG_GW' '$T_DIR/node.log'" ||
+	fail "the node did not take the gateway out: $(tail -5 "$T_DIR/node.log")"
+before=$(no_gw)
+expect_eq "flows with no gateway up" "$(flows 10)" 0
+[ "$(no_gw)" -ge $((before + 30)) ] ||
+	fail "no-gateway drops: $before -> $(no_gw), want 30 more"
+
+ferryd_start "$NS_GW" gw
+wait_until 20 "grep -q 'egress: gateway up: endpoint=$EG_GW' '$T_DIR/node.log'" ||
+	fail "the gateway did not come back: $(tail -5 "$T_DIR/node.log")"
+expect_eq "flows after the gateway's return" "$(flows 40)" 40
+exit 0
