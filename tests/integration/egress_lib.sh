@@ -209,7 +209,7 @@ eg_gw_conf() {
 		pools = ( $EG_OUTPOOL$EG6_GWPOOL$EG_EPOOL );
 		listen-ranges = ( { prefix = "192.0.2.0/24"; rr-client = true;
 				    next-hop = "self"; max = 8;
-				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; } );
+				    overlay = { vni = 7; mac = "$EG_NODE_MAC"; }; ${EG_BFD:-} } );
 	};
 	overlay = { local = "$EG_GW"; $EG6_GWLOCAL mac = "$EG_GW_MAC"; pin-dir = "$EG_PIN-gwo"; };
 	egress = {
@@ -233,7 +233,7 @@ eg_node_conf() {
 		listen = ();
 		pools = ( { prefix = "10.244.1.0/24"; kind = "pod"; }$EG6_NODEPOOL );
 		neighbors = ( { address = "$EG_GW"; asn = 65000; connect-retry = 1;
-				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; }${EG_NODE_PEERS:-} );
+				overlay = { vni = 7; mac = "$EG_GW_MAC"; }; ${EG_BFD:-} }${EG_NODE_PEERS:-} );
 	};
 	overlay = { local = "$EG_NODE"; $EG6_NODELOCAL mac = "$EG_NODE_MAC"; pin-dir = "$EG_PIN-nodeo"; };
 	egress = {

@@ -10,10 +10,13 @@
 # of the set at once and drops the policy's traffic, counted as
 # no-gateway, rather than let it out with the pod's address; the
 # gateway's ferryd comes back, adopting its datapath, and every flow
-# goes through again.
+# goes through again.  Last the underlay link to the gateway is cut
+# (tc drops everything, the link stays up): BFD (100 ms x 3) takes the
+# session down, and the gateway must leave the node's set within 1 s.
 . "$(dirname "$0")/lib.sh"
 EG_STEER=1
 . "$(dirname "$0")/egress_lib.sh"
+. "$(dirname "$0")/bfd_lib.sh"
 need_root
 need_cmd jq python3 timeout
 
@@ -21,6 +24,7 @@ EG_GW2=192.0.2.2
 EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
 	mac = \"02:fe:00:00:00:03\"; } );"
 EG_GWLIST="[ \"$EG_GW\", \"gw2\" ]"
+EG_BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
 EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
 
 eg_setup
@@ -101,4 +105,20 @@ ferryd_start "$NS_GW" gw
 wait_until 20 "grep -q 'egress: gateway up: endpoint=$EG_GW' '$T_DIR/node.log'" ||
 	fail "the gateway did not come back: $(tail -5 "$T_DIR/node.log")"
 expect_eq "flows after the gateway's return" "$(flows 40)" 40
+
+wait_for 10 ferry_bfd_up node "$EG_GW" ||
+	fail "BFD to the gateway not Up: $(ctl node show bfd)"
+downs=$(grep -c "egress: gateway down: endpoint=$EG_GW\$" "$T_DIR/node.log")
+t0=$(now_ms)
+link_cut "$NS_NODE" eth0 "$NS_GW" n1
+wait_until 5 "[ \$(grep -c 'egress: gateway down: endpoint=$EG_GW\$' '$T_DIR/node.log') -gt $downs ]" ||
+	fail "the cut gateway stayed in the set: $(tail -5 "$T_DIR/node.log")"
+ms=$(grep "egress: gateway down: endpoint=$EG_GW\$" "$T_DIR/node.log" | tail -1 |
+	{ read -r ts _; echo $(($(date -d "$ts" +%s%3N) - t0)); })
+log "the cut gateway left the node's set after $ms ms"
+[ "$ms" -lt 1000 ] || fail "failover took $ms ms, want < 1000"
+expect_eq "the cut gateway shown down" \
+	"$(jget "$(ctl node --json show egress)" '.result.policies[0]."gateways-down" | join(",")')" \
+	"$EG_GW,$EG_GW2"
+link_restore "$NS_NODE" eth0 "$NS_GW" n1
 exit 0
