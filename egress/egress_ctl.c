@@ -511,10 +511,64 @@ egress_metrics(void *arg, FILE *f)
 	    f, "ferry_egress_gc_expired_total %" PRIu64 "\n", g->gc.expired);
 }
 
+/*
+ * show egress gateways: every gateway of every policy, its role here
+ * (local: this host serves the policy; remote: flows are steered to it),
+ * its state in the datapath and where its health comes from (the BGP
+ * session with its endpoint, or nothing: then it is always up).
+ */
+static json_object *
+ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
+{
+	struct egress *g = arg;
+	const struct egress_conf *ec = g->conf;
+	json_object *o = json_object_new_object(), *a, *e;
+	size_t i, k;
+	int up, h;
+
+	(void)args;
+	(void)err;
+	(void)errlen;
+	a = json_object_new_array();
+	for (i = 0; ec->enabled && i < ec->npolicies && i < g->rules.nids;
+	     i++) {
+		const struct egress_policy *p = &ec->policies[i];
+
+		for (k = 0; k < p->ngw; k++) {
+			e = json_object_new_object();
+			json_object_object_add(
+			    e, "policy", json_object_new_string(p->name));
+			if (p->gw[k].name != NULL)
+				json_object_object_add(e, "name",
+				    json_object_new_string(p->gw[k].name));
+			json_object_object_add(
+			    e, "endpoint", jaddr(&p->gw[k].endpoint));
+			json_object_object_add(e, "role",
+			    json_object_new_string(
+				p->gw[k].local ? "local" : "remote"));
+			up = gw_up(g, i, k);
+			json_object_object_add(e, "state",
+			    json_object_new_string(up == 1 ? "up"
+				    : up == 0		   ? "down"
+							   : "unknown"));
+			h = p->gw[k].local
+			    ? -1
+			    : ferryd_peer_healthy(g->d, &p->gw[k].endpoint);
+			json_object_object_add(e, "health",
+			    json_object_new_string(h == -1 ? "none" : "bgp"));
+			json_object_array_add(a, e);
+		}
+	}
+	json_object_object_add(o, "gateways", a);
+	return o;
+}
+
 void
 egress_ctl_register(struct egress *g)
 {
 	control_register(g->d->control, "show egress", ctl_show_egress, g);
+	control_register(
+	    g->d->control, "show egress gateways", ctl_show_gateways, g);
 	control_register(g->d->control, "show egress nat", ctl_show_nat, g);
 	metrics_register(g->d->metrics, egress_metrics, g);
 }
@@ -523,6 +577,7 @@ void
 egress_ctl_unregister(struct egress *g)
 {
 	control_unregister(g->d->control, "show egress");
+	control_unregister(g->d->control, "show egress gateways");
 	control_unregister(g->d->control, "show egress nat");
 	metrics_unregister(g->d->metrics, egress_metrics, g);
 }

@@ -49,6 +49,7 @@ static int parse_routes(int, char *[], struct json_object *);
 static int parse_peer(int, char *[], struct json_object *);
 static void render_egress(struct json_object *);
 static void render_egress_nat(struct json_object *);
+static void render_egress_gateways(struct json_object *);
 static int parse_egress_nat(int, char *[], struct json_object *);
 static void render_token(struct json_object *);
 static void render_tokens(struct json_object *);
@@ -97,6 +98,10 @@ static const struct ctl_cmd commands[] = {
 	    .command = "show egress",
 	    .render = render_egress,
 	    .help = "egress policies, this host's role, NAT counters" },
+	{ .words = "show egress gateways",
+	    .command = "show egress gateways",
+	    .render = render_egress_gateways,
+	    .help = "each policy's gateways: role, state, health source" },
 	{ .words = "show egress nat",
 	    .command = "show egress nat",
 	    .render = render_egress_nat,
@@ -848,6 +853,27 @@ fmt_end(struct json_object *o, const char *key, char *buf, size_t len)
 	a = jstr(e, "address");
 	snprintf(buf, len, strchr(a, ':') ? "[%s]:%" PRId64 : "%s:%" PRId64, a,
 	    jint(e, "port"));
+}
+
+static void
+render_egress_gateways(struct json_object *r)
+{
+	struct json_object *list, *e;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "gateways", &list))
+		return;
+	n = json_object_array_length(list);
+	printf("%-16s %-12s %-24s %-7s %-8s %s\n", "POLICY", "NAME", "ENDPOINT",
+	    "ROLE", "STATE", "HEALTH");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(list, i);
+		printf("%-16s %-12s %-24s %-7s %-8s %s\n", jstr(e, "policy"),
+		    jstr(e, "name"), jstr(e, "endpoint"), jstr(e, "role"),
+		    jstr(e, "state"), jstr(e, "health"));
+	}
+	if (n == 0)
+		printf("(no gateways)\n");
 }
 
 static void

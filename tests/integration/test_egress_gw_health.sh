@@ -18,7 +18,7 @@ EG_STEER=1
 . "$(dirname "$0")/egress_lib.sh"
 . "$(dirname "$0")/bfd_lib.sh"
 need_root
-need_cmd jq python3 timeout
+need_cmd jq python3 timeout curl
 
 EG_GW2=192.0.2.2
 EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
@@ -43,6 +43,18 @@ wait_until 10 'test "$(jget "$(ctl node --json show egress)" ".result.policies[0
 	fail "the absent gateway is not shown down: $(ctl node show egress)"
 ctl node show egress | grep -q " $EG_GW $EG_GW2(down) " ||
 	fail "show egress does not mark the gateway down: $(ctl node show egress)"
+gws=$(ctl node --json show egress gateways)
+expect_eq "show egress gateways on the node" \
+	"$(jget "$gws" '[.result.gateways[] | [.policy, .endpoint, .role, .state, .health] | join(" ")] | join(",")')" \
+	"pod10 $EG_GW remote up bgp,pod10 $EG_GW2 remote down bgp"
+ctl node show egress gateways | grep -q "^pod10 *gw2 *$EG_GW2 *remote *down *bgp" ||
+	fail "show egress gateways text: $(ctl node show egress gateways)"
+expect_eq "show egress gateways on the gateway" \
+	"$(jget "$(ctl gw --json show egress gateways)" '[.result.gateways[] | [.endpoint, .role, .state, .health] | join(" ")] | join(",")')" \
+	"$EG_GW local up none,$EG_GW2 remote up none"
+m=$(ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9590/metrics) || fail "metrics"
+echo "$m" | grep -qx "ferry_egress_gateway_up{policy=\"pod10\",gateway=\"$EG_GW\"} 1" ||
+	fail "no gateway_up metric: $(echo "$m" | grep gateway_up)"
 
 # The choice hashes (pod, remote) pairs: the server gets 40 addresses.
 for i in $(seq 11 50); do
