@@ -344,8 +344,8 @@ peer_healthy(const struct bgp_peer *p)
 
 /*
  * Tell the peer_health hook when p's health has changed, or (force)
- * whatever it is: when the deferral ends, peers asked about during it
- * were answered healthy without being told so.
+ * whatever it is: when the grace or the deferral ends, peers asked about
+ * during it were answered healthy without being told so.
  */
 static void
 peer_health_check(struct bgp_peer *p, bool force)
@@ -779,6 +779,20 @@ sessions_defer_end(struct bgp_sessions *s, const char *why)
 	}
 }
 
+static void
+sessions_health_grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_sessions *s = w->data;
+	struct bgp_peer *p;
+
+	(void)loop;
+	(void)revents;
+	s->health_grace = false;
+	TAILQ_FOREACH (p, &s->peers, entry)
+		if (!peer_healthy(p))
+			peer_health_check(p, true);
+}
+
 /*
  * Two ends to our restart.  Output waits for what RFC 4724 4.1 says
  * (peers restarting too are not waited for: they wait for us).  The
@@ -1182,6 +1196,11 @@ bgp_sessions_new(struct ev_loop *loop, struct rib *rib,
 	bgp_conn_ctx_init(&s->cx, loop, &peer_conn_ops);
 	ev_init(&s->defer_timer, sessions_defer_timer_cb);
 	s->defer_timer.data = s;
+	s->health_grace = true;
+	ev_timer_init(
+	    &s->health_timer, sessions_health_grace_cb, BGP_HEALTH_GRACE_S, 0.);
+	s->health_timer.data = s;
+	ev_timer_start(loop, &s->health_timer);
 	if (restarting && conf->gr.enabled) {
 		/* RFC 4724 4.1: the selection deferral timer, our restart
 		 * time: past it our peers would drop our routes anyway. */
@@ -1342,6 +1361,7 @@ bgp_sessions_free(struct bgp_sessions *s, bool graceful)
 		return;
 	s->exiting = true;
 	ev_timer_stop(s->loop, &s->defer_timer);
+	ev_timer_stop(s->loop, &s->health_timer);
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
 		why = "administrative shutdown";
 		if (graceful && p->session_up && p->gr.neg.on) {

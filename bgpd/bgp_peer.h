@@ -65,8 +65,11 @@ size_t bgp_sessions_gr_dynamic(
 /*
  * Is the peer at a healthy: its session Established, or down with its
  * routes kept while it restarts gracefully (we help; its forwarding goes
- * on)?  1 or 0; -1 if no neighbor has that address.
+ * on), or not yet up and never failed in our first BGP_HEALTH_GRACE_S
+ * seconds or our graceful restart's deferral?  1 or 0; -1 if no
+ * neighbor has that address.
  */
+#define BGP_HEALTH_GRACE_S 5
 int bgp_sessions_peer_healthy(struct bgp_sessions *, const struct addr *a);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed

@@ -105,12 +105,14 @@ struct bgp_sessions {
 	const struct bgp_sessions_hooks *hooks;
 	void *hooks_ctx;
 	/* RFC 4724 4.1: we restarted with our forwarding state kept. */
-	bool restarting; /* the R bit in our OPENs */
-	bool deferring;	 /* output held until our GR peers are synced */
-	bool sweep_due;	 /* kept forwarding state waits for their EoRs */
-	bool exiting;	 /* inside bgp_sessions_free */
+	bool restarting;   /* the R bit in our OPENs */
+	bool deferring;	   /* output held until our GR peers are synced */
+	bool sweep_due;	   /* kept forwarding state waits for their EoRs */
+	bool exiting;	   /* inside bgp_sessions_free */
+	bool health_grace; /* the first BGP_HEALTH_GRACE_S seconds */
 	ev_timer defer_timer;
-	struct addr *expect; /* dynamic neighbors the deferral waits for */
+	ev_timer health_timer; /* ends health_grace */
+	struct addr *expect;   /* dynamic neighbors the deferral waits for */
 	size_t nexpect;
 };
 

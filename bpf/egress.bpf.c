@@ -116,6 +116,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGR_PIN_MAX_ENTRIES);
+	__type(key, struct egr_pin_key);
+	__type(value, struct egr_pin_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_pin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EGR_FRAG_MAX_ENTRIES);
 	__type(key, struct egr_frag_key);
 	__type(value, struct egr_frag_val);
@@ -391,33 +399,55 @@ egr_gw_weight(__u32 hash, const struct egr_gw *gw)
 	return h;
 }
 
+static __always_inline int
+egr_gw_is(const struct egr_gw *gw, const __be32 *ep)
+{
+	return gw->endpoint[0] == ep[0] && gw->endpoint[1] == ep[1] &&
+	    gw->endpoint[2] == ep[2] && gw->endpoint[3] == ep[3];
+}
+
 /*
  * The gateway for this flow, or NULL when none is up.  A policy served
  * here (a gateway of it is this host) is translated here, whatever the
- * hash says: its traffic arrives from the nodes that chose us.  Otherwise
- * rendezvous hashing over the gateways that are up: the highest weight
- * wins, so a flow stays with its gateway while that one is up, a
- * gateway going down moves only its own flows, and one coming up takes
- * only the flows it now outweighs (docs/design.md, "Egress high
- * availability").
+ * hash says: its traffic arrives from the nodes that chose us.  With one
+ * remote gateway, that one if up.  With several: the pair's pin, if its
+ * gateway is up; else rendezvous hashing over the gateways that are up
+ * (the highest weight wins, so a gateway going down moves only its own
+ * pairs, and one coming up takes only new pairs it outweighs), pinned
+ * (docs/design.md, "Egress high availability").
  */
 static __always_inline const struct egr_gw *
-egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol)
+egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol, __u32 id)
 {
 	const struct egr_gw *gw, *best = NULL;
 	__u32 i, n = pol->ngw, hash = 0, w, bestw = 0;
+	struct egr_pin_key pk = {};
+	struct egr_pin_val pv = {};
+	struct egr_pin_val *pin;
 
 	if (n > EGR_GW_MAX)
 		n = EGR_GW_MAX;
+	if (n == 1) {
+		gw = &pol->gw[0];
+		return gw->flags & EGR_GW_UP ? gw : NULL;
+	}
+	for (i = 0; i < EGR_GW_MAX; i++) {
+		if (i >= n)
+			break;
+		if (pol->gw[i].flags & EGR_GW_LOCAL)
+			return &pol->gw[i];
+	}
+	__builtin_memcpy(pk.saddr, p->t.saddr, sizeof(pk.saddr));
+	__builtin_memcpy(pk.daddr, p->t.daddr, sizeof(pk.daddr));
+	pk.policy = id;
+	pin = bpf_map_lookup_elem(&egr_pin, &pk);
 	for (i = 0; i < EGR_GW_MAX; i++) {
 		if (i >= n)
 			break;
 		gw = &pol->gw[i];
 		if (!(gw->flags & EGR_GW_UP))
 			continue;
-		if (gw->flags & EGR_GW_LOCAL)
-			return gw;
-		if (n == 1)
+		if (pin && egr_gw_is(gw, pin->endpoint))
 			return gw;
 		if (hash == 0)
 			hash = egr_flow_hash(p);
@@ -426,6 +456,12 @@ egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol)
 			best = gw;
 			bestw = w;
 		}
+	}
+	if (best) {
+		__builtin_memcpy(
+		    pv.endpoint, best->endpoint, sizeof(pv.endpoint));
+		pv.since = bpf_ktime_get_coarse_ns();
+		bpf_map_update_elem(&egr_pin, &pk, &pv, BPF_ANY);
 	}
 	return best;
 }
@@ -543,7 +579,7 @@ egr_out_handle(struct __sk_buff *skb)
 	pol = egr_classify(&p, &id);
 	if (!pol)
 		return egr_pass(skb);
-	gw = egr_gw_pick(&p, pol);
+	gw = egr_gw_pick(&p, pol, id);
 	if (!gw)
 		return egr_drop(skb, EGR_DROP_NO_GATEWAY);
 	cfg = bpf_map_lookup_elem(&egr_config, &zero);

@@ -62,6 +62,7 @@
 #define EGR_MAP_CT     "egr_ct"
 #define EGR_MAP_REV    "egr_rev"
 #define EGR_MAP_FRAG   "egr_frag"
+#define EGR_MAP_PIN    "egr_pin"
 #define EGR_MAP_STATS  "egr_stats"
 
 /*
@@ -76,6 +77,7 @@
 #define EGR_POLICY_MAX	     4096 /* policy ids are 0 .. EGR_POLICY_MAX - 1 */
 #define EGR_CT_MAX_ENTRIES   262144
 #define EGR_FRAG_MAX_ENTRIES 8192
+#define EGR_PIN_MAX_ENTRIES  65536
 
 /* skb->mark bit set by egr_out on frames steered into the overlay. */
 #define EGR_MARK_STEERED 0x00100000U
@@ -254,6 +256,25 @@ struct egr_frag_key {
 
 struct egr_frag_val {
 	__be32 addr[4];
+};
+
+/*
+ * egr_pin (a node's, LRU): the gateway a (pod, remote) pair of a policy
+ * with several gateways was steered to.  While that gateway is up the
+ * pair stays with it, whatever the hash says: a gateway that comes back
+ * after a failure takes no pair back from the survivor that has its NAT
+ * state.  A pair whose gateway is down is hashed again and re-pinned.
+ * LRU: losing an idle pin costs only that protection.
+ */
+struct egr_pin_key {
+	__be32 saddr[4];
+	__be32 daddr[4];
+	__u32 policy;
+};
+
+struct egr_pin_val {
+	__be32 endpoint[4]; /* the gateway's, as in struct egr_gw */
+	__u64 since;	    /* bpf_ktime_get_coarse_ns() when pinned */
 };
 
 /* --- counters ---------------------------------------------------------- */

@@ -51,7 +51,7 @@ struct egress_dp {
 
 static const char *const pinned[] = { EGR_MAP_SRC4, EGR_MAP_SRC6, EGR_MAP_DST4,
 	EGR_MAP_DST6, EGR_MAP_POLICY, EGR_MAP_CONFIG, EGR_MAP_CT, EGR_MAP_REV,
-	EGR_MAP_FRAG, EGR_MAP_STATS };
+	EGR_MAP_FRAG, EGR_MAP_PIN, EGR_MAP_STATS };
 
 /* Is name one of our per-device link pins? */
 static bool

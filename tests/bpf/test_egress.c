@@ -53,7 +53,7 @@
 
 struct egr_obj {
 	struct bpf_object *obj;
-	int src4, src6, dst4, dst6, policy, config, ct, rev, frag, stats;
+	int src4, src6, dst4, dst6, policy, config, ct, rev, frag, pin, stats;
 	int out, in;
 };
 
@@ -718,6 +718,7 @@ obj_reset(const struct egr_obj *o)
 	map_clear(o->ct, sizeof(struct egr_tuple));
 	map_clear(o->rev, sizeof(struct egr_tuple));
 	map_clear(o->frag, sizeof(struct egr_frag_key));
+	map_clear(o->pin, sizeof(struct egr_pin_key));
 	config_set(o, 0, 0);
 }
 
@@ -1781,10 +1782,12 @@ test_steer_hash(void **state)
 	assert_true(n[11] > 50 && n[12] > 50 && n[13] > 50);
 	assert_int_equal(n[11] + n[12] + n[13], HASH_FLOWS);
 	/* The same set in another order: the same choices. */
+	map_clear(wrap.pin, sizeof(struct egr_pin_key));
 	gw_set(2, cab, all, 3);
 	gw_assign(to);
 	assert_memory_equal(to, base, HASH_FLOWS);
 	/* 12 down: only its flows move, to 11 or 13. */
+	map_clear(wrap.pin, sizeof(struct egr_pin_key));
 	gw_set(2, abc, b_down, 3);
 	gw_assign(to);
 	for (i = 0; i < HASH_FLOWS; i++) {
@@ -1794,6 +1797,7 @@ test_steer_hash(void **state)
 			assert_true(to[i] == 11 || to[i] == 13);
 	}
 	/* 14 added: a flow keeps its gateway or goes to 14, about 1/4 do. */
+	map_clear(wrap.pin, sizeof(struct egr_pin_key));
 	gw_set(2, abcd, all, 4);
 	gw_assign(to);
 	for (i = 0; i < HASH_FLOWS; i++) {
@@ -1825,6 +1829,46 @@ test_steer_hash(void **state)
 	gw_assign(to);
 	for (i = 0; i < HASH_FLOWS; i++)
 		assert_int_equal(to[i], 0);
+	policies_set(&wrap);
+}
+
+/*
+ * Pins: a pair stays with its gateway; moved by a failure, it stays with
+ * the survivor when the failed gateway returns, which gets only pairs it
+ * has not seen.
+ */
+static void
+test_steer_pins(void **state)
+{
+	static const uint8_t abc[] = { 11, 12, 13 };
+	static const bool all[] = { true, true, true },
+			  b_down[] = { true, false, true };
+	uint8_t base[HASH_FLOWS], down[HASH_FLOWS], back[HASH_FLOWS];
+	int i, moved = 0;
+
+	(void)state;
+	gw_set(2, abc, all, 3);
+	gw_assign(base);
+	assert_int_equal(
+	    map_count(wrap.pin, sizeof(struct egr_pin_key)), HASH_FLOWS);
+	gw_set(2, abc, b_down, 3);
+	gw_assign(down);
+	gw_set(2, abc, all, 3);
+	gw_assign(back);
+	for (i = 0; i < HASH_FLOWS; i++) {
+		if (base[i] == 12) {
+			assert_true(down[i] == 11 || down[i] == 13);
+			moved++;
+		} else
+			assert_int_equal(down[i], base[i]);
+		/* 12 is back: nothing returns to it. */
+		assert_int_equal(back[i], down[i]);
+	}
+	assert_true(moved > 50);
+	/* Unpinned, the same pairs hash as at first: 12 gets its share. */
+	map_clear(wrap.pin, sizeof(struct egr_pin_key));
+	gw_assign(back);
+	assert_memory_equal(back, base, HASH_FLOWS);
 	policies_set(&wrap);
 }
 
@@ -1893,6 +1937,7 @@ egr_obj_load(
 	o->ct = map_fd(o->obj, EGR_MAP_CT);
 	o->rev = map_fd(o->obj, EGR_MAP_REV);
 	o->frag = map_fd(o->obj, EGR_MAP_FRAG);
+	o->pin = map_fd(o->obj, EGR_MAP_PIN);
 	o->stats = map_fd(o->obj, EGR_MAP_STATS);
 	o->out = prog_fd(o->obj, out);
 	o->in = prog_fd(o->obj, EGR_PROG_IN);
@@ -2002,6 +2047,7 @@ main(int argc, char **argv)
 	ONE(test_steer6);
 	ONE(test_steer_frag);
 	ONE(test_steer_hash);
+	ONE(test_steer_pins);
 
 	failed = _cmocka_run_group_tests("egress", tests, n, NULL, NULL);
 	free(tests);
