@@ -151,17 +151,12 @@ gw_up(const struct egress *g, size_t i, size_t k)
 	const struct egress_gateway *gw = &g->conf->policies[i].gw[k];
 	struct egr_policy pol;
 	uint32_t id = g->rules.ids[i].id, j;
-	uint8_t ep[16];
+	__be32 ep[4];
 
 	if (g->dp == NULL ||
 	    bpf_map_lookup_elem(egress_dp_maps(g->dp)->policy, &id, &pol) != 0)
 		return -1;
-	memset(ep, 0, sizeof(ep));
-	if (gw->endpoint.family == AF_INET) {
-		ep[10] = ep[11] = 0xff;
-		memcpy(ep + 12, &gw->endpoint.v4, 4);
-	} else
-		memcpy(ep, &gw->endpoint.v6, 16);
+	egress_addr16(&gw->endpoint, ep);
 	for (j = 0; j < pol.ngw && j < EGR_GW_MAX; j++)
 		if (memcmp(pol.gw[j].endpoint, ep, 16) == 0)
 			return (pol.gw[j].flags & EGR_GW_UP) != 0;

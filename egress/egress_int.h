@@ -201,6 +201,8 @@ struct egress_health {
 int egress_map_sync(const struct egress_maps *, const struct egress_conf *ec,
     const struct egress_rules *r, const struct egress_health *,
     struct egress_map_stats *);
+/* An address as the datapath keeps endpoints: IPv4 as ::ffff:a.b.c.d. */
+void egress_addr16(const struct addr *, __be32 out[4]);
 /* A policy as the datapath reads it (struct egr_policy). */
 struct egr_policy;
 void egress_map_policy(const struct egress_policy *,

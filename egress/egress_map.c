@@ -222,9 +222,8 @@ struct trie {
 	size_t nhave;
 };
 
-/* IPv4 as ::ffff:a.b.c.d, as the datapath keeps endpoints. */
-static void
-addr16(const struct addr *a, __be32 out[4])
+void
+egress_addr16(const struct addr *a, __be32 out[4])
 {
 	uint8_t *b = (uint8_t *)out;
 
@@ -250,7 +249,7 @@ egress_map_policy(const struct egress_policy *p, const struct egress_health *h,
 		if (p->gw[i].endpoint.family == 0)
 			continue;
 		gw = &out->gw[out->ngw++];
-		addr16(&p->gw[i].endpoint, gw->endpoint);
+		egress_addr16(&p->gw[i].endpoint, gw->endpoint);
 		gw->vni = p->gw[i].vni;
 		memcpy(gw->mac, p->gw[i].mac, sizeof(gw->mac));
 		if (p->gw[i].local)

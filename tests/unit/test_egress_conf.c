@@ -255,6 +255,24 @@ dump_text(const struct ferry_config *cf)
 	return text;
 }
 
+/* cf's dump contains want, loads again and dumps the same; frees cf. */
+static void
+roundtrip(struct ferry_config *cf, const char *want)
+{
+	struct ferry_config *again;
+	char *first, *second;
+
+	first = dump_text(cf);
+	assert_non_null(strstr(first, want));
+	again = load_ok(first);
+	second = dump_text(again);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	conf_free(again);
+	conf_free(cf);
+}
+
 static void
 test_dump_roundtrip(void **state)
 {
@@ -267,19 +285,9 @@ test_dump_roundtrip(void **state)
 		 "  exclude = [ \"2001:db8:1::/48\" ]; gateway = \"gw\";\n"
 		 "  egress-ip = [ \"2001:db8:e::1\", \"192.0.2.9\" ]; } );\n"
 		 "};\n");
-	struct ferry_config *again;
-	char *first, *second;
 
 	(void)state;
-	first = dump_text(cf);
-	assert_non_null(strstr(first, "egress-ip = [\n\t\t\t\t\"192.0.2.9\","));
-	again = load_ok(first);
-	second = dump_text(again);
-	assert_string_equal(first, second);
-	free(first);
-	free(second);
-	conf_free(again);
-	conf_free(cf);
+	roundtrip(cf, "egress-ip = [\n\t\t\t\t\"192.0.2.9\",");
 }
 
 static void
@@ -513,9 +521,8 @@ test_gateways(void **state)
 static void
 test_gateway_list(void **state)
 {
-	struct ferry_config *cf, *again;
+	struct ferry_config *cf;
 	const struct egress_policy *p;
-	char *first, *second;
 
 	(void)state;
 	cf = load_ok(GWLIST("[ \"gw\", \"192.0.2.20\" ]"));
@@ -526,15 +533,7 @@ test_gateway_list(void **state)
 	assert_string_equal(adr(&p->gw[1].endpoint), "192.0.2.20");
 	assert_int_equal(p->gw[1].vni, 20);
 	/* Dumped as configured, and loads again to the same. */
-	first = dump_text(cf);
-	assert_non_null(strstr(first, "\"gw\",\n\t\t\t\t\"192.0.2.20\""));
-	again = load_ok(first);
-	second = dump_text(again);
-	assert_string_equal(first, second);
-	free(first);
-	free(second);
-	conf_free(again);
-	conf_free(cf);
+	roundtrip(cf, "\"gw\",\n\t\t\t\t\"192.0.2.20\"");
 	/* One of them this host: served here. */
 	cf = load_ok(GWLIST("[ \"192.0.2.20\", \"127.0.0.1\" ]"));
 	p = &egress_of(cf)->policies[0];
