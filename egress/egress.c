@@ -139,6 +139,20 @@ egress_accept(struct egress *g, const struct egress_conf *ec, bool withdraw)
 	}
 }
 
+/* Does a policy of ec list the remote gateway at a? */
+static bool
+egress_lists_gateway(const struct egress_conf *ec, const struct addr *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < ec->npolicies; i++)
+		for (k = 0; k < ec->policies[i].ngw; k++)
+			if (!ec->policies[i].gw[k].local &&
+			    addr_cmp(&ec->policies[i].gw[k].endpoint, a) == 0)
+				return true;
+	return false;
+}
+
 /*
  * A BGP peer's health changed: if it is a gateway of a remote policy,
  * the policy's gateway set changes with it, at once (BFD brings a
@@ -149,19 +163,8 @@ egress_peer_health(void *arg, const struct addr *a, bool healthy)
 {
 	struct egress *g = arg;
 	char buf[ADDR_STRLEN];
-	size_t i, k;
 
-	for (i = 0; i < g->conf->npolicies; i++) {
-		const struct egress_policy *p = &g->conf->policies[i];
-
-		for (k = 0; k < p->ngw; k++)
-			if (!p->gw[k].local &&
-			    addr_cmp(&p->gw[k].endpoint, a) == 0)
-				break;
-		if (k < p->ngw)
-			break;
-	}
-	if (i == g->conf->npolicies)
+	if (!egress_lists_gateway(g->conf, a))
 		return;
 	log_notice("egress: gateway %s: endpoint=%s", healthy ? "up" : "down",
 	    addr_fmt(a, buf, sizeof(buf)));

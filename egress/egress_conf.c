@@ -425,26 +425,22 @@ resolve_gateway(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 		conf_err_missing(e, g, "gateway");
 		return;
 	}
-	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		memset(&gw, 0, sizeof(gw));
-		if (resolve_one(e, s, config_setting_get_string(s), x, &gw))
-			p->gw[p->ngw++] = gw;
-		p->local = p->ngw == 1 && p->gw[0].local;
-		return;
-	}
-	if (!config_setting_is_aggregate(s) ||
+	/* One string is a list of one. */
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		n = 1;
+	else if (!config_setting_is_aggregate(s) ||
 	    config_setting_type(s) == CONFIG_TYPE_GROUP) {
 		conf_err(e, s, "gateway must be a string or a list of strings");
 		return;
-	}
-	n = config_setting_length(s);
-	if (n == 0 || n > EGRESS_GW_MAX) {
+	} else if ((n = config_setting_length(s)) == 0 || n > EGRESS_GW_MAX) {
 		conf_err(e, s, "gateway lists 1 to %d gateways, not %d",
 		    EGRESS_GW_MAX, n);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		el = config_setting_get_elem(s, (unsigned int)i);
+		el = config_setting_type(s) == CONFIG_TYPE_STRING
+		    ? s
+		    : config_setting_get_elem(s, (unsigned int)i);
 		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
 			conf_err(e, el, "gateway: element %d is not a string",
 			    i + 1);

@@ -650,49 +650,49 @@ render_bfd(struct json_object *r)
 	    jsub(r, "drops", "auth"), jsub(r, "drops", "ttl"));
 }
 
-static void
-join_list(struct json_object *o, const char *key, char *buf, size_t len)
+/* Is s one of the strings of the array list (NULL: none is)? */
+static bool
+in_list(struct json_object *list, const char *s)
 {
-	struct json_object *list;
+	size_t i, n = list != NULL ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s,
+			json_object_get_string(
+			    json_object_array_get_idx(list, i))) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The strings of o's array key, space-separated into buf; those also in
+ * o's array marked (if given) followed by mark.
+ */
+static void
+join_marked(struct json_object *o, const char *key, const char *marked,
+    const char *mark, char *buf, size_t len)
+{
+	struct json_object *list, *m = NULL;
+	const char *e;
 	size_t i, n, used = 0;
 
 	buf[0] = '\0';
 	if (!json_object_object_get_ex(o, key, &list))
 		return;
-	n = json_object_array_length(list);
-	for (i = 0; i < n && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		    i > 0 ? " " : "",
-		    json_object_get_string(json_object_array_get_idx(list, i)));
-}
-
-/* A policy's gateways, "(down)" after those left out of the hash. */
-static void
-join_gateways(struct json_object *o, char *buf, size_t len)
-{
-	struct json_object *list, *down;
-	const char *gw;
-	size_t i, j, n, used = 0;
-	bool isdown;
-
-	buf[0] = '\0';
-	if (!json_object_object_get_ex(o, "gateways", &list))
-		return;
-	if (!json_object_object_get_ex(o, "gateways-down", &down))
-		down = NULL;
+	if (marked != NULL)
+		json_object_object_get_ex(o, marked, &m);
 	n = json_object_array_length(list);
 	for (i = 0; i < n && used < len; i++) {
-		gw = json_object_get_string(json_object_array_get_idx(list, i));
-		isdown = false;
-		for (j = 0; down != NULL && j < json_object_array_length(down);
-		     j++)
-			isdown |=
-			    strcmp(gw,
-				json_object_get_string(
-				    json_object_array_get_idx(down, j))) == 0;
+		e = json_object_get_string(json_object_array_get_idx(list, i));
 		used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
-		    i > 0 ? " " : "", gw, isdown ? "(down)" : "");
+		    i > 0 ? " " : "", e, in_list(m, e) ? mark : "");
 	}
+}
+
+static void
+join_list(struct json_object *o, const char *key, char *buf, size_t len)
+{
+	join_marked(o, key, NULL, NULL, buf, len);
 }
 
 static void
@@ -828,7 +828,9 @@ render_egress(struct json_object *r)
 			join_list(p, "sources", src, sizeof(src));
 			join_list(p, "destinations", dst, sizeof(dst));
 			join_list(p, "egress-ips", ips, sizeof(ips));
-			join_gateways(p, gws, sizeof(gws));
+			/* "(down)": left out of the nodes' hash. */
+			join_marked(p, "gateways", "gateways-down", "(down)",
+			    gws, sizeof(gws));
 			printf("%-16s %-24s %-24s %-16s %-20s %-6s %8" PRId64
 			       "\n",
 			    jstr(p, "name"), src, dst, gws, ips,

@@ -69,6 +69,37 @@ ferry_peer() {
 		".result.peers[] | select(.address == \"$2\") | .[\"$3\"]"
 }
 
+# stub_link ROUTER_NS HOST_NS ROUTER_ADDR HOST_ADDR: a /24 veth link,
+# eth1 on the router, eth0 on the host, whose default route it is.
+stub_link() {
+	ip -n "$1" link add eth1 type veth peer name eth0 netns "$2"
+	ip -n "$1" addr add "$3/24" dev eth1
+	ip -n "$2" addr add "$4/24" dev eth0
+	ip -n "$1" link set eth1 up
+	ip -n "$2" link set eth0 up
+	ip -n "$2" route add default via "$3"
+}
+
+# xfer_gw_conf [GR_EXTRA] [POD_POOL]: gw's ferryd config for the GR
+# tests: eBGP to up with graceful restart (restart-time 30, plus
+# GR_EXTRA), the pod pool (default 10.244.0.0/24) exported, the client's
+# prefix imported.
+xfer_gw_conf() {
+	ferryd_conf gw "router-id = \"$GW4\";
+bgp = {
+	asn = 65000;
+	listen = (\"$GW4\");
+	graceful-restart = { restart-time = 30; ${1:-} };
+	pools = ( { prefix = \"${2:-10.244.0.0/24}\"; kind = \"pod\"; } );
+	neighbors = (
+		{ address = \"$UP4\"; asn = 65100; hold-time = 9;
+		  connect-retry = 1; families = (\"ipv4\");
+		  export = { pools = (\"pod\"); };
+		  import = { prefixes = (\"198.51.100.0/24\"); }; }
+	);
+};" >/dev/null
+}
+
 # bgp_topo_xfer: bgp_topo plus a pod behind gw and a client behind up,
 # both routers forwarding (the transfer tests across restarts):
 #	cl 198.51.100.2 -- up 198.51.100.1 | gw 10.244.0.1 -- pod 10.244.0.2
@@ -77,18 +108,8 @@ bgp_topo_xfer() {
 	bgp_topo
 	NS_POD=$(netns_add pod)
 	NS_CL=$(netns_add cl)
-	ip -n "$NS_GW" link add eth1 type veth peer name eth0 netns "$NS_POD"
-	ip -n "$NS_GW" addr add 10.244.0.1/24 dev eth1
-	ip -n "$NS_POD" addr add 10.244.0.2/24 dev eth0
-	ip -n "$NS_GW" link set eth1 up
-	ip -n "$NS_POD" link set eth0 up
-	ip -n "$NS_POD" route add default via 10.244.0.1
-	ip -n "$NS_UP" link add eth1 type veth peer name eth0 netns "$NS_CL"
-	ip -n "$NS_UP" addr add 198.51.100.1/24 dev eth1
-	ip -n "$NS_CL" addr add 198.51.100.2/24 dev eth0
-	ip -n "$NS_UP" link set eth1 up
-	ip -n "$NS_CL" link set eth0 up
-	ip -n "$NS_CL" route add default via 198.51.100.1
+	stub_link "$NS_GW" "$NS_POD" 10.244.0.1 10.244.0.2
+	stub_link "$NS_UP" "$NS_CL" 198.51.100.1 198.51.100.2
 	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$NS_UP" sysctl -qw net.ipv4.ip_forward=1
 }

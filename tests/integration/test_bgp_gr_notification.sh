@@ -17,19 +17,7 @@ need_cmd jq
 need_frr
 
 bgp_topo
-ferryd_conf gw "router-id = \"$GW4\";
-bgp = {
-	asn = 65000;
-	listen = (\"$GW4\");
-	graceful-restart = { restart-time = 30; notification = true; };
-	pools = ( { prefix = \"10.244.0.0/16\"; kind = \"pod\"; } );
-	neighbors = (
-		{ address = \"$UP4\"; asn = 65100; hold-time = 9;
-		  connect-retry = 1; families = (\"ipv4\");
-		  export = { pools = (\"pod\"); };
-		  import = { prefixes = (\"198.51.100.0/24\"); }; }
-	);
-};" >/dev/null
+xfer_gw_conf "notification = true;" 10.244.0.0/16
 cat >"$(frr_dir up)/bgpd.conf" <<CONF
 frr defaults traditional
 hostname up

@@ -18,19 +18,7 @@ need_cmd jq bird birdc python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 bgp_topo_xfer
 
-ferryd_conf gw "router-id = \"$GW4\";
-bgp = {
-	asn = 65000;
-	listen = (\"$GW4\");
-	graceful-restart = { restart-time = 30; };
-	pools = ( { prefix = \"10.244.0.0/24\"; kind = \"pod\"; } );
-	neighbors = (
-		{ address = \"$UP4\"; asn = 65100; hold-time = 9;
-		  connect-retry = 1; families = (\"ipv4\");
-		  export = { pools = (\"pod\"); };
-		  import = { prefixes = (\"198.51.100.0/24\"); }; }
-	);
-};" >/dev/null
+xfer_gw_conf
 
 cat >"$T_DIR/up.bird.conf" <<CONF
 router id $UP4;
