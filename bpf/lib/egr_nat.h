@@ -93,6 +93,15 @@ egr_step_in(const struct egr_pkt *p, struct egr_tuple *key)
  * with port when the packet has one.  Fixes the IPv4 header checksum and
  * the transport checksum (pseudo-header for the address, plain for the
  * port; a zero UDP checksum stays zero, BPF_F_MARK_MANGLED_0).
+ *
+ * ICMPv4 has no pseudo-header, so an echo reply translated back (dst) to
+ * its identifier can be a message of zeros (identifier 0, sequence 0, no
+ * data; a request's type is 8, never zero).  For it RFC 1624 equation 3
+ * gives 0x0000, which every receiver refuses.  0xffff, the other zero, is
+ * right wherever 0x0000 is and for that message too.  The helper cannot
+ * be told so (BPF_F_MARK_MANGLED_0 also leaves a field of 0x0000 alone,
+ * and 0x0000 is a valid ICMP checksum), but the checksum is at hand (the
+ * address is not under it), so the field is computed here.
  * Returns 0, or -1 if a write failed (the packet is then unusable).
  */
 static __always_inline int
@@ -105,6 +114,7 @@ egr_rewrite(EGR_CTX *skb, const struct egr_pkt *p, int dst, const __be32 *addr,
 	__u64 mz = p->o.zero_ok ? BPF_F_MARK_MANGLED_0 : 0;
 	__u32 aoff;
 	__s64 diff;
+	__u16 c;
 
 	if (!p->v6) {
 		aoff = p->o.l3off + (dst ? 16 : 12);
@@ -130,6 +140,12 @@ egr_rewrite(EGR_CTX *skb, const struct egr_pkt *p, int dst, const __be32 *addr,
 		return 0;
 	if (egr_store(skb, poff, &port, 2))
 		return -1;
+	if (dst && p->o.csum_off && !p->o.pseudo) {
+		/* An ICMPv4 echo reply given back its identifier. */
+		c = egr_csum_apply(p->o.l4csum, egr_csum_word(0, oport, port), 0);
+		c = egr_csum_fold(c + 0xffffU); /* 0x0000 becomes 0xffff */
+		return egr_store(skb, p->o.csum_off, &c, 2);
+	}
 	if (p->o.csum_off &&
 	    egr_l4_csum(skb, p->o.csum_off, oport, port, 2 | mz))
 		return -1;

@@ -908,6 +908,50 @@ flow_case_run(void **state)
 	assert_int_equal(map_count(prod.rev, sizeof(struct egr_tuple)), 1);
 }
 
+/* An ICMPv4 echo frame built from s, with sequence number 0. */
+static void
+build_seq0(struct frame *f, const struct spec *s)
+{
+	uint8_t *ip = f->b + ETH_HLEN;
+
+	build(f, s);
+	put16(ip + 20 + 6, 0);
+	l4_csum_set(0, ip, ip + 20, P_ICMP, 8 + s->len, 0);
+}
+
+/*
+ * A reply translated back to identifier 0, with sequence 0 and no data,
+ * is an ICMPv4 message of zeros: its checksum must come out as 0xffff
+ * (RFC 1624 equation 3 gives 0x0000, which receivers refuse).
+ */
+static void
+test_icmp4_echo_all_zero(void **state)
+{
+	struct spec b = { POD4_B, REMOTE4, P_ICMP, 0, 0, ECHO_REQ, 0, 0, 0 };
+	struct spec s = { POD4_A, REMOTE4, P_ICMP, 0, 0, ECHO_REQ, 0, 0, 0 };
+	struct egr_ct_val ct;
+	struct frame in, want;
+
+	(void)state;
+	/* Pod B holds identifier 0, so pod A's 0 is translated. */
+	build_seq0(&in, &b);
+	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_SNAT, 1, NULL, NULL);
+	build_seq0(&in, &s);
+	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_SNAT, 1, NULL, NULL);
+	ct_get(&prod, &s, &ct);
+	assert_int_not_equal(ct.rev.dport, 0);
+	s.type = ECHO_REP;
+	s.src = REMOTE4;
+	s.dst = EGRESS4;
+	s.sport = ntohs(ct.rev.dport);
+	build_seq0(&in, &s);
+	s.dst = POD4_A;
+	s.sport = 0;
+	build_seq0(&want, &s);
+	assert_int_equal(get16(want.b + ETH_HLEN + 22), 0xffff);
+	xpect(&prod, prod.in, &in, TC_ACT_OK, EGR_STAT_RSNAT, 0, &want, NULL);
+}
+
 /* --- cases: TCP state -------------------------------------------------- */
 
 static void
@@ -2014,6 +2058,7 @@ main(int argc, char **argv)
 	if (!tests)
 		return 1;
 	CASES(flow_cases, flow_case_run);
+	ONE(test_icmp4_echo_all_zero);
 	ONE(test_tcp_states);
 	ONE(test_tcp_midstream);
 	ONE(test_collision_udp4);
