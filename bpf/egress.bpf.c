@@ -407,6 +407,21 @@ egr_gw_is(const struct egr_gw *gw, const __be32 *ep)
 }
 
 /*
+ * A pin in use: its seen time for ferryd's collector, which forgets pins
+ * idle longer than any connection at the gateway can live.  Written at
+ * most once a second, so that a busy pair does not dirty the entry's
+ * cache line on every packet.
+ */
+static __always_inline void
+egr_pin_touch(struct egr_pin_val *pin)
+{
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	if (now - pin->seen > EGR_PIN_REFRESH_NS)
+		pin->seen = now;
+}
+
+/*
  * The gateway for this flow, or NULL when none is up.  A policy served
  * here (a gateway of it is this host) is translated here, whatever the
  * hash says: its traffic arrives from the nodes that chose us.  With one
@@ -441,6 +456,8 @@ egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol, __u32 id)
 	__builtin_memcpy(pk.daddr, p->t.daddr, sizeof(pk.daddr));
 	pk.policy = id;
 	pin = bpf_map_lookup_elem(&egr_pin, &pk);
+	if (pin)
+		egr_pin_touch(pin); /* if its gateway is down, re-pinned below */
 	for (i = 0; i < EGR_GW_MAX; i++) {
 		if (i >= n)
 			break;
@@ -461,6 +478,7 @@ egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol, __u32 id)
 		__builtin_memcpy(
 		    pv.endpoint, best->endpoint, sizeof(pv.endpoint));
 		pv.since = bpf_ktime_get_coarse_ns();
+		pv.seen = pv.since;
 		bpf_map_update_elem(&egr_pin, &pk, &pv, BPF_ANY);
 	}
 	return best;

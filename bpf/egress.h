@@ -275,7 +275,11 @@ struct egr_pin_key {
 struct egr_pin_val {
 	__be32 endpoint[4]; /* the gateway's, as in struct egr_gw */
 	__u64 since;	    /* bpf_ktime_get_coarse_ns() when pinned */
+	__u64 seen;	    /* last used; refreshed at most once a second */
 };
+
+/* How stale egr_pin_val.seen may get before a packet refreshes it. */
+#define EGR_PIN_REFRESH_NS 1000000000ULL
 
 /* --- counters ---------------------------------------------------------- */
 

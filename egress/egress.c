@@ -278,6 +278,66 @@ egress_gc(struct egress *g)
 	    (t1.tv_nsec - t0.tv_nsec) / 1000);
 }
 
+struct pin_tally {
+	const struct egress *g;
+	int32_t *index; /* policy id -> config index, -1: none */
+	uint32_t *pinned;
+};
+
+static void
+pin_count(const struct egr_pin_key *k, const struct egr_pin_val *v, void *arg)
+{
+	struct pin_tally *t = arg;
+	const struct egress_policy *p;
+	__be32 ep[4];
+	size_t j;
+	int32_t i;
+
+	if (k->policy >= EGR_POLICY_MAX || (i = t->index[k->policy]) < 0)
+		return;
+	p = &t->g->conf->policies[i];
+	for (j = 0; j < p->ngw; j++) {
+		egress_addr16(&p->gw[j].endpoint, ep);
+		if (memcmp(ep, v->endpoint, sizeof(ep)) == 0) {
+			t->pinned[(size_t)i * EGR_GW_MAX + j]++;
+			return;
+		}
+	}
+}
+
+/*
+ * Forget the pins idle longer than any connection can live at their
+ * gateway, and count the others per policy and gateway (show egress
+ * gateways, ferry_egress_gateway_flows).
+ */
+static void
+egress_pins(struct egress *g)
+{
+	const struct egress_conf *ec = g->conf;
+	struct pin_tally t = { .g = g };
+	uint64_t forgotten;
+	size_t i;
+
+	t.index = xcalloc(EGR_POLICY_MAX, sizeof(*t.index));
+	memset(t.index, 0xff, EGR_POLICY_MAX * sizeof(*t.index));
+	for (i = 0; i < ec->npolicies && i < g->rules.nids; i++)
+		if (g->rules.ids[i].id < EGR_POLICY_MAX)
+			t.index[g->rules.ids[i].id] = (int32_t)i;
+	t.pinned = xcalloc(ec->npolicies * EGR_GW_MAX + 1, sizeof(*t.pinned));
+	if (egress_pins_walk(egress_dp_pin_fd(g->dp), egress_nat_now(),
+		egress_pins_idle_ns(&g->timeouts), pin_count, &t,
+		&forgotten) == -1) {
+		log_warn("egress: walking the pins failed: error=%s",
+		    strerror(errno));
+		free(t.pinned);
+	} else {
+		free(g->pinned);
+		g->pinned = t.pinned;
+		g->pins_forgotten += forgotten;
+	}
+	free(t.index);
+}
+
 static void
 egress_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -292,6 +352,10 @@ egress_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		egress_sync(g);
 	egress_ifs_attach(g);
 	egress_gc(g);
+	if (g->pinned == NULL || ++g->pin_ticks >= EGRESS_PIN_WALK_TICKS) {
+		g->pin_ticks = 0;
+		egress_pins(g);
+	}
 }
 
 /* Load the datapath for g->conf and bring it to the config. */
@@ -338,6 +402,8 @@ egress_deactivate(struct egress *g, const char *pin_dir)
 	g->dp = NULL;
 	egress_nat_gc_free(&g->walk);
 	memset(&g->walk, 0, sizeof(g->walk));
+	free(g->pinned);
+	g->pinned = NULL;
 	egress_dp_unpin(pin_dir);
 	log_info("egress: datapath removed: pin-dir=%s", pin_dir);
 }
@@ -393,6 +459,9 @@ egress_reload(void *arg, const void *old_conf, const void *new_conf)
 	}
 	egress_rules_free(&g->rules);
 	g->rules = r;
+	/* Counted by config index: the next tick counts again. */
+	free(g->pinned);
+	g->pinned = NULL;
 	/* The new set before the old one goes (see above). */
 	if (egress_wanted(nc))
 		egress_accept(g, nc, false);
@@ -439,6 +508,7 @@ egress_stop(void *arg)
 	free(g->ifs);
 	egress_rules_free(&g->rules);
 	egress_nat_gc_free(&g->walk);
+	free(g->pinned);
 	free(g);
 }
 

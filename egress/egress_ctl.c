@@ -163,6 +163,32 @@ gw_up(const struct egress *g, size_t i, size_t k)
 	return 0;
 }
 
+/*
+ * The flows of gateway k of policy i as this host sees them: when it is
+ * this host, the policy's connections in the NAT table (fc, a walk, or
+ * the last GC walk's count when fc is NULL); else the (pod, remote)
+ * pairs pinned to it, at the last walk of the pins.  -1: not known yet.
+ */
+static int64_t
+gw_flows(const struct egress *g, size_t i, size_t k,
+    const struct flow_count *fc)
+{
+	uint32_t id = g->rules.ids[i].id;
+
+	if (g->conf->policies[i].gw[k].local) {
+		if (id >= EGR_POLICY_MAX)
+			return 0;
+		if (fc != NULL)
+			return (int64_t)fc->per[id];
+		if (g->walk.walks == 0 || g->walk.live_per == NULL)
+			return -1;
+		return (int64_t)g->walk.live_per[id];
+	}
+	if (g->pinned == NULL)
+		return -1;
+	return g->pinned[i * EGR_GW_MAX + k];
+}
+
 static json_object *
 ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
 {
@@ -496,6 +522,29 @@ egress_metrics(void *arg, FILE *f)
 			    addr_fmt(&g->conf->policies[i].gw[k].endpoint, buf,
 				sizeof(buf)),
 			    gw_up(g, i, k) == 1);
+	metrics_family(f, "ferry_egress_gateway_flows", "gauge",
+	    "A policy's flows on a gateway: on the gateway itself its "
+	    "connections (at the last GC walk), on a node the (pod, remote) "
+	    "pairs pinned to it.");
+	for (i = 0; i < g->conf->npolicies && i < g->rules.nids; i++)
+		for (k = 0; k < g->conf->policies[i].ngw; k++) {
+			int64_t n = gw_flows(g, i, k, NULL);
+
+			if (n < 0)
+				continue;
+			fprintf(f,
+			    "ferry_egress_gateway_flows{policy=\"%s\","
+			    "gateway=\"%s\"} %" PRId64 "\n",
+			    g->conf->policies[i].name,
+			    addr_fmt(&g->conf->policies[i].gw[k].endpoint, buf,
+				sizeof(buf)),
+			    n);
+		}
+	metrics_family(f, "ferry_egress_pins_forgotten_total", "counter",
+	    "Pins of (pod, remote) pairs to gateways forgotten after being "
+	    "idle longer than the NAT timeouts.");
+	fprintf(f, "ferry_egress_pins_forgotten_total %" PRIu64 "\n",
+	    g->pins_forgotten);
 	metrics_family(f, "ferry_egress_port_exhaustion_total", "counter",
 	    "New connections refused for want of a free translated port.");
 	fprintf(f, "ferry_egress_port_exhaustion_total %" PRIu64 "\n",
@@ -509,8 +558,9 @@ egress_metrics(void *arg, FILE *f)
 /*
  * show egress gateways: every gateway of every policy, its role here
  * (local: this host serves the policy; remote: flows are steered to it),
- * its state in the datapath and where its health comes from (the BGP
- * session with its endpoint, or nothing: then it is always up).
+ * its state in the datapath, where its health comes from (the BGP
+ * session with its endpoint, or nothing: then it is always up) and its
+ * flows (gw_flows).
  */
 static json_object *
 ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
@@ -518,12 +568,15 @@ ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
 	struct egress *g = arg;
 	const struct egress_conf *ec = g->conf;
 	json_object *o = json_object_new_object(), *a, *e;
+	struct flow_count fc;
 	size_t i, k;
+	int64_t n;
 	int up, h;
 
 	(void)args;
 	(void)err;
 	(void)errlen;
+	count_flows(g, &fc);
 	a = json_object_new_array();
 	for (i = 0; ec->enabled && i < ec->npolicies && i < g->rules.nids;
 	     i++) {
@@ -551,9 +604,13 @@ ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
 			    : ferryd_peer_healthy(g->d, &p->gw[k].endpoint);
 			json_object_object_add(e, "health",
 			    json_object_new_string(h == -1 ? "none" : "bgp"));
+			n = gw_flows(g, i, k, &fc);
+			json_object_object_add(e, "flows",
+			    n < 0 ? NULL : json_object_new_int64(n));
 			json_object_array_add(a, e);
 		}
 	}
+	free(fc.per);
 	json_object_object_add(o, "gateways", a);
 	return o;
 }

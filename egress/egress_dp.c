@@ -231,6 +231,12 @@ egress_dp_nat_fds(const struct egress_dp *dp, int *ct, int *rev)
 	*rev = dp->fd_rev;
 }
 
+int
+egress_dp_pin_fd(const struct egress_dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.egr_pin);
+}
+
 uint32_t
 egress_dp_table_size(const struct egress_dp *dp)
 {

@@ -229,6 +229,7 @@ struct egress_dp *egress_dp_open(const struct egress_conf *ec);
 void egress_dp_close(struct egress_dp *);
 const struct egress_maps *egress_dp_maps(const struct egress_dp *);
 void egress_dp_nat_fds(const struct egress_dp *, int *ct, int *rev);
+int egress_dp_pin_fd(const struct egress_dp *);
 uint32_t egress_dp_table_size(const struct egress_dp *);
 /* Write egr_config if it differs; 0 or -1 (logged). */
 int egress_dp_config(
@@ -275,8 +276,19 @@ struct egress {
 	struct egress_timeouts timeouts;
 	struct egress_gc_counters gc;
 	struct egress_nat_gc walk; /* the collector's place in the table */
-	ev_timer tick;		   /* GC, interfaces, egr_config */
+	/*
+	 * The nodes' pins at the last walk of egr_pin (every
+	 * EGRESS_PIN_WALK_TICKS): pinned[i * EGR_GW_MAX + k] pairs are on
+	 * gateway k of policy i (config order); NULL until a walk after
+	 * the last reload.
+	 */
+	uint32_t *pinned;
+	uint64_t pins_forgotten; /* idle pins the walks deleted */
+	unsigned pin_ticks;
+	ev_timer tick; /* GC, interfaces, egr_config */
 };
+
+#define EGRESS_PIN_WALK_TICKS 5
 
 /* The control commands and metrics (egress_ctl.c). */
 void egress_ctl_register(struct egress *);

@@ -30,6 +30,7 @@
 
 #include "egress_nat.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define NS 1000000000ULL
 
@@ -106,7 +107,9 @@ nat_bufs(struct egress_nat_gc *gc, uint32_t cap)
 		errno = ENOMEM;
 		return -1;
 	}
-	egress_nat_gc_free(gc);
+	free(gc->keys);
+	free(gc->vals);
+	free(gc->dels);
 	gc->keys = k;
 	gc->vals = v;
 	gc->dels = d;
@@ -122,6 +125,9 @@ egress_nat_gc_free(struct egress_nat_gc *gc)
 	free(gc->dels);
 	gc->keys = gc->vals = gc->dels = NULL;
 	gc->cap = 0;
+	free(gc->pass_per);
+	free(gc->live_per);
+	gc->pass_per = gc->live_per = NULL;
 }
 
 /*
@@ -271,6 +277,8 @@ gc_ct(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
 				return -1;
 			if (!egress_nat_expired(&e, to, now)) {
 				st->live++;
+				if (e.ct.policy < EGR_POLICY_MAX)
+					gc->pass_per[e.ct.policy]++;
 				continue;
 			}
 			dct[nct++] = e.orig;
@@ -345,10 +353,15 @@ egress_nat_gc_step(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
 	if (st == NULL)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	if (gc->pass_per == NULL) {
+		gc->pass_per = xcalloc(EGR_POLICY_MAX, sizeof(*gc->pass_per));
+		gc->live_per = xcalloc(EGR_POLICY_MAX, sizeof(*gc->live_per));
+	}
 	if ((done = gc_ct(gc, ct_fd, rev_fd, to, now, budget, st)) == -1 ||
 	    gc_rev(gc, ct_fd, rev_fd, now, budget, st) == -1) {
 		gc->ct_going = gc->rev_going = 0;
 		memset(&gc->pass, 0, sizeof(gc->pass));
+		memset(gc->pass_per, 0, EGR_POLICY_MAX * sizeof(*gc->pass_per));
 		return -1;
 	}
 	gc->pass.scanned += st->scanned;
@@ -356,7 +369,12 @@ egress_nat_gc_step(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
 	gc->pass.orphans += st->orphans;
 	gc->pass.live += st->live;
 	if (done) {
+		uint64_t *t = gc->live_per;
+
 		gc->live = gc->pass.live;
+		gc->live_per = gc->pass_per;
+		gc->pass_per = t;
+		memset(gc->pass_per, 0, EGR_POLICY_MAX * sizeof(*gc->pass_per));
 		gc->walks++;
 		memset(&gc->pass, 0, sizeof(gc->pass));
 	}
@@ -379,6 +397,75 @@ egress_nat_gc(int ct_fd, int rev_fd, const struct egress_timeouts *to,
 		return -1;
 	}
 	return 0;
+}
+
+/* --- pins --------------------------------------------------------------- */
+
+#define PIN_BATCH 1024
+
+uint64_t
+egress_pins_idle_ns(const struct egress_timeouts *to)
+{
+	uint32_t m = to->tcp_syn;
+
+	m = MAX(m, to->tcp_established);
+	m = MAX(m, to->tcp_closing);
+	m = MAX(m, to->udp);
+	m = MAX(m, to->icmp);
+	return ((uint64_t)m + 10) * 1000000000ULL;
+}
+
+int
+egress_pins_walk(int fd, uint64_t now, uint64_t idle_ns,
+    void (*cb)(const struct egr_pin_key *, const struct egr_pin_val *, void *),
+    void *arg, uint64_t *forgotten)
+{
+	struct egr_pin_key *keys;
+	struct egr_pin_val *vals;
+	uint32_t cap = PIN_BATCH, token = 0, next, n, i;
+	int going = 0, last = 0, r = 0;
+
+	*forgotten = 0;
+	keys = xcalloc(cap, sizeof(*keys));
+	vals = xcalloc(cap, sizeof(*vals));
+	while (!last) {
+		n = cap;
+		if (bpf_map_lookup_batch(fd, going ? &token : NULL, &next, keys,
+			vals, &n, NULL) != 0) {
+			if (errno == ENOSPC && cap < NAT_BATCH_MAX) {
+				/* A bucket larger than the buffers. */
+				cap *= 2;
+				keys = xreallocarray(keys, cap, sizeof(*keys));
+				vals = xreallocarray(vals, cap, sizeof(*vals));
+				continue;
+			}
+			if (errno != ENOENT) {
+				r = -1;
+				break;
+			}
+			last = 1; /* the last batch: n entries, then the end */
+		}
+		token = next;
+		going = 1;
+		for (i = 0; i < n; i++) {
+			if (vals[i].seen < now && now - vals[i].seen > idle_ns) {
+				if (bpf_map_delete_elem(fd, &keys[i]) == 0)
+					(*forgotten)++;
+				else if (errno != ENOENT) {
+					r = -1;
+					break;
+				}
+				continue;
+			}
+			if (cb != NULL)
+				cb(&keys[i], &vals[i], arg);
+		}
+		if (r == -1)
+			break;
+	}
+	free(keys);
+	free(vals);
+	return r;
 }
 
 uint64_t

@@ -87,6 +87,8 @@ struct egress_nat_gc {
 	struct egress_nat_gc_stats pass; /* of the egr_ct walk under way */
 	uint64_t walks;			 /* egr_ct walks completed */
 	uint64_t live;			 /* connections at the last one */
+	/* The same per policy id (EGR_POLICY_MAX each; NULL before any). */
+	uint64_t *pass_per, *live_per;
 	void *keys, *vals, *dels;	 /* batch buffers of cap entries */
 	uint32_t cap;
 };
@@ -125,6 +127,21 @@ int egress_nat_gc(int ct_fd, int rev_fd, const struct egress_timeouts *,
  */
 int egress_nat_foreach(int ct_fd, int rev_fd,
     int (*cb)(const struct egress_nat_entry *, void *), void *arg);
+
+/*
+ * The nodes' pins (egr_pin): one whole walk, forgetting every pin not
+ * used for more than idle_ns (*forgotten counts them) and calling cb
+ * (may be NULL) for every other one.  A pin is only worth keeping while
+ * its gateway may still hold a connection of the pair, so idle_ns is the
+ * longest NAT timeout plus a margin (egress_pins_idle_ns).  Returns 0,
+ * or -1 with errno on a map error.
+ */
+int egress_pins_walk(int pin_fd, uint64_t now, uint64_t idle_ns,
+    void (*cb)(const struct egr_pin_key *, const struct egr_pin_val *, void *),
+    void *arg, uint64_t *forgotten);
+
+/* The longest of the timeouts, plus 10 s: the idle time of a pin. */
+uint64_t egress_pins_idle_ns(const struct egress_timeouts *);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock of the entries' timestamps. */
 uint64_t egress_nat_now(void);

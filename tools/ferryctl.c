@@ -101,7 +101,7 @@ static const struct ctl_cmd commands[] = {
 	{ .words = "show egress gateways",
 	    .command = "show egress gateways",
 	    .render = render_egress_gateways,
-	    .help = "each policy's gateways: role, state, health source" },
+	    .help = "each policy's gateways: role, state, health source, flows" },
 	{ .words = "show egress nat",
 	    .command = "show egress nat",
 	    .render = render_egress_nat,
@@ -860,19 +860,26 @@ fmt_end(struct json_object *o, const char *key, char *buf, size_t len)
 static void
 render_egress_gateways(struct json_object *r)
 {
-	struct json_object *list, *e;
+	struct json_object *list, *e, *f;
+	char flows[24];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(r, "gateways", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("%-16s %-12s %-24s %-7s %-8s %s\n", "POLICY", "NAME", "ENDPOINT",
-	    "ROLE", "STATE", "HEALTH");
+	printf("%-16s %-12s %-24s %-7s %-8s %-7s %s\n", "POLICY", "NAME",
+	    "ENDPOINT", "ROLE", "STATE", "HEALTH", "FLOWS");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
-		printf("%-16s %-12s %-24s %-7s %-8s %s\n", jstr(e, "policy"),
-		    jstr(e, "name"), jstr(e, "endpoint"), jstr(e, "role"),
-		    jstr(e, "state"), jstr(e, "health"));
+		/* null until counted (a node counts its pins every 5 s) */
+		if (json_object_object_get_ex(e, "flows", &f) && f != NULL)
+			snprintf(flows, sizeof(flows), "%" PRId64,
+			    json_object_get_int64(f));
+		else
+			snprintf(flows, sizeof(flows), "-");
+		printf("%-16s %-12s %-24s %-7s %-8s %-7s %s\n",
+		    jstr(e, "policy"), jstr(e, "name"), jstr(e, "endpoint"),
+		    jstr(e, "role"), jstr(e, "state"), jstr(e, "health"), flows);
 	}
 	if (n == 0)
 		printf("(no gateways)\n");

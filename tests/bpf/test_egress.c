@@ -1881,6 +1881,43 @@ test_steer_hash(void **state)
  * the survivor when the failed gateway returns, which gets only pairs it
  * has not seen.
  */
+/*
+ * Every pin has its seen time; one older than a second is refreshed by
+ * the next packet of its pair (ferryd forgets the pins idle too long).
+ */
+static void
+pins_seen_refreshed(void)
+{
+	static struct egr_pin_key keys[HASH_FLOWS + 1];
+	struct egr_pin_key *prev = NULL;
+	struct egr_pin_val v;
+	uint8_t again[HASH_FLOWS];
+	int i, n = 0;
+
+	/* The keys first: an update moves an entry under the iteration. */
+	while (n <= HASH_FLOWS &&
+	    bpf_map_get_next_key(wrap.pin, prev, &keys[n]) == 0)
+		prev = &keys[n++];
+	assert_int_equal(n, HASH_FLOWS);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
+		if (v.seen < v.since || v.since == 0)
+			fail_msg("pin since %llu seen %llu",
+			    (unsigned long long)v.since,
+			    (unsigned long long)v.seen);
+		/* Make every pin look 5 s older. */
+		v.seen -= 5000000000ULL;
+		assert_int_equal(
+		    bpf_map_update_elem(wrap.pin, &keys[i], &v, BPF_EXIST), 0);
+	}
+	gw_assign(again);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
+		/* pinned under 5 s ago: an unrefreshed one is before it */
+		assert_true(v.seen >= v.since);
+	}
+}
+
 static void
 test_steer_pins(void **state)
 {
@@ -1909,6 +1946,7 @@ test_steer_pins(void **state)
 		assert_int_equal(back[i], down[i]);
 	}
 	assert_true(moved > 50);
+	pins_seen_refreshed();
 	/* Unpinned, the same pairs hash as at first: 12 gets its share. */
 	map_clear(wrap.pin, sizeof(struct egr_pin_key));
 	gw_assign(back);

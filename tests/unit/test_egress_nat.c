@@ -277,6 +277,10 @@ test_gc_steps(void **state)
 	assert_int_equal(expired, 1000);
 	assert_int_equal(gc.walks, 1);
 	assert_int_equal(gc.live, 2000);
+	/* conn_add leaves the policy id 0: every live one is counted there. */
+	assert_int_equal(gc.live_per[0], 2000);
+	assert_int_equal(gc.live_per[1], 0);
+	assert_int_equal(gc.pass_per[0], 0);
 	assert_int_equal(count(ct_fd), 2000);
 	assert_int_equal(count(rev_fd), 2000);
 	/* The next walk starts over and finds the 2000 left. */
@@ -343,6 +347,64 @@ test_foreach(void **state)
 }
 
 static void
+pin_seen(const struct egr_pin_key *k, const struct egr_pin_val *v, void *arg)
+{
+	uint32_t *n = arg;
+
+	/* Only the pins used in the last 100 s are left. */
+	assert_true(NOW - v->seen <= 100 * S);
+	assert_int_equal(k->policy, 7);
+	n[0]++;
+	n[1] += v->endpoint[3] == htonl(0xc0000202);
+}
+
+/*
+ * The pins' walk forgets the idle ones, over several batches, and hands
+ * every other to the callback once.
+ */
+static void
+test_pins_walk(void **state)
+{
+	struct egr_pin_key k;
+	struct egr_pin_val v;
+	uint64_t forgotten;
+	uint32_t seen[2] = { 0, 0 };
+	int fd, i;
+
+	(void)state;
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "egr_pin", sizeof(k),
+	    sizeof(v), 8192, NULL);
+	assert_true(fd >= 0);
+	for (i = 0; i < 3000; i++) {
+		memset(&k, 0, sizeof(k));
+		memset(&v, 0, sizeof(v));
+		k.saddr[2] = k.daddr[2] = htonl(0xffff);
+		k.saddr[3] = htonl(0x0af40000 + (uint32_t)i);
+		k.daddr[3] = htonl(0xcb007100);
+		k.policy = 7;
+		v.endpoint[2] = htonl(0xffff);
+		v.endpoint[3] = htonl(i % 2 ? 0xc0000202 : 0xc0000201);
+		v.since = NOW - 5000 * S;
+		/* A third idle for 200 s, the others used 1 s ago. */
+		v.seen = i % 3 == 0 ? NOW - 200 * S : NOW - S;
+		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+	}
+	assert_int_equal(
+	    egress_pins_walk(fd, NOW, 100 * S, pin_seen, seen, &forgotten), 0);
+	assert_int_equal(forgotten, 1000);
+	assert_int_equal(seen[0], 2000);
+	assert_int_equal(seen[1], 1000);
+	assert_int_equal(count(fd), 2000);
+	/* Nothing more to forget; no callback is fine. */
+	assert_int_equal(
+	    egress_pins_walk(fd, NOW, 100 * S, NULL, NULL, &forgotten), 0);
+	assert_int_equal(forgotten, 0);
+	/* The idle time of a pin: the longest timeout, plus 10 s. */
+	assert_int_equal(egress_pins_idle_ns(&to), (7440ULL + 10) * S);
+	close(fd);
+}
+
+static void
 test_timeouts(void **state)
 {
 	struct egress_nat_entry e;
@@ -380,6 +442,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gc_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pins_walk, setup, teardown),
 	};
 	int fd;
 
