@@ -10,12 +10,13 @@
  *			timeouts = { tcp-syn = 60; tcp-established = 7440;
  *				     tcp-closing = 120; udp = 120; icmp = 30; }; };
  *		gateways = ( { name = "gw1"; endpoint = "192.0.2.1"; vni = 1;
- *			       mac = "02:fe:00:00:00:01"; } );
+ *			       mac = "02:fe:00:00:00:01";
+ *			       egress-ip = "198.51.100.11"; } );  # optional
  *		policies = ( { name = "partner-api";
  *			       sources = [ "10.244.1.0/24" ];
  *			       destinations = [ "203.0.113.0/24" ];
  *			       exclude = [ "203.0.113.128/25" ];
- *			       gateway = "gw1";	# or an endpoint address
+ *			       gateway = "gw1";	# or a list, or an address
  *			       egress-ip = [ "198.51.100.10" ]; } );
  *	};
  *
@@ -29,7 +30,10 @@
  * Checks beyond types and ranges keep the compiled tables exact
  * (egress_policy.c): policies may nest but not cross, a destination is
  * never in-cluster, an exclude lies inside its policy's destinations, and
- * every address family a policy matches has one egress IP.  Lists are
+ * every address family a policy matches has one egress IP: the policy's,
+ * or each of its gateways' own (a gateways entry's egress-ip, which on
+ * the gateway itself wins over the policy's, so that each gateway can
+ * have an address whose replies come back to it).  Lists are
  * kept element for element, a bad element zeroed (family 0), so that
  * later checks name the right element and skip the broken one.
  */
@@ -275,12 +279,99 @@ parse_nat(struct conf_errs *e, const config_setting_t *sec,
 			nc->timeout[i] = (uint32_t)v;
 }
 
+/*
+ * An egress-ip value: one address string, or a list of them.  The number
+ * of elements, or -1 (logged) if it is neither.
+ */
+static int
+ip_list_len(struct conf_errs *e, const config_setting_t *list)
+{
+	if (config_setting_type(list) == CONFIG_TYPE_STRING)
+		return 1;
+	if (!conf_want_list(e, list))
+		return -1;
+	return config_setting_length(list);
+}
+
+static const config_setting_t *
+ip_list_elem(const config_setting_t *list, int i)
+{
+	return config_setting_type(list) == CONFIG_TYPE_STRING
+	    ? list
+	    : config_setting_get_elem(list, (unsigned)i);
+}
+
+/* Element s as an address; false if it is none. */
+static bool
+ip_elem(const config_setting_t *s, struct addr *a)
+{
+	return config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    addr_parse(config_setting_get_string(s), a) == 0;
+}
+
+/*
+ * A gateways entry's own egress-ip: an address or a list, at most one
+ * per family.  Whether they are this host's is checked only where a
+ * policy served here SNATs to them (check_gw_snat).
+ */
+static void
+parse_gw_egress_ips(
+    struct conf_errs *e, const config_setting_t *g, struct egress_gateway *gw)
+{
+	const config_setting_t *list, *s;
+	char buf[ADDR_STRLEN];
+	struct addr a, *slot;
+	int i, n;
+
+	if ((list = config_setting_get_member(g, "egress-ip")) == NULL ||
+	    (n = ip_list_len(e, list)) == -1)
+		return;
+	if (n == 0)
+		conf_err(e, list,
+		    "needs at least one address (or leave egress-ip out)");
+	for (i = 0; i < n; i++) {
+		s = ip_list_elem(list, i);
+		if (!ip_elem(s, &a)) {
+			conf_err(e, s, "expected an IP address");
+			continue;
+		}
+		slot = a.family == AF_INET ? &gw->egress4 : &gw->egress6;
+		if (slot->family != 0)
+			conf_err(e, s,
+			    "%s is a second %s egress IP (one per family)",
+			    addr_fmt(&a, buf, sizeof(buf)), fam_name(a.family));
+		else
+			*slot = a;
+	}
+}
+
+/* The element of gateways[i]'s egress-ip that set its family address. */
+static const config_setting_t *
+gw_ip_setting(const config_setting_t *gwlist, size_t i, int family)
+{
+	const config_setting_t *list, *s;
+	struct addr a;
+	int k, n;
+
+	list = config_setting_get_member(
+	    config_setting_get_elem(gwlist, (unsigned)i), "egress-ip");
+	n = config_setting_type(list) == CONFIG_TYPE_STRING
+	    ? 1
+	    : config_setting_length(list);
+	for (k = 0; k < n; k++) {
+		s = ip_list_elem(list, k);
+		if (ip_elem(s, &a) && a.family == family)
+			return s;
+	}
+	return list;
+}
+
 static void
 parse_gateway(struct conf_errs *e, const config_setting_t *g, uint32_t def_vni,
     struct egress_gateway *gw)
 {
 	static const char *const keys[] = { "name", "endpoint", "vni", "mac",
-		NULL };
+		"egress-ip", NULL };
 	const char *name;
 	struct addr a;
 	uint64_t v;
@@ -306,6 +397,47 @@ parse_gateway(struct conf_errs *e, const config_setting_t *g, uint32_t def_vni,
 		gw->vni = (uint32_t)v;
 	if (get_mac(e, g, "mac", gw->mac) == 0)
 		conf_err_missing(e, g, "mac");
+	parse_gw_egress_ips(e, g, gw);
+}
+
+static const struct addr *
+gw_ip(const struct egress_gateway *gw, int family)
+{
+	return family == AF_INET ? &gw->egress4 : &gw->egress6;
+}
+
+/*
+ * Two gateways with one egress IP: replies to it reach only one of
+ * them, so the other's connections break.  That is what a gateway's own
+ * address is there to avoid.
+ */
+static void
+check_gateway_ips(struct conf_errs *e, const config_setting_t *list,
+    const struct egress_conf *ec)
+{
+	const struct addr *a, *b;
+	char buf[ADDR_STRLEN];
+	size_t i, j;
+	int f;
+
+	for (i = 0; i < ec->ngateways; i++)
+		for (f = 0; f < 2; f++) {
+			int fam = f == 0 ? AF_INET : AF_INET6;
+
+			if ((b = gw_ip(&ec->gateways[i], fam))->family == 0)
+				continue;
+			for (j = 0; j < i; j++) {
+				a = gw_ip(&ec->gateways[j], fam);
+				if (a->family == 0 || addr_cmp(a, b) != 0)
+					continue;
+				conf_err(e, gw_ip_setting(list, i, fam),
+				    "%s is also the egress IP of gateway "
+				    "\"%s\" (each gateway needs its own)",
+				    addr_fmt(b, buf, sizeof(buf)),
+				    ec->gateways[j].name);
+				break;
+			}
+		}
 }
 
 static void
@@ -352,6 +484,8 @@ struct pctx {
 	bool overlay;		     /* the overlay section exists */
 	struct prefix *egress_pools; /* bgp pools of kind egress */
 	size_t negress_pools;
+	const config_setting_t *gwlist; /* egress.gateways */
+	uint8_t *gw_told; /* per gateways entry: EGRESS_FAM_* checked */
 };
 
 /* One gateway named by str (at setting s) into *gw; false on error. */
@@ -477,34 +611,134 @@ in_pools(const struct prefix *pools, size_t n, const struct addr *a)
 	return false;
 }
 
+static bool
+snat_ok(const struct pctx *x, const struct addr *a)
+{
+	return conf_addr_local(a) == 1 ||
+	    in_pools(x->egress_pools, x->negress_pools, a);
+}
+
+/* The policy's first gateway that is this host, or -1. */
+static int
+local_gw(const struct egress_policy *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->ngw; k++)
+		if (p->gw[k].local)
+			return (int)k;
+	return -1;
+}
+
+/* The gateways entry gw was resolved from, or -1 for a bare address. */
+static int
+gw_entry(const struct egress_conf *ec, const struct egress_gateway *gw)
+{
+	size_t i;
+
+	for (i = 0; i < ec->ngateways; i++)
+		if (ec->gateways[i].endpoint.family != 0 &&
+		    addr_cmp(&ec->gateways[i].endpoint, &gw->endpoint) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The first of p's gateways without an egress IP of family of its own,
+ * or -1 if every one has one (then the policy needs none); -2 if the
+ * policy has no gateway (an error already).
+ */
+static int
+gw_lacking(const struct egress_policy *p, int family)
+{
+	size_t k;
+
+	if (p->ngw == 0)
+		return -2;
+	for (k = 0; k < p->ngw; k++)
+		if (gw_ip(&p->gw[k], family)->family == 0)
+			return (int)k;
+	return -1;
+}
+
+/* Has any of p's gateways an egress IP of its own? */
+static bool
+gw_any_ip(const struct egress_policy *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->ngw; k++)
+		if (p->gw[k].egress4.family != 0 ||
+		    p->gw[k].egress6.family != 0)
+			return true;
+	return false;
+}
+
+/* Gateway k of p as an error names it. */
+static const char *
+gw_label(const struct pctx *x, const struct egress_policy *p, size_t k,
+    char *buf, size_t len)
+{
+	const struct egress_gateway *gw = &p->gw[k];
+	char a[ADDR_STRLEN];
+
+	addr_fmt(&gw->endpoint, a, sizeof(a));
+	if (gw->name != NULL)
+		snprintf(buf, len, "\"%s\"", gw->name);
+	else if (gw_entry(x->ec, gw) >= 0)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s (not a gateways entry)", a);
+	return buf;
+}
+
+/*
+ * egress-ip: an address or a list, one per family the policy matches,
+ * unless every gateway of the policy has one of that family of its own
+ * (its gateways entry's egress-ip); then the policy's may be left out.
+ * Where the policy is served, an address of the policy is checked to be
+ * this host's or in an egress pool when the local gateway has none of
+ * its family (else the gateway's is used, check_gw_snat).
+ */
 static void
 parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
     struct egress_policy *p)
 {
 	const config_setting_t *s, *list;
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], gwb[ADDR_STRLEN + 32];
 	struct addr a, *slot;
-	size_t i, n;
+	int i, n, k, lgw = local_gw(p);
 	uint8_t seen = 0;
 	bool bad = false;
 
 	if ((list = config_setting_get_member(g, "egress-ip")) == NULL) {
-		if (p->families != 0)
-			conf_err_missing(e, g, "egress-ip");
+		if (p->families == 0)
+			return;
+		for (i = 0; i < 2; i++) {
+			int fam = i == 0 ? AF_INET : AF_INET6;
+
+			if (!(p->families & fam_bit(fam)) ||
+			    (k = gw_lacking(p, fam)) == -1)
+				continue;
+			if (k == -2 || !gw_any_ip(p)) {
+				conf_err_missing(e, g, "egress-ip");
+				return;
+			}
+			conf_err(e, g,
+			    "egress-ip is required: the policy matches %s "
+			    "traffic and gateway %s has no %s egress-ip of "
+			    "its own",
+			    fam_name(fam),
+			    gw_label(x, p, (size_t)k, gwb, sizeof(gwb)),
+			    fam_name(fam));
+		}
 		return;
 	}
-	if (config_setting_type(list) == CONFIG_TYPE_STRING)
-		n = 1;
-	else if (conf_want_list(e, list))
-		n = (size_t)config_setting_length(list);
-	else
+	if ((n = ip_list_len(e, list)) == -1)
 		return;
 	for (i = 0; i < n; i++) {
-		s = config_setting_type(list) == CONFIG_TYPE_STRING
-		    ? list
-		    : config_setting_get_elem(list, (unsigned)i);
-		if (config_setting_type(s) != CONFIG_TYPE_STRING ||
-		    addr_parse(config_setting_get_string(s), &a) == -1) {
+		s = ip_list_elem(list, i);
+		if (!ip_elem(s, &a)) {
 			conf_err(e, s, "expected an IP address");
 			bad = true;
 			continue;
@@ -519,8 +753,9 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 			conf_err(e, s,
 			    "%s is a second %s egress IP (one per family)", buf,
 			    fam_name(a.family));
-		else if (p->local && conf_addr_local(&a) != 1 &&
-		    !in_pools(x->egress_pools, x->negress_pools, &a))
+		else if (lgw >= 0 &&
+		    gw_ip(&p->gw[lgw], a.family)->family == 0 &&
+		    !snat_ok(x, &a))
 			conf_err(e, s,
 			    "egress-ip %s is neither an address of this host "
 			    "nor in an egress pool",
@@ -528,15 +763,88 @@ parse_egress_ips(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 		else
 			*slot = a;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 && !bad; i++) {
 		int fam = i == 0 ? AF_INET : AF_INET6;
 
-		if ((p->families & fam_bit(fam)) && !(seen & fam_bit(fam)) &&
-		    !bad)
+		if (!(p->families & fam_bit(fam)) || (seen & fam_bit(fam)) ||
+		    (k = gw_lacking(p, fam)) == -1)
+			continue;
+		if (k == -2 || !gw_any_ip(p))
 			conf_err(e, list,
 			    "needs an %s address: the policy matches %s "
 			    "traffic",
 			    fam_name(fam), fam_name(fam));
+		else
+			conf_err(e, list,
+			    "needs an %s address: the policy matches %s "
+			    "traffic and gateway %s has no %s egress-ip of "
+			    "its own",
+			    fam_name(fam), fam_name(fam),
+			    gw_label(x, p, (size_t)k, gwb, sizeof(gwb)),
+			    fam_name(fam));
+	}
+}
+
+const struct addr *
+egress_gw_snat(const struct egress_policy *p, size_t k, int family)
+{
+	const struct addr *a;
+
+	if (k >= p->ngw || !(p->families & fam_bit(family)))
+		return NULL;
+	if ((a = gw_ip(&p->gw[k], family))->family != 0)
+		return a;
+	a = family == AF_INET ? &p->egress4 : &p->egress6;
+	return a->family != 0 ? a : NULL;
+}
+
+/*
+ * A local gateway's own egress IP of family, which a policy served here
+ * SNATs to: this host's, or in an egress pool.  Checked once per
+ * gateways entry and family, and the error is at its egress-ip.
+ */
+static void
+check_gw_snat(struct conf_errs *e, struct pctx *x,
+    const struct egress_gateway *gw, int family)
+{
+	char buf[ADDR_STRLEN];
+	int i;
+
+	if ((i = gw_entry(x->ec, gw)) < 0 || (x->gw_told[i] & fam_bit(family)))
+		return;
+	x->gw_told[i] |= fam_bit(family);
+	if (!snat_ok(x, gw_ip(gw, family)))
+		conf_err(e, gw_ip_setting(x->gwlist, (size_t)i, family),
+		    "egress-ip %s is neither an address of this host nor in "
+		    "an egress pool (gateway \"%s\" is this host)",
+		    addr_fmt(gw_ip(gw, family), buf, sizeof(buf)),
+		    x->ec->gateways[i].name);
+}
+
+/*
+ * snat4 and snat6: where the policy is served, what its first local
+ * gateway SNATs to (egress_gw_snat); elsewhere the policy's own, which
+ * the datapath there does not use.
+ */
+static void
+set_snat(struct conf_errs *e, struct pctx *x, struct egress_policy *p)
+{
+	const struct addr *a;
+	int i, lgw = local_gw(p);
+
+	p->snat4 = p->egress4;
+	p->snat6 = p->egress6;
+	if (lgw < 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		int fam = i == 0 ? AF_INET : AF_INET6;
+		struct addr *out = i == 0 ? &p->snat4 : &p->snat6;
+
+		if ((a = egress_gw_snat(p, (size_t)lgw, fam)) == NULL)
+			continue;
+		*out = *a;
+		if (gw_ip(&p->gw[lgw], fam)->family != 0)
+			check_gw_snat(e, x, &p->gw[lgw], fam);
 	}
 }
 
@@ -635,6 +943,7 @@ parse_policy(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 	check_prefixes(e, g, x->ec, p);
 	resolve_gateway(e, g, x, p);
 	parse_egress_ips(e, g, x, p);
+	set_snat(e, x, p);
 }
 
 struct conflict_ctx {
@@ -819,6 +1128,9 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		}
 		ec->ngateways = n;
 		check_gateways(e, list, ec);
+		check_gateway_ips(e, list, ec);
+		x.gwlist = list;
+		x.gw_told = xcalloc(n + 1, sizeof(*x.gw_told));
 	}
 	parse_policies(e, sec, &x);
 	if (ec->npolicies > 0 &&
@@ -829,6 +1141,7 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		    "needs at least one interface when there "
 		    "are policies");
 	free(x.egress_pools);
+	free(x.gw_told);
 	return ec;
 }
 
@@ -895,11 +1208,33 @@ dump_gateway(config_setting_t *parent, const struct egress_gateway *gw)
 			     : addr_fmt(&gw->endpoint, buf, sizeof(buf)));
 }
 
+/*
+ * egress-ip, IPv4 first; left out when there is none (a policy whose
+ * gateways all have their own, a gateway without).
+ */
+static void
+dump_ips(config_setting_t *g, const struct addr *a4, const struct addr *a6)
+{
+	config_setting_t *arr;
+	char buf[ADDR_STRLEN];
+
+	if (a4->family == 0 && a6->family == 0)
+		return;
+	arr = config_setting_add(g, "egress-ip", CONFIG_TYPE_ARRAY);
+	if (a4->family != 0)
+		config_setting_set_string(
+		    config_setting_add(arr, NULL, CONFIG_TYPE_STRING),
+		    addr_fmt(a4, buf, sizeof(buf)));
+	if (a6->family != 0)
+		config_setting_set_string(
+		    config_setting_add(arr, NULL, CONFIG_TYPE_STRING),
+		    addr_fmt(a6, buf, sizeof(buf)));
+}
+
 static void
 dump_policy(config_setting_t *g, const struct egress_policy *p)
 {
 	config_setting_t *arr;
-	char buf[ADDR_STRLEN];
 	size_t i;
 
 	conf_dump_string(g, "name", p->name);
@@ -913,15 +1248,7 @@ dump_policy(config_setting_t *g, const struct egress_policy *p)
 		for (i = 0; i < p->ngw; i++)
 			dump_gateway(arr, &p->gw[i]);
 	}
-	arr = config_setting_add(g, "egress-ip", CONFIG_TYPE_ARRAY);
-	if (p->egress4.family != 0)
-		config_setting_set_string(
-		    config_setting_add(arr, NULL, CONFIG_TYPE_STRING),
-		    addr_fmt(&p->egress4, buf, sizeof(buf)));
-	if (p->egress6.family != 0)
-		config_setting_set_string(
-		    config_setting_add(arr, NULL, CONFIG_TYPE_STRING),
-		    addr_fmt(&p->egress6, buf, sizeof(buf)));
+	dump_ips(g, &p->egress4, &p->egress6);
 }
 
 void
@@ -961,6 +1288,7 @@ egress_conf_dump(const void *arg, config_setting_t *root)
 		conf_dump_addr(g, "endpoint", &gw->endpoint);
 		conf_dump_uint(g, "vni", gw->vni);
 		conf_dump_string(g, "mac", mac_fmt(gw->mac, buf, sizeof(buf)));
+		dump_ips(g, &gw->egress4, &gw->egress6);
 	}
 	list = conf_dump_list(out, "policies");
 	for (i = 0; i < ec->npolicies; i++)

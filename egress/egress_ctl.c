@@ -218,11 +218,12 @@ ctl_policy(const struct egress *g, size_t i, const struct flow_count *fc)
 	json_object_object_add(o, "gateways", gws);
 	/* The ones the nodes' hash leaves out: their session is down. */
 	json_object_object_add(o, "gateways-down", down);
+	/* What this host SNATs to where it serves the policy. */
 	ips = json_object_new_array();
-	if (p->egress4.family != 0)
-		json_object_array_add(ips, jaddr(&p->egress4));
-	if (p->egress6.family != 0)
-		json_object_array_add(ips, jaddr(&p->egress6));
+	if (p->snat4.family != 0)
+		json_object_array_add(ips, jaddr(&p->snat4));
+	if (p->snat6.family != 0)
+		json_object_array_add(ips, jaddr(&p->snat6));
 	json_object_object_add(o, "egress-ips", ips);
 	json_object_object_add(
 	    o, "role", json_object_new_string(p->local ? "snat" : "steer"));
@@ -555,12 +556,26 @@ egress_metrics(void *arg, FILE *f)
 	    f, "ferry_egress_gc_expired_total %" PRIu64 "\n", g->gc.expired);
 }
 
+/* What gateway k SNATs p's traffic to: its own egress IPs, else p's. */
+static json_object *
+gw_ips(const struct egress_policy *p, size_t k)
+{
+	json_object *a = json_object_new_array();
+	const struct addr *ip;
+
+	if ((ip = egress_gw_snat(p, k, AF_INET)) != NULL)
+		json_object_array_add(a, jaddr(ip));
+	if ((ip = egress_gw_snat(p, k, AF_INET6)) != NULL)
+		json_object_array_add(a, jaddr(ip));
+	return a;
+}
+
 /*
  * show egress gateways: every gateway of every policy, its role here
  * (local: this host serves the policy; remote: flows are steered to it),
  * its state in the datapath, where its health comes from (the BGP
- * session with its endpoint, or nothing: then it is always up) and its
- * flows (gw_flows).
+ * session with its endpoint, or nothing: then it is always up), its
+ * flows (gw_flows) and the egress IPs it SNATs the policy's traffic to.
  */
 static json_object *
 ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
@@ -607,6 +622,7 @@ ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
 			n = gw_flows(g, i, k, &fc);
 			json_object_object_add(e, "flows",
 			    n < 0 ? NULL : json_object_new_int64(n));
+			json_object_object_add(e, "egress-ips", gw_ips(p, k));
 			json_object_array_add(a, e);
 		}
 	}

@@ -61,13 +61,19 @@ struct egress_nat_conf {
 	uint32_t timeout[EGRESS_TO_MAX];
 };
 
-/* Where a policy's traffic goes.  local: this host, SNAT here. */
+/*
+ * Where a policy's traffic goes.  local: this host, SNAT here.  egress4
+ * and egress6 are the gateway's own egress IPs (its gateways[] entry's
+ * egress-ip; family 0: none, then the policy's apply).
+ */
 struct egress_gateway {
 	char *name; /* gateways[] name; NULL for a bare address */
 	struct addr endpoint;
 	uint32_t vni;
 	uint8_t mac[6];
 	bool local;
+	struct addr egress4;
+	struct addr egress6;
 };
 
 #define EGRESS_GW_MAX 8 /* EGR_GW_MAX, bpf/egress.h */
@@ -83,8 +89,15 @@ struct egress_policy {
 	struct egress_gateway gw[EGRESS_GW_MAX]; /* resolved, ngw of them */
 	size_t ngw;
 	bool local; /* one of gw[] is this host: served (SNATed) here */
-	struct addr egress4; /* family 0: none */
+	struct addr egress4; /* the policy's egress-ip; family 0: none */
 	struct addr egress6;
+	/*
+	 * What the datapath here SNATs to: where the policy is served, per
+	 * family the first local gw[]'s own egress IP, else the policy's
+	 * (egress_gw_snat); elsewhere egress4 and egress6, unused.
+	 */
+	struct addr snat4;
+	struct addr snat6;
 	uint8_t families; /* EGRESS_FAM_*, from the sources */
 };
 
@@ -114,6 +127,13 @@ void *egress_conf_parse(
 void egress_conf_free(void *);
 void egress_conf_dump(const void *, config_setting_t *);
 const char *egress_timeout_name(enum egress_timeout);
+/*
+ * The address gateway p->gw[k] SNATs p's traffic of family (AF_INET,
+ * AF_INET6) to: its own egress IP, else the policy's; NULL if the policy
+ * matches no such traffic or has none (an error in a loaded config).
+ */
+const struct addr *egress_gw_snat(
+    const struct egress_policy *p, size_t k, int family);
 
 /*
  * Ambiguous overlaps.  A policy is the union of the rectangles source

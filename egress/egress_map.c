@@ -258,10 +258,11 @@ egress_map_policy(const struct egress_policy *p, const struct egress_health *h,
 		    h->fn(h->arg, &p->gw[i].endpoint) != 0)
 			gw->flags = EGR_GW_UP;
 	}
-	if (p->egress4.family == AF_INET)
-		memcpy(&out->egress4, &p->egress4.v4, 4);
-	if (p->egress6.family == AF_INET6)
-		memcpy(out->egress6, &p->egress6.v6, 16);
+	/* This host's own where it serves the policy (egress_gw_snat). */
+	if (p->snat4.family == AF_INET)
+		memcpy(&out->egress4, &p->snat4.v4, 4);
+	if (p->snat6.family == AF_INET6)
+		memcpy(out->egress6, &p->snat6.v6, 16);
 }
 
 static void

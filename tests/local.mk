@@ -38,7 +38,8 @@ GOLDEN_CONFS = \
 	tests/config/bfd-errors.conf \
 	tests/config/bgp-gr.conf \
 	tests/config/bgp-gr-errors.conf
-GOLDEN_CONFS += tests/config/egress.conf tests/config/egress-errors.conf
+GOLDEN_CONFS += tests/config/egress.conf tests/config/egress-errors.conf \
+	tests/config/egress-gwip.conf tests/config/egress-gwip-errors.conf
 TESTS += $(GOLDEN_CONFS)
 TEST_EXTENSIONS = .conf
 CONF_LOG_COMPILER = $(SHELL) $(srcdir)/tests/config/golden.sh

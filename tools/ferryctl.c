@@ -101,7 +101,8 @@ static const struct ctl_cmd commands[] = {
 	{ .words = "show egress gateways",
 	    .command = "show egress gateways",
 	    .render = render_egress_gateways,
-	    .help = "each policy's gateways: role, state, health source, flows" },
+	    .help = "each policy's gateways: role, state, health source, "
+		    "flows, egress IPs" },
 	{ .words = "show egress nat",
 	    .command = "show egress nat",
 	    .render = render_egress_nat,
@@ -861,14 +862,14 @@ static void
 render_egress_gateways(struct json_object *r)
 {
 	struct json_object *list, *e, *f;
-	char flows[24];
+	char flows[24], ips[128];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(r, "gateways", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("%-16s %-12s %-24s %-7s %-8s %-7s %s\n", "POLICY", "NAME",
-	    "ENDPOINT", "ROLE", "STATE", "HEALTH", "FLOWS");
+	printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %s\n", "POLICY", "NAME",
+	    "ENDPOINT", "ROLE", "STATE", "HEALTH", "FLOWS", "EGRESS-IP");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
 		/* null until counted (a node counts its pins every 5 s) */
@@ -877,9 +878,11 @@ render_egress_gateways(struct json_object *r)
 			    json_object_get_int64(f));
 		else
 			snprintf(flows, sizeof(flows), "-");
-		printf("%-16s %-12s %-24s %-7s %-8s %-7s %s\n",
+		join_list(e, "egress-ips", ips, sizeof(ips));
+		printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %s\n",
 		    jstr(e, "policy"), jstr(e, "name"), jstr(e, "endpoint"),
-		    jstr(e, "role"), jstr(e, "state"), jstr(e, "health"), flows);
+		    jstr(e, "role"), jstr(e, "state"), jstr(e, "health"), flows,
+		    ips[0] != '\0' ? ips : "-");
 	}
 	if (n == 0)
 		printf("(no gateways)\n");

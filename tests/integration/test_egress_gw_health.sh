@@ -21,8 +21,10 @@ need_root
 need_cmd jq python3 timeout curl
 
 EG_GW2=192.0.2.2
+# gw2's own egress IP: shown, never used (gw2 is not there).
+EG_GW2_IP=203.0.113.102
 EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
-	mac = \"02:fe:00:00:00:03\"; } );"
+	mac = \"02:fe:00:00:00:03\"; egress-ip = \"$EG_GW2_IP\"; } );"
 EG_GWLIST="[ \"$EG_GW\", \"gw2\" ]"
 EG_BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
 EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
@@ -48,11 +50,17 @@ gws=$(ctl node --json show egress gateways)
 expect_eq "show egress gateways on the node" \
 	"$(jget "$gws" '[.result.gateways[] | [.policy, .endpoint, .role, .state, .health] | join(" ")] | join(",")')" \
 	"pod10 $EG_GW remote up bgp,pod10 $EG_GW2 remote down bgp"
-ctl node show egress gateways | grep -q "^pod10 *gw2 *$EG_GW2 *remote *down *bgp" ||
+expect_eq "each gateway's egress IPs, its own or the policy's" \
+	"$(jget "$gws" '[.result.gateways[] | .["egress-ips"] | join(" ")] | join(",")')" \
+	"$EG_IP,$EG_GW2_IP"
+ctl node show egress gateways | grep -q "^pod10 *gw2 *$EG_GW2 *remote *down *bgp *$EG_GW2_IP\$" ||
 	fail "show egress gateways text: $(ctl node show egress gateways)"
 expect_eq "show egress gateways on the gateway" \
 	"$(jget "$(ctl gw --json show egress gateways)" '[.result.gateways[] | [.endpoint, .role, .state, .health] | join(" ")] | join(",")')" \
 	"$EG_GW local up none,$EG_GW2 remote up none"
+expect_eq "the gateway SNATs to the policy's egress IP" \
+	"$(jget "$(ctl gw --json show egress)" '.result.policies[0]."egress-ips" | join(",")')" \
+	"$EG_IP"
 m=$(ip netns exec "$NS_GW" curl -sf http://127.0.0.1:9590/metrics) || fail "metrics"
 echo "$m" | grep -qx "ferry_egress_gateway_up{policy=\"pod10\",gateway=\"$EG_GW\"} 1" ||
 	fail "no gateway_up metric: $(echo "$m" | grep gateway_up)"

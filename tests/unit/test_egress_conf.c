@@ -18,6 +18,8 @@
  * on the source to a class, then LPM on (class, destination).  The seed
  * is fixed (EGRESS_TEST_SEED overrides it) and printed on failure.
  */
+#include <arpa/inet.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +31,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "egress.h"
 #include "egressd.h"
 #include "egress_int.h"
 #include "module.h"
@@ -556,6 +559,280 @@ test_gateway_list(void **state)
 	expect_error(GWLIST("{ a = 1; }"),
 	    "egress.policies.[0].gateway: gateway must be a string or a list "
 	    "of strings");
+}
+
+/*
+ * Gateways with egress IPs of their own: gw1 is this host (127.0.0.1),
+ * gw2 another.  Lines 9-10 are gw1, 11-12 gw2, 13-15 the policy.
+ */
+#define GWIP_GATEWAYS(ip1, ip2)                                       \
+	" gateways = ( { name = \"gw1\"; endpoint = \"127.0.0.1\";\n" \
+	"  mac = \"02:00:00:00:00:01\"; " ip1 " },\n"                 \
+	"  { name = \"gw2\"; endpoint = \"192.0.2.30\";\n"            \
+	"  mac = \"02:00:00:00:00:30\"; " ip2 " } );\n"
+#define GWIP_POLICY(gw, extra)                                             \
+	" policies = ( { name = \"p\"; sources = [ \"10.244.1.0/24\" ];\n" \
+	"  destinations = [ \"203.0.113.0/24\" ];\n"                       \
+	"  gateway = " gw "; " extra " } );\n};"
+#define GWIP(ip1, ip2, gw, extra) \
+	HEAD GWIP_GATEWAYS(ip1, ip2) GWIP_POLICY(gw, extra)
+#define IP1 "egress-ip = \"198.51.100.2\";"
+#define IP2 "egress-ip = [ \"198.51.100.3\" ];"
+#define POL "egress-ip = \"198.51.100.1\";"
+
+static const char *
+snat(const struct egress_policy *p, size_t k, int family)
+{
+	const struct addr *a = egress_gw_snat(p, k, family);
+
+	return a != NULL ? adr(a) : "none";
+}
+
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void
+test_gateway_egress_ip(void **state)
+{
+	struct ferry_config *cf;
+	const struct egress_conf *ec;
+	const struct egress_policy *p;
+	char *text;
+
+	(void)state;
+	cf = load_ok(
+	    GWIP(IP1, "egress-ip = [ \"2001:db8:e::3\", \"198.51.100.3\" ];",
+		"\"gw2\"", "egress-ip = \"198.51.100.1\";"));
+	ec = egress_of(cf);
+	assert_string_equal(adr(&ec->gateways[0].egress4), "198.51.100.2");
+	assert_int_equal(ec->gateways[0].egress6.family, 0);
+	assert_string_equal(adr(&ec->gateways[1].egress4), "198.51.100.3");
+	assert_string_equal(adr(&ec->gateways[1].egress6), "2001:db8:e::3");
+	p = &ec->policies[0];
+	assert_false(p->local);
+	assert_string_equal(adr(&p->gw[0].egress4), "198.51.100.3");
+	/* gw2 SNATs to its own; IPv6 is none: the policy matches none. */
+	assert_string_equal(snat(p, 0, AF_INET), "198.51.100.3");
+	assert_string_equal(snat(p, 0, AF_INET6), "none");
+	/* A node's datapath keeps the policy's (unused there). */
+	assert_string_equal(adr(&p->snat4), "198.51.100.1");
+	/* Dumped IPv4 first, and loads again to the same. */
+	text = dump_text(cf);
+	assert_int_equal(count_of(text, "egress-ip"), 3);
+	free(text);
+	roundtrip(cf,
+	    "egress-ip = [\n\t\t\t\t\"198.51.100.3\",\n"
+	    "\t\t\t\t\"2001:db8:e::3\"");
+	/* Without the key, a gateway dumps none. */
+	cf = load_ok(GWIP("", "", "\"gw2\"", "egress-ip = \"198.51.100.1\";"));
+	text = dump_text(cf);
+	assert_int_equal(count_of(text, "egress-ip"), 1);
+	free(text);
+	conf_free(cf);
+}
+
+static void
+test_gateway_egress_ip_errors(void **state)
+{
+	(void)state;
+	expect_error(GWIP("egress-ip = [ \"198.51.100.2\", \"198.51.100.4\" ];",
+			 "", "\"gw2\"", POL),
+	    FILE_NAME ":10: egress.gateways.[0].egress-ip.[1]: 198.51.100.4 "
+		      "is a second IPv4 egress IP (one per family)");
+	expect_error(GWIP("egress-ip = [ \"2001:db8::1\", \"2001:db8::2\" ];",
+			 "", "\"gw2\"", POL),
+	    "egress.gateways.[0].egress-ip.[1]: 2001:db8::2 is a second IPv6 "
+	    "egress IP (one per family)");
+	expect_error(GWIP("egress-ip = \"gw\";", "", "\"gw2\"", POL),
+	    FILE_NAME ":10: egress.gateways.[0].egress-ip: expected an IP "
+		      "address");
+	expect_error(
+	    GWIP("", "egress-ip = ( \"198.51.100.3\", 5 );", "\"gw2\"", POL),
+	    FILE_NAME ":12: egress.gateways.[1].egress-ip.[1]: expected an IP "
+		      "address");
+	expect_error(
+	    GWIP("", "egress-ip = [ \"10.0.0.0/8\" ];", "\"gw2\"", POL),
+	    "egress.gateways.[1].egress-ip.[0]: expected an IP address");
+	expect_error(GWIP("egress-ip = [ ];", "", "\"gw2\"", POL),
+	    "egress.gateways.[0].egress-ip: needs at least one address");
+	expect_error(GWIP("egress-ip = { a = 1; };", "", "\"gw2\"", POL),
+	    "egress.gateways.[0].egress-ip: expected a list");
+	/* One address for two gateways routes replies to only one. */
+	expect_error(
+	    GWIP(IP1, "egress-ip = [ \"198.51.100.2\" ];", "\"gw2\"", POL),
+	    FILE_NAME ":12: egress.gateways.[1].egress-ip.[0]: 198.51.100.2 "
+		      "is also the egress IP of gateway \"gw1\" (each gateway "
+		      "needs its own)");
+}
+
+/* The policy's egress-ip may go when every gateway has its own. */
+static void
+test_policy_egress_ip_optional(void **state)
+{
+	struct ferry_config *cf;
+	const struct egress_policy *p;
+	char *text;
+
+	(void)state;
+	cf = load_ok(GWIP(IP1, IP2, "[ \"gw2\", \"gw1\" ]", ""));
+	p = &egress_of(cf)->policies[0];
+	assert_int_equal(p->egress4.family, 0);
+	assert_string_equal(snat(p, 0, AF_INET), "198.51.100.3");
+	assert_string_equal(snat(p, 1, AF_INET), "198.51.100.2");
+	/* Served here by gw1: its own address. */
+	assert_true(p->local);
+	assert_string_equal(adr(&p->snat4), "198.51.100.2");
+	/* Dumped without the policy's egress-ip, and loads again. */
+	text = dump_text(cf);
+	assert_int_equal(count_of(text, "egress-ip"), 2);
+	free(text);
+	roundtrip(cf, "\"198.51.100.3\"");
+	/* A gateways entry named by its endpoint is that entry. */
+	cf = load_ok(GWIP(IP1, IP2, "[ \"gw1\", \"192.0.2.30\" ]", ""));
+	assert_string_equal(
+	    snat(&egress_of(cf)->policies[0], 1, AF_INET), "198.51.100.3");
+	conf_free(cf);
+	/* One gateway without: the policy's is needed, for that family. */
+	expect_error(GWIP(IP1, "", "[ \"gw1\", \"gw2\" ]", ""),
+	    FILE_NAME ":13: egress.policies.[0]: egress-ip is required: the "
+		      "policy matches IPv4 traffic and gateway \"gw2\" has no "
+		      "IPv4 egress-ip of its own");
+	expect_error(GWIP(IP1, IP2, "[ \"gw1\", \"192.0.2.20\" ]", ""),
+	    "egress.policies.[0]: egress-ip is required: the policy matches "
+	    "IPv4 traffic and gateway 192.0.2.20 (not a gateways entry) has "
+	    "no IPv4 egress-ip of its own");
+	expect_error(GWIP(IP1, "", "[ \"gw1\", \"192.0.2.30\" ]", ""),
+	    "gateway 192.0.2.30 has no IPv4 egress-ip of its own");
+	/* No gateway has any: as before. */
+	expect_error(GWIP("", "", "[ \"gw1\", \"gw2\" ]", ""),
+	    FILE_NAME ":13: egress.policies.[0].egress-ip: required key is "
+		      "missing");
+	/* With some, the one that fills the gap is still fine. */
+	cf = load_ok(GWIP(
+	    IP1, "", "[ \"gw1\", \"gw2\" ]", "egress-ip = \"198.51.100.1\";"));
+	p = &egress_of(cf)->policies[0];
+	assert_string_equal(snat(p, 0, AF_INET), "198.51.100.2");
+	assert_string_equal(snat(p, 1, AF_INET), "198.51.100.1");
+	assert_string_equal(adr(&p->snat4), "198.51.100.2");
+	conf_free(cf);
+}
+
+/* Per family: IPv4 from the gateways, IPv6 from the policy. */
+#define DUAL(gwips, polips)                                                        \
+	HEAD GWIP_GATEWAYS("",                                                     \
+	    gwips) " policies = ( { name = \"p\";\n"                               \
+		   "  sources = [ \"10.244.1.0/24\", \"fd00::/64\" ];\n"           \
+		   "  destinations = [ \"203.0.113.0/24\", \"2001:db8::/32\" ];\n" \
+		   "  gateway = \"gw2\";\n"                                        \
+		   "  " polips " } );\n};"
+
+static void
+test_policy_egress_ip_families(void **state)
+{
+	struct ferry_config *cf;
+	const struct egress_policy *p;
+
+	(void)state;
+	cf = load_ok(DUAL(IP2, "egress-ip = \"2001:db8:e::1\";"));
+	p = &egress_of(cf)->policies[0];
+	assert_string_equal(snat(p, 0, AF_INET), "198.51.100.3");
+	assert_string_equal(snat(p, 0, AF_INET6), "2001:db8:e::1");
+	conf_free(cf);
+	/* Line 17: the policy's egress-ip. */
+	expect_error(DUAL(IP2, "egress-ip = [ \"198.51.100.1\" ];"),
+	    FILE_NAME ":17: egress.policies.[0].egress-ip: needs an IPv6 "
+		      "address: the policy matches IPv6 traffic and gateway "
+		      "\"gw2\" has no IPv6 egress-ip of its own");
+	expect_error(DUAL(IP2, ""),
+	    FILE_NAME ":13: egress.policies.[0]: egress-ip is required: the "
+		      "policy matches IPv6 traffic and gateway \"gw2\" has no "
+		      "IPv6 egress-ip of its own");
+	/* A gateway's address of a family the policy does not match. */
+	cf = load_ok(
+	    DUAL("egress-ip = [ \"198.51.100.3\", \"2001:db8:e::3\" ];", ""));
+	p = &egress_of(cf)->policies[0];
+	assert_string_equal(snat(p, 0, AF_INET6), "2001:db8:e::3");
+	conf_free(cf);
+}
+
+/*
+ * On the gateway host the effective address is checked, wherever it
+ * comes from; elsewhere nothing is.  And it is what the datapath gets.
+ */
+static void
+test_gateway_snat_here(void **state)
+{
+	struct ferry_config *cf;
+	const struct egress_policy *p;
+	struct egr_policy ep;
+	struct in_addr want;
+
+	(void)state;
+	cf = load_ok(GWIP(
+	    IP1, IP2, "[ \"gw2\", \"gw1\" ]", "egress-ip = \"198.51.100.1\";"));
+	p = &egress_of(cf)->policies[0];
+	assert_true(p->local);
+	assert_string_equal(adr(&p->egress4), "198.51.100.1");
+	assert_string_equal(adr(&p->snat4), "198.51.100.2");
+	egress_map_policy(p, NULL, &ep);
+	inet_pton(AF_INET, "198.51.100.2", &want);
+	assert_int_equal(ep.egress4, want.s_addr);
+	assert_int_equal(ep.gw[1].flags, EGR_GW_UP | EGR_GW_LOCAL);
+	conf_free(cf);
+	/* gw1 without one of its own: the policy's. */
+	cf = load_ok(GWIP(
+	    "", IP2, "[ \"gw2\", \"gw1\" ]", "egress-ip = \"198.51.100.1\";"));
+	assert_string_equal(
+	    adr(&egress_of(cf)->policies[0].snat4), "198.51.100.1");
+	conf_free(cf);
+	/* Ours must be this host's or in an egress pool; said once. */
+	expect_error(
+	    HEAD GWIP_GATEWAYS("egress-ip = \"203.0.113.254\";",
+		"") " policies = ( { name = \"p\"; sources = [ \"10.244.1.0/24\" ];\n"
+		    "  destinations = [ \"203.0.113.0/24\" ]; gateway = \"gw1\"; },\n"
+		    "  { name = \"q\"; sources = [ \"10.244.2.0/24\" ];\n"
+		    "  destinations = [ \"203.0.113.0/24\" ]; gateway = \"gw1\"; } "
+		    ");\n};",
+	    FILE_NAME ":10: egress.gateways.[0].egress-ip: egress-ip "
+		      "203.0.113.254 is neither an address of this host nor in "
+		      "an egress pool (gateway \"gw1\" is this host)");
+	cf = load_ok(GWIP("egress-ip = \"127.0.0.1\";", "", "\"gw1\"", ""));
+	assert_string_equal(
+	    adr(&egress_of(cf)->policies[0].snat4), "127.0.0.1");
+	conf_free(cf);
+	/* The policy's, where ours replaces it, is not checked here... */
+	cf =
+	    load_ok(GWIP(IP1, "", "\"gw1\"", "egress-ip = \"203.0.113.254\";"));
+	assert_string_equal(
+	    adr(&egress_of(cf)->policies[0].snat4), "198.51.100.2");
+	conf_free(cf);
+	/* ...but is where it applies, as before. */
+	expect_error(GWIP("", "", "\"gw1\"", "egress-ip = \"203.0.113.254\";"),
+	    FILE_NAME ":15: egress.policies.[0].egress-ip: egress-ip "
+		      "203.0.113.254 is neither an address of this host nor in "
+		      "an egress pool");
+	/* A family no policy here matches: ours of it is never used. */
+	conf_free(load_ok(GWIP("egress-ip = [ \"198.51.100.2\", "
+			       "\"2001:db8::99\" ];",
+	    "", "\"gw1\"", "")));
+	/* A node checks no gateway's address. */
+	cf = load_ok(GWIP("", "egress-ip = \"203.0.113.254\";", "\"gw2\"", ""));
+	p = &egress_of(cf)->policies[0];
+	assert_false(p->local);
+	assert_int_equal(p->snat4.family, 0);
+	assert_string_equal(snat(p, 0, AF_INET), "203.0.113.254");
+	egress_map_policy(p, NULL, &ep);
+	assert_int_equal(ep.egress4, 0);
+	conf_free(cf);
 }
 
 static void
@@ -1308,6 +1585,11 @@ main(void)
 		cmocka_unit_test(test_local_egress_ip),
 		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_gateway_list),
+		cmocka_unit_test(test_gateway_egress_ip),
+		cmocka_unit_test(test_gateway_egress_ip_errors),
+		cmocka_unit_test(test_policy_egress_ip_optional),
+		cmocka_unit_test(test_policy_egress_ip_families),
+		cmocka_unit_test(test_gateway_snat_here),
 		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_bad_prefixes_no_conflict),
