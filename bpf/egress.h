@@ -288,6 +288,7 @@ enum egr_stat {
 	EGR_STAT_ICMP_ERROR,  /* ICMP errors translated, both directions */
 	EGR_STAT_FRAG,	      /* later fragments translated, both directions */
 	EGR_STAT_RACE,	      /* another CPU created the same flow first */
+	EGR_STAT_RESET,	      /* egr_out: TCP of no connection reset */
 	EGR_DROP_TRUNCATED,   /* shorter than its headers say */
 	EGR_DROP_MALFORMED,   /* bad version, IHL, lengths */
 	EGR_DROP_UNSUPPORTED, /* policy match, protocol not translatable */
