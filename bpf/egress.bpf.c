@@ -567,6 +567,8 @@ egr_out_reset(struct __sk_buff *skb, __u32 proto, __u32 ngw)
 	r = egr_rst(skb, w);
 	if (r == EGR_RST_NO)
 		return -1;
+	if (r == EGR_RST_LATER)
+		return egr_drop(skb, EGR_DROP_UNSUPPORTED);
 	if (r != EGR_RST_DONE)
 		return egr_drop(skb, EGR_DROP_MALFORMED);
 	egr_count(skb, EGR_STAT_RESET);

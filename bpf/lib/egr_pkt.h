@@ -166,7 +166,9 @@ egr_diff(const void *from, const void *to, __u32 n)
 /*
  * Cut the frame to len bytes, only ever shorter (egr_rst.h).  The helper
  * leaves the skb linear, drops GSO and turns CHECKSUM_COMPLETE into
- * CHECKSUM_NONE; CHECKSUM_PARTIAL stays.
+ * CHECKSUM_NONE; CHECKSUM_PARTIAL stays.  It refuses an skb with
+ * skb->encapsulation set, which a decapsulation in BPF (the overlay's
+ * ovl_underlay_rx) leaves behind.
  */
 static __always_inline int
 egr_trim(struct __sk_buff *skb, __u32 len)
@@ -190,10 +192,14 @@ egr_trim(struct __sk_buff *skb, __u32 len)
 
 #include "egr_csum.h"
 
-/* A frame in a buffer, standing in for the skb. */
+/*
+ * A frame in a buffer, standing in for the skb.  no_trim: egr_trim
+ * refuses, as the kernel does for an skb it will not cut.
+ */
 struct egr_buf {
 	__u8 *data;
 	__u32 len;
+	int no_trim;
 };
 
 #define EGR_CTX		      struct egr_buf
@@ -290,7 +296,7 @@ egr_diff(const void *from, const void *to, __u32 n)
 static inline int
 egr_trim(struct egr_buf *b, __u32 len)
 {
-	if (len > b->len)
+	if (b->no_trim || len > b->len)
 		return -1;
 	b->len = len;
 	return 0;

@@ -17,7 +17,13 @@
  * data and the FIN (a SYN never gets here: it opens a connection).
  *
  * Our implementation: the frame is cut to its headers (TCP options and
- * data dropped), and the headers are written from scratch: Ethernet
+ * data dropped), or where the kernel will not cut it (an skb still
+ * marked as encapsulated, as the overlay's BPF decapsulation leaves it),
+ * the IP length says headers only and the stack cuts the rest when the
+ * frame comes back in (ip_rcv_core(), ipv6_rcv() trim to it); a GSO
+ * frame that cannot be cut is dropped instead (segmenting would fail),
+ * and its retransmission, a single segment, gets the reset.  The
+ * headers are written from scratch: Ethernet
  * addresses swapped, IPv4 (no options, DF, ID 0, RFC 6864 section 4.1)
  * or IPv6 (traffic class and flow label 0) from the remote to the pod,
  * TTL or hop limit 64, the ports swapped, window 0.  Both checksums are
@@ -57,6 +63,7 @@
 #define EGR_RST_DONE   0  /* the frame is the reset now */
 #define EGR_RST_NO     -1 /* not a segment we answer; frame untouched */
 #define EGR_RST_BROKEN -2 /* a write failed after the cut: unusable */
+#define EGR_RST_LATER  -3 /* cannot be cut now: drop, the resend will be */
 
 #define EGR_RST_TTL 64
 
@@ -95,8 +102,8 @@ egr_rst_tcp(__u8 *th, const __u8 *sh, __u32 seglen)
 
 /*
  * Turn the frame in ctx, a TCP segment from a pod, into the reset from
- * the remote, assembled in w.  Returns EGR_RST_DONE, EGR_RST_NO or
- * EGR_RST_BROKEN.
+ * the remote, assembled in w.  Returns EGR_RST_DONE, EGR_RST_NO,
+ * EGR_RST_BROKEN or EGR_RST_LATER (frame untouched).
  */
 static __always_inline int
 egr_rst(EGR_CTX *ctx, struct egr_rst_buf *w)
@@ -185,8 +192,8 @@ egr_rst(EGR_CTX *ctx, struct egr_rst_buf *w)
 	__builtin_memcpy(mac, mac + 6, 6);
 	__builtin_memcpy(mac + 6, tmp, 6);
 
-	if (egr_trim(ctx, l4 + 20))
-		return EGR_RST_NO;
+	if (egr_trim(ctx, l4 + 20) && egr_gso(ctx))
+		return EGR_RST_LATER;
 	if (egr_store(ctx, 0, mac, 12) ||
 	    (v6 ? egr_store(ctx, ETH_HLEN, ip, 40)
 		: egr_store(ctx, ETH_HLEN, ip, 20)) ||

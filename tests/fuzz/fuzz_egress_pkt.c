@@ -20,7 +20,9 @@
  * RST, its TCP header right after the fixed IP header; the answer is the
  * RST of RFC 9293 section 3.10.7.1, with valid checksums, the tuple and
  * the Ethernet addresses turned round; a frame it does not answer is
- * left as it was.
+ * left as it was.  Bit 1 of the first byte makes the cut fail, as the
+ * kernel's does for an skb still marked as encapsulated: then the frame
+ * keeps its length and its IP length says where the reset ends.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -134,36 +136,36 @@ get32(const uint8_t *b)
 
 /*
  * The reset of the frame orig (len bytes), which the parser read as p
- * (or rejected: parsed 0).
+ * (or rejected: parsed 0); no_trim: the cut fails.
  */
 static void
-check_rst(
-    const uint8_t *orig, uint32_t len, int parsed, const struct egr_pkt *p)
+check_rst(const uint8_t *orig, uint32_t len, int parsed,
+    const struct egr_pkt *p, int no_trim)
 {
 	static uint8_t f[FRAME_MAX];
-	struct egr_buf b = { f, len };
+	struct egr_buf b = { f, len, no_trim };
 	struct egr_rst_buf w;
 	struct egr_pkt q;
 	uint32_t hl, tot, doff, seglen;
 	const uint8_t *sh, *ip, *th;
 	struct ok ok;
-	int r;
+	int r, answer;
 
 	memcpy(f, orig, len);
 	r = egr_rst(&b, &w);
+	/* Answered exactly when the parser took it for one to answer. */
+	hl = parsed && p->v6 ? 40 : 20;
+	answer = parsed && p->kind == EGR_PKT_PORTS &&
+	    p->t.proto == IPPROTO_TCP &&
+	    !(p->tcp_flags & (EGR_TH_SYN | EGR_TH_RST)) && !p->first &&
+	    p->o.l4off == ETH_HLEN + hl;
 	if (r == EGR_RST_NO) {
-		if (b.len != len || memcmp(f, orig, len) != 0)
+		if (answer || b.len != len || memcmp(f, orig, len) != 0)
 			abort();
 		return;
 	}
-	if (r != EGR_RST_DONE)
-		abort(); /* nothing can fail once the frame is cut */
-	/* Answered: a segment the parser took, of the kind we answer. */
-	if (!parsed || p->kind != EGR_PKT_PORTS || p->t.proto != IPPROTO_TCP ||
-	    (p->tcp_flags & (EGR_TH_SYN | EGR_TH_RST)) || p->first)
-		abort();
-	hl = p->v6 ? 40 : 20;
-	if (p->o.l4off != ETH_HLEN + hl)
+	/* Nothing can fail once the frame is cut, nor is a buffer GSO. */
+	if (r != EGR_RST_DONE || !answer)
 		abort();
 	sh = orig + ETH_HLEN + hl;
 	tot = p->v6 ? 40 + ((uint32_t)orig[18] << 8 | orig[19])
@@ -171,9 +173,10 @@ check_rst(
 	doff = (sh[12] >> 4) * 4U;
 	seglen = tot - hl - doff + (sh[13] & EGR_TH_FIN ? 1 : 0);
 
-	/* Headers only, Ethernet turned round. */
-	if (b.len != ETH_HLEN + hl + 20 || memcmp(f, orig + 6, 6) != 0 ||
-	    memcmp(f + 6, orig, 6) != 0 || memcmp(f + 12, orig + 12, 2) != 0)
+	/* Headers only (or the frame as long), Ethernet turned round. */
+	if (b.len != (no_trim ? len : ETH_HLEN + hl + 20) ||
+	    memcmp(f, orig + 6, 6) != 0 || memcmp(f + 6, orig, 6) != 0 ||
+	    memcmp(f + 12, orig + 12, 2) != 0)
 		abort();
 	ip = f + ETH_HLEN;
 	th = ip + hl;
@@ -226,7 +229,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data + 19, buf.len);
 
 	parsed = egr_pkt_parse(&buf, &p) == 0;
-	check_rst(frame, buf.len, parsed, &p);
+	check_rst(frame, buf.len, parsed, &p, (data[0] >> 1) & 1);
 	if (!parsed || p.kind == EGR_PKT_NONE)
 		return 0;
 	if (p.o.l4off < p.o.l3off + 20 || p.o.l4off > buf.len)
