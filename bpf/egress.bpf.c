@@ -41,6 +41,7 @@
 #include "egr_pkt.h"
 #include "egr_ct.h"
 #include "egr_nat.h"
+#include "egr_rst.h"
 
 /* Probes for a free translated port before EGR_DROP_PORTS. */
 #define EGR_PORT_PROBES 32
@@ -129,6 +130,14 @@ struct {
 	__type(value, struct egr_frag_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } egr_frag SEC(".maps");
+
+/* Scratch for egr_out_reset(); not pinned, nothing in it outlives a call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egr_rst_buf);
+} egr_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -550,6 +559,40 @@ egr_out_icmp_err(
 	return TC_ACT_OK;
 }
 
+/*
+ * A gateway of a policy with several: a TCP segment of no connection we
+ * know, moved here from a gateway that died, is answered with a reset
+ * from the remote (egr_rst.h), sent back into this interface's ingress,
+ * from where the stack routes it to the pod like any reply (through the
+ * overlay for a pod on a node).  Returns the verdict, or -1 if the
+ * segment is not one to answer (untouched: the caller picks it up).
+ *
+ * A global function, not inlined: the verifier checks it once, on its
+ * own, instead of on every path of egr_out that reaches it.
+ */
+__noinline int
+egr_out_reset(struct __sk_buff *skb, __u32 proto, __u32 ngw)
+{
+	struct egr_rst_buf *w;
+	__u32 zero = 0;
+	int r;
+
+	if (proto != IPPROTO_TCP || ngw < 2)
+		return -1;
+	w = bpf_map_lookup_elem(&egr_scratch, &zero);
+	if (!w)
+		return -1;
+	r = egr_rst(skb, w);
+	if (r == EGR_RST_NO)
+		return -1;
+	if (r == EGR_RST_LATER)
+		return egr_drop(skb, EGR_DROP_UNSUPPORTED);
+	if (r != EGR_RST_DONE)
+		return egr_drop(skb, EGR_DROP_MALFORMED);
+	egr_count(skb, EGR_STAT_RESET);
+	return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+}
+
 /* The whole egr_out decision; runs unchanged under BPF_PROG_TEST_RUN. */
 static __always_inline int
 egr_out_handle(struct __sk_buff *skb)
@@ -628,6 +671,15 @@ egr_out_handle(struct __sk_buff *skb)
 		egress[2] = bpf_htonl(0xffff);
 		egress[3] = pol->egress4;
 	}
+	/*
+	 * No connection for this segment.  With one gateway, a mid-stream
+	 * segment is picked up (a rebooted gateway often rebuilds the very
+	 * same translation); with several it was moved here from another
+	 * gateway, and a new mapping would leave the pod hanging: reset.
+	 */
+	r = egr_out_reset(skb, p.t.proto, pol->ngw);
+	if (r >= 0)
+		return r;
 	ct = egr_ct_open(skb, &p, cfg, id, egress, &cv, &reason);
 	if (!ct)
 		return egr_drop(skb, reason);

@@ -292,9 +292,11 @@ enum egr_stat {
 	EGR_STAT_ICMP_ERROR,  /* ICMP errors translated, both directions */
 	EGR_STAT_FRAG,	      /* later fragments translated, both directions */
 	EGR_STAT_RACE,	      /* another CPU created the same flow first */
+	EGR_STAT_RESET,	      /* egr_out: TCP of no connection reset */
 	EGR_DROP_TRUNCATED,   /* shorter than its headers say */
 	EGR_DROP_MALFORMED,   /* bad version, IHL, lengths */
-	EGR_DROP_UNSUPPORTED, /* policy match, protocol not translatable */
+	EGR_DROP_UNSUPPORTED, /* policy match, protocol not translatable,
+			       * or a GSO segment not to be reset as it is */
 	EGR_DROP_TABLE_FULL,  /* egr_ct / egr_rev full: new flow refused */
 	EGR_DROP_PORTS,	      /* no free translated port after probing */
 	EGR_DROP_NO_GATEWAY,  /* policy without a usable gateway */

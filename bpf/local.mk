@@ -41,7 +41,7 @@ EXTRA_tests_bpf_test_overlay_DEPENDENCIES = bpf/overlay.bpf.o \
 BPF_OBJS += bpf/egress.bpf.o tests/bpf/egress_test.bpf.o
 EXTRA_DIST += bpf/egress.bpf.c bpf/egress.h bpf/lib/egr_pkt.h \
 	bpf/lib/egr_csum.h bpf/lib/egr_ct.h bpf/lib/egr_nat.h \
-	tests/bpf/egress_test.bpf.c
+	bpf/lib/egr_rst.h tests/bpf/egress_test.bpf.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/bpf/test_egress
@@ -55,8 +55,9 @@ tests_bpf_test_egress_LDADD = $(TEST_LIBS)
 EXTRA_tests_bpf_test_egress_DEPENDENCIES = bpf/egress.bpf.o \
 	tests/bpf/egress_test.bpf.o
 
-# The SNAT / reverse-SNAT decision and rewrite code, compiled for user
-# space, under libFuzzer (bpf/lib/egr_nat.h explains how).
+# The SNAT / reverse-SNAT decision and rewrite code and the TCP reset,
+# compiled for user space, under libFuzzer (bpf/lib/egr_nat.h explains
+# how).
 if ENABLE_FUZZ
 FUZZ_PROGS += tests/fuzz/fuzz_egress_pkt
 endif

@@ -38,6 +38,7 @@ static const char *const stat_names[EGR_STAT_MAX] = {
 	[EGR_STAT_ICMP_ERROR] = "icmp-error",
 	[EGR_STAT_FRAG] = "fragment",
 	[EGR_STAT_RACE] = "race",
+	[EGR_STAT_RESET] = "reset",
 	[EGR_DROP_TRUNCATED] = "truncated",
 	[EGR_DROP_MALFORMED] = "malformed",
 	[EGR_DROP_UNSUPPORTED] = "unsupported",
@@ -550,6 +551,11 @@ egress_metrics(void *arg, FILE *f)
 	    "New connections refused for want of a free translated port.");
 	fprintf(f, "ferry_egress_port_exhaustion_total %" PRIu64 "\n",
 	    (uint64_t)st[EGR_DROP_PORTS].packets);
+	metrics_family(f, "ferry_egress_resets_total", "counter",
+	    "TCP segments of no known connection, on a policy with several "
+	    "gateways, answered with a reset to the pod.");
+	fprintf(f, "ferry_egress_resets_total %" PRIu64 "\n",
+	    (uint64_t)st[EGR_STAT_RESET].packets);
 	metrics_family(f, "ferry_egress_gc_expired_total", "counter",
 	    "Connections the NAT garbage collection expired.");
 	fprintf(

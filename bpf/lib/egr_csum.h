@@ -51,6 +51,18 @@ egr_csum_bytes(__u32 s, const void *old, const void *new, __u32 n)
 	return s;
 }
 
+/* s plus the n bytes (n even) at p, summed from scratch. */
+static __always_inline __u32
+egr_csum_sum(__u32 s, const void *p, __u32 n)
+{
+	const __u16 *w = p;
+	__u32 i;
+
+	for (i = 0; i < n / 2; i++)
+		s = egr_csum_add(s, w[i]);
+	return s;
+}
+
 static __always_inline __u16
 egr_csum_fold(__u32 s)
 {

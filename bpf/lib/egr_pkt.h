@@ -84,7 +84,8 @@ egr_skb_end(struct __sk_buff *skb)
  * architectures without efficient unaligned access, which ferry does not
  * run on (x86-64, arm64).
  */
-#define EGR_ALIGNED __attribute__((aligned(4)))
+#define EGR_ALIGNED	      __attribute__((aligned(4)))
+#define EGR_ASSUME_ALIGNED(p) __builtin_assume_aligned(p, 4)
 #define egr_copy(to, from, len)                           \
 	__builtin_memcpy(__builtin_assume_aligned(to, 4), \
 	    __builtin_assume_aligned(from, 4), len)
@@ -161,6 +162,19 @@ egr_diff(const void *from, const void *to, __u32 n)
 {
 	return bpf_csum_diff((__be32 *)from, n, (__be32 *)to, n, 0);
 }
+
+/*
+ * Cut the frame to len bytes, only ever shorter (egr_rst.h).  The helper
+ * leaves the skb linear, drops GSO and turns CHECKSUM_COMPLETE into
+ * CHECKSUM_NONE; CHECKSUM_PARTIAL stays.  It refuses an skb with
+ * skb->encapsulation set, which a decapsulation in BPF (the overlay's
+ * ovl_underlay_rx) leaves behind.
+ */
+static __always_inline int
+egr_trim(struct __sk_buff *skb, __u32 len)
+{
+	return bpf_skb_change_tail(skb, len, 0) ? -1 : 0;
+}
 #else /* user space */
 #include <string.h>
 #include <netinet/in.h> /* IPPROTO_*; <linux/in.h> clashes with libc */
@@ -178,14 +192,20 @@ egr_diff(const void *from, const void *to, __u32 n)
 
 #include "egr_csum.h"
 
-/* A frame in a buffer, standing in for the skb. */
+/*
+ * A frame in a buffer, standing in for the skb.  no_trim: egr_trim
+ * refuses, as the kernel does for an skb it will not cut.
+ */
 struct egr_buf {
 	__u8 *data;
 	__u32 len;
+	int no_trim;
 };
 
-#define EGR_CTX	    struct egr_buf
-#define EGR_ALIGNED __attribute__((aligned(4)))
+#define EGR_CTX		      struct egr_buf
+#define EGR_ALIGNED	      __attribute__((aligned(4)))
+/* Only the BPF code needs it; UBSan in clang 14 crashes on it. */
+#define EGR_ASSUME_ALIGNED(p) ((void *)(p))
 
 static inline int
 egr_load(const struct egr_buf *b, __u32 off, void *to, __u32 len)
@@ -271,6 +291,15 @@ static inline __s64
 egr_diff(const void *from, const void *to, __u32 n)
 {
 	return egr_csum_bytes(0, from, to, n);
+}
+
+static inline int
+egr_trim(struct egr_buf *b, __u32 len)
+{
+	if (b->no_trim || len > b->len)
+		return -1;
+	b->len = len;
+	return 0;
 }
 #endif
 

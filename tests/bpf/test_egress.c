@@ -89,6 +89,8 @@ static const uint8_t mac_ovl[6] = { 0x02, 0xee, 0, 0, 0, 0x0c };
 #define STEER6	  "2001:db8:200::5"
 #define EGRESS6	  "2001:db8:e::100"
 #define GWEP6	  "2001:db8:f::2"
+#define HA4	  "198.18.1.7" /* policy with two gateways, one here */
+#define HA6	  "2001:db8:300::7"
 #define VNI	  4242
 #define OVL_IFIDX 77
 
@@ -153,6 +155,13 @@ put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
 }
 
 static uint16_t
@@ -668,7 +677,10 @@ dst_add(const struct egr_obj *o, uint32_t class, const char *prefix,
 	}
 }
 
-/* Policy 1: served here; 2: remote gateway; 3: no gateway. */
+/*
+ * Policy 1: served here; 2: remote gateway; 3: no gateway; 4: as 2, over
+ * an IPv6 underlay; 5: two gateways, a remote one and this host.
+ */
 static void
 policies_set(const struct egr_obj *o)
 {
@@ -702,6 +714,19 @@ policies_set(const struct egr_obj *o)
 	id = 3;
 	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
 
+	memset(&p, 0, sizeof(p));
+	p.flags = EGR_POL_ACTIVE;
+	p.ngw = 2;
+	p.gw[0].flags = EGR_GW_UP;
+	p.gw[0].vni = VNI;
+	memcpy(p.gw[0].mac, mac_gw, 6);
+	addr16(GWEP4, p.gw[0].endpoint);
+	p.gw[1].flags = EGR_GW_UP | EGR_GW_LOCAL;
+	inet_pton(AF_INET, EGRESS4, &p.egress4);
+	inet_pton(AF_INET6, EGRESS6, p.egress6);
+	id = 5;
+	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
+
 	src_add(o, "10.0.1.0", 24, 1);
 	src_add(o, "fd00:1::", 64, 1);
 	dst_add(o, 1, "203.0.113.0", 24, 1, EGR_ACT_POLICY);
@@ -710,6 +735,8 @@ policies_set(const struct egr_obj *o)
 	dst_add(o, 1, "198.18.0.0", 24, 3, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:100::", 48, 1, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:200::", 48, 4, EGR_ACT_POLICY);
+	dst_add(o, 1, "198.18.1.0", 24, 5, EGR_ACT_POLICY);
+	dst_add(o, 1, "2001:db8:300::", 48, 5, EGR_ACT_POLICY);
 }
 
 static void
@@ -762,6 +789,7 @@ static const char *const stat_names[EGR_STAT_MAX] = {
 	[EGR_STAT_ICMP_ERROR] = "ICMP_ERROR",
 	[EGR_STAT_FRAG] = "FRAG",
 	[EGR_STAT_RACE] = "RACE",
+	[EGR_STAT_RESET] = "RESET",
 	[EGR_DROP_TRUNCATED] = "TRUNCATED",
 	[EGR_DROP_MALFORMED] = "MALFORMED",
 	[EGR_DROP_UNSUPPORTED] = "UNSUPPORTED",
@@ -1008,6 +1036,242 @@ test_tcp_midstream(void **state)
 	(void)state;
 	out_ok(&prod, &s, EGRESS4, 41000, 1);
 	tcp_state(EGR_TCP_ESTABLISHED);
+}
+
+/* --- cases: reset, don't hang ------------------------------------------- */
+
+/* Set a built TCP segment's sequence and acknowledgment numbers. */
+static void
+tcp_seq_set(struct frame *f, uint32_t seq, uint32_t ack)
+{
+	uint8_t *ip = f->b + ETH_HLEN;
+	int v6 = (ip[0] >> 4) == 6;
+	uint32_t hl = v6 ? 40 : (ip[0] & 0xf) * 4U;
+
+	put32(ip + hl + 4, seq);
+	put32(ip + hl + 8, ack);
+	l4_csum_set(v6, ip, ip + hl, P_TCP, f->len - ETH_HLEN - hl, 0);
+}
+
+/* Insert n bytes at off of the frame; the rest moves back. */
+static void
+frame_insert(struct frame *f, uint32_t off, const uint8_t *b, uint32_t n)
+{
+	assert_true(f->len + n <= sizeof(f->b));
+	memmove(f->b + off + n, f->b + off, f->len - off);
+	memcpy(f->b + off, b, n);
+	f->len += n;
+}
+
+/* Give a built TCP segment n bytes (a multiple of 4) of NOP options. */
+static void
+tcp_opts_add(struct frame *f, uint32_t n)
+{
+	uint8_t *ip = f->b + ETH_HLEN, nops[40];
+	int v6 = (ip[0] >> 4) == 6;
+	uint32_t hl = v6 ? 40 : 20;
+
+	assert_true(n % 4 == 0 && n <= sizeof(nops));
+	memset(nops, 1, sizeof(nops));
+	frame_insert(f, ETH_HLEN + hl + 20, nops, n);
+	ip[hl + 12] = (uint8_t)((5 + n / 4) << 4);
+	if (v6) {
+		put16(ip + 4, (uint16_t)(get16(ip + 4) + n));
+	} else {
+		put16(ip + 2, (uint16_t)(get16(ip + 2) + n));
+		ip4_csum_set(ip);
+	}
+	l4_csum_set(v6, ip, ip + hl, P_TCP, f->len - ETH_HLEN - hl, 0);
+}
+
+/*
+ * The reset from remote:rport to pod:pport, built from nothing as the
+ * gateway is to build it: Ethernet addresses the other way round than
+ * build() puts them, IPv4 with DF and ID 0 or IPv6, TTL 64, no options,
+ * window 0.
+ */
+static void
+build_rst(struct frame *f, const char *remote, const char *pod, uint16_t rport,
+    uint16_t pport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	uint8_t a[16], *ip, *th;
+	int v6 = addr16(remote, a) == 6;
+	uint32_t hl = v6 ? 40 : 20;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->b, mac_self, 6);
+	memcpy(f->b + 6, mac_dev, 6);
+	put16(f->b + 12, v6 ? ETH_P_IPV6 : ETH_P_IP);
+	ip = f->b + ETH_HLEN;
+	if (v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, 20);
+		ip[6] = P_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, a, 16);
+		assert_int_equal(addr16(pod, ip + 24), 6);
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, 40);
+		put16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = P_TCP;
+		memcpy(ip + 12, a + 12, 4);
+		assert_int_equal(addr16(pod, a), 4);
+		memcpy(ip + 16, a + 12, 4);
+		ip4_csum_set(ip);
+	}
+	th = ip + hl;
+	put16(th, rport);
+	put16(th + 2, pport);
+	put32(th + 4, seq);
+	put32(th + 8, ack);
+	th[12] = 5 << 4;
+	th[13] = flags;
+	l4_csum_set(v6, ip, th, P_TCP, 20, 0);
+	f->len = ETH_HLEN + hl + 20;
+}
+
+/*
+ * The segment s (sequence seq, acknowledgment ack, opts bytes of
+ * options) of no connection, to a remote of policy 5, is answered with
+ * the reset (rseq, rack, rflags): redirected back, counted, and no
+ * connection opened.
+ */
+static void
+reset_ok(const struct spec *s, uint32_t seq, uint32_t ack, uint32_t opts,
+    uint32_t rseq, uint32_t rack, uint8_t rflags)
+{
+	struct frame in, want;
+
+	build(&in, s);
+	tcp_seq_set(&in, seq, ack);
+	if (opts)
+		tcp_opts_add(&in, opts);
+	verify_frame(&in);
+	build_rst(
+	    &want, s->dst, s->src, s->dport, s->sport, rseq, rack, rflags);
+	xpect(&prod, prod.out, &in, TC_ACT_REDIRECT, EGR_STAT_RESET, 0, &want,
+	    NULL);
+	assert_int_equal(map_count(prod.ct, sizeof(struct egr_tuple)), 0);
+	assert_int_equal(map_count(prod.rev, sizeof(struct egr_tuple)), 0);
+}
+
+/* Mid-stream with ACK: <SEQ=SEG.ACK><CTL=RST>, options and data cut. */
+static void
+test_reset_ack4(void **state)
+{
+	struct spec s = { POD4_A, HA4, P_TCP, 41000, 443, 0, TCP_ACK, 0, 100 };
+
+	(void)state;
+	reset_ok(&s, 0x11223344, 0xa0b0c0d0, 12, 0xa0b0c0d0, 0, TCP_RST);
+	s.flags = TCP_ACK | TCP_FIN | 0x08; /* PSH */
+	s.len = 0;
+	reset_ok(&s, 7, 0xfffffff0, 0, 0xfffffff0, 0, TCP_RST);
+}
+
+/*
+ * Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, the FIN
+ * counted, the acknowledgment field of the segment ignored, wrapping
+ * around 2^32.
+ */
+static void
+test_reset_fin4(void **state)
+{
+	struct spec s = { POD4_A, HA4, P_TCP, 41001, 80, 0, TCP_FIN, 0, 0 };
+
+	(void)state;
+	reset_ok(&s, 1000, 0x55555555, 0, 0, 1001, TCP_RST | TCP_ACK);
+	s.flags = 0;
+	s.len = 7;
+	reset_ok(&s, 0xfffffffe, 0, 8, 0, 5, TCP_RST | TCP_ACK);
+}
+
+static void
+test_reset_ack6(void **state)
+{
+	struct spec s = { POD6_A, HA6, P_TCP, 41002, 443, 0, TCP_ACK, 0, 33 };
+
+	(void)state;
+	reset_ok(&s, 0x01020304, 0x0a0b0c0d, 12, 0x0a0b0c0d, 0, TCP_RST);
+}
+
+static void
+test_reset_fin6(void **state)
+{
+	struct spec s = { POD6_A, HA6, P_TCP, 41003, 80, 0, TCP_FIN | 0x08, 0,
+		5 };
+
+	(void)state;
+	reset_ok(&s, 0x7fffffff, 0, 0, 0, 0x80000005, TCP_RST | TCP_ACK);
+}
+
+/*
+ * On the same policy: a SYN opens a connection, whose segments are then
+ * translated, not reset; an RST of no connection is not answered (it is
+ * let out translated, as a single gateway does).
+ */
+static void
+test_reset_not(void **state)
+{
+	struct spec s = { POD4_A, HA4, P_TCP, 41004, 443, 0, TCP_SYN, 0, 0 };
+	struct spec r = { POD6_A, HA6, P_TCP, 41005, 443, 0, TCP_RST, 0, 0 };
+
+	(void)state;
+	out_ok(&prod, &s, EGRESS4, 41004, 1);
+	s.flags = TCP_ACK;
+	s.len = 10;
+	out_ok(&prod, &s, EGRESS4, 41004, 0);
+	s.flags = TCP_FIN | TCP_ACK;
+	out_ok(&prod, &s, EGRESS4, 41004, 0);
+	out_ok(&prod, &r, EGRESS6, 41005, 1);
+	r.flags = TCP_RST | TCP_ACK;
+	r.sport = 41006;
+	out_ok(&prod, &r, EGRESS6, 41006, 1);
+}
+
+/*
+ * What the reset does not cover keeps the mid-stream pickup: IPv4
+ * options and IPv6 extension headers before TCP (a source route would
+ * make the destination a hop).
+ */
+static void
+test_reset_not_hdrs(void **state)
+{
+	static const uint8_t nops4[4] = { 1, 1, 1, 0 }; /* NOP x3, EOL */
+	static const uint8_t dstopts[8] = { P_TCP, 0, 1, 4, 0, 0, 0, 0 };
+	struct spec s4 = { POD4_A, HA4, P_TCP, 41007, 80, 0, TCP_ACK, 0, 9 };
+	struct spec s6 = { POD6_A, HA6, P_TCP, 41008, 80, 0, TCP_ACK, 0, 9 };
+	struct frame in, out;
+	uint8_t *ip;
+
+	(void)state;
+	/*
+	 * Numbers such that a reset read at the fixed header's end would
+	 * find a TCP header there (data offset 5, ACK): only the check of
+	 * the headers keeps these from being answered.
+	 */
+	build(&in, &s4);
+	tcp_seq_set(&in, 1, 0x50100000);
+	ip = in.b + ETH_HLEN;
+	frame_insert(&in, ETH_HLEN + 20, nops4, 4);
+	ip[0] = 0x46;
+	put16(ip + 2, (uint16_t)(get16(ip + 2) + 4));
+	ip4_csum_set(ip);
+	verify_frame(&in);
+	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_SNAT, 1, NULL, &out);
+	assert_int_equal(out.len, in.len);
+	assert_true(ct_exists(&prod, &s4));
+
+	build(&in, &s6);
+	tcp_seq_set(&in, 0x50100000, 1);
+	ip = in.b + ETH_HLEN;
+	frame_insert(&in, ETH_HLEN + 40, dstopts, 8);
+	ip[6] = 60;
+	put16(ip + 4, (uint16_t)(get16(ip + 4) + 8));
+	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_SNAT, 1, NULL, &out);
+	assert_int_equal(out.len, in.len);
+	assert_true(ct_exists(&prod, &s6));
 }
 
 /* --- cases: port allocation -------------------------------------------- */
@@ -1954,6 +2218,29 @@ test_steer_pins(void **state)
 	policies_set(&wrap);
 }
 
+/*
+ * On a node, a mid-stream segment of a policy with several gateways is
+ * steered like any other: the gateway decides.
+ */
+static void
+test_reset_node_steers(void **state)
+{
+	static const uint8_t ab[] = { 11, 12 };
+	static const bool up[] = { true, true };
+	struct spec s = { POD4_A, STEER4, P_TCP, 41009, 80, 0, TCP_ACK, 0, 9 };
+	struct frame in, want;
+
+	(void)state;
+	gw_set(2, ab, up, 2);
+	build(&in, &s);
+	want = in;
+	memcpy(want.b, mac_gw, 6);
+	memcpy(want.b + 6, mac_ovl, 6);
+	xpect(&wrap, wrap.out, &in, TC_ACT_REDIRECT, EGR_STAT_STEERED, 0, &want,
+	    NULL);
+	policies_set(&wrap);
+}
+
 /* --- setup ------------------------------------------------------------- */
 
 static int
@@ -2099,6 +2386,12 @@ main(int argc, char **argv)
 	ONE(test_icmp4_echo_all_zero);
 	ONE(test_tcp_states);
 	ONE(test_tcp_midstream);
+	ONE(test_reset_ack4);
+	ONE(test_reset_fin4);
+	ONE(test_reset_ack6);
+	ONE(test_reset_fin6);
+	ONE(test_reset_not);
+	ONE(test_reset_not_hdrs);
 	ONE(test_collision_udp4);
 	ONE(test_collision_tcp6);
 	ONE(test_collision_icmp4);
@@ -2131,6 +2424,7 @@ main(int argc, char **argv)
 	ONE(test_steer_frag);
 	ONE(test_steer_hash);
 	ONE(test_steer_pins);
+	ONE(test_reset_node_steers);
 
 	failed = _cmocka_run_group_tests("egress", tests, n, NULL, NULL);
 	free(tests);

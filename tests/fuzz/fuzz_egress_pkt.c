@@ -14,12 +14,22 @@
  * with pseudo-header, and for ICMP errors the outer ICMP checksum and the
  * quoted IPv4 header checksum.  The checksum oracle below is written from
  * RFC 1071, independently of egr_csum.h.
+ *
+ * Every frame also goes through the reset (bpf/lib/egr_rst.h) on a copy:
+ * it answers only a TCP segment the parser accepts, with neither SYN nor
+ * RST, its TCP header right after the fixed IP header; the answer is the
+ * RST of RFC 9293 section 3.10.7.1, with valid checksums, the tuple and
+ * the Ethernet addresses turned round; a frame it does not answer is
+ * left as it was.  Bit 1 of the first byte makes the cut fail, as the
+ * kernel's does for an skb still marked as encapsulated: then the frame
+ * keeps its length and its IP length says where the reset ends.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "egr_nat.h"
+#include "egr_rst.h"
 
 #define FRAME_MAX 2048
 
@@ -117,6 +127,86 @@ still_ok(const struct ok *a, const struct ok *b)
 		abort();
 }
 
+static uint32_t
+get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+/*
+ * The reset of the frame orig (len bytes), which the parser read as p
+ * (or rejected: parsed 0); no_trim: the cut fails.
+ */
+static void
+check_rst(const uint8_t *orig, uint32_t len, int parsed,
+    const struct egr_pkt *p, int no_trim)
+{
+	static uint8_t f[FRAME_MAX];
+	struct egr_buf b = { f, len, no_trim };
+	struct egr_rst_buf w;
+	struct egr_pkt q;
+	uint32_t hl, tot, doff, seglen;
+	const uint8_t *sh, *ip, *th;
+	struct ok ok;
+	int r, answer;
+
+	memcpy(f, orig, len);
+	r = egr_rst(&b, &w);
+	/* Answered exactly when the parser took it for one to answer. */
+	hl = parsed && p->v6 ? 40 : 20;
+	answer = parsed && p->kind == EGR_PKT_PORTS &&
+	    p->t.proto == IPPROTO_TCP &&
+	    !(p->tcp_flags & (EGR_TH_SYN | EGR_TH_RST)) && !p->first &&
+	    p->o.l4off == ETH_HLEN + hl;
+	if (r == EGR_RST_NO) {
+		if (answer || b.len != len || memcmp(f, orig, len) != 0)
+			abort();
+		return;
+	}
+	/* Nothing can fail once the frame is cut, nor is a buffer GSO. */
+	if (r != EGR_RST_DONE || !answer)
+		abort();
+	sh = orig + ETH_HLEN + hl;
+	tot = p->v6 ? 40 + ((uint32_t)orig[18] << 8 | orig[19])
+		    : ((uint32_t)orig[16] << 8 | orig[17]);
+	doff = (sh[12] >> 4) * 4U;
+	seglen = tot - hl - doff + (sh[13] & EGR_TH_FIN ? 1 : 0);
+
+	/* Headers only (or the frame as long), Ethernet turned round. */
+	if (b.len != (no_trim ? len : ETH_HLEN + hl + 20) ||
+	    memcmp(f, orig + 6, 6) != 0 || memcmp(f + 6, orig, 6) != 0 ||
+	    memcmp(f + 12, orig + 12, 2) != 0)
+		abort();
+	ip = f + ETH_HLEN;
+	th = ip + hl;
+	if (p->v6 ? (ip[0] != 0x60 || ip[4] != 0 || ip[5] != 20 || ip[7] != 64)
+		  : (ip[0] != 0x45 || ip[2] != 0 || ip[3] != 40 || ip[8] != 64))
+		abort();
+	/* From the remote to the pod, checksums right. */
+	if (egr_pkt_parse(&b, &q) != 0 || q.kind != EGR_PKT_PORTS ||
+	    q.t.proto != IPPROTO_TCP || q.o.l4off != p->o.l4off ||
+	    memcmp(q.t.saddr, p->t.daddr, 16) != 0 ||
+	    memcmp(q.t.daddr, p->t.saddr, 16) != 0 || q.t.sport != p->t.dport ||
+	    q.t.dport != p->t.sport)
+		abort();
+	check(f, b.len, &q, &ok);
+	if ((!p->v6 && ok.ip != 1) || ok.l4 != 1)
+		abort();
+	/* RFC 9293 3.10.7.1. */
+	if ((th[12] >> 4) != 5)
+		abort();
+	if (sh[13] & EGR_TH_ACK) {
+		if (th[13] != EGR_TH_RST || get32(th + 4) != get32(sh + 8) ||
+		    get32(th + 8) != 0)
+			abort();
+	} else {
+		if (th[13] != (EGR_TH_RST | EGR_TH_ACK) || get32(th + 4) != 0 ||
+		    get32(th + 8) != get32(sh + 4) + seglen)
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -127,7 +217,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ok before, after;
 	__be32 addr[4];
 	__be16 port;
-	int in, dst, step;
+	int in, dst, step, parsed;
 
 	if (size < 20 || size - 19 > FRAME_MAX)
 		return 0;
@@ -138,7 +228,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf.len = (uint32_t)(size - 19);
 	memcpy(frame, data + 19, buf.len);
 
-	if (egr_pkt_parse(&buf, &p) != 0 || p.kind == EGR_PKT_NONE)
+	parsed = egr_pkt_parse(&buf, &p) == 0;
+	check_rst(frame, buf.len, parsed, &p, (data[0] >> 1) & 1);
+	if (!parsed || p.kind == EGR_PKT_NONE)
 		return 0;
 	if (p.o.l4off < p.o.l3off + 20 || p.o.l4off > buf.len)
 		abort(); /* the parser vouched for the IP header */
