@@ -1,0 +1,369 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Egress high availability: three gateways, two nodes, an outside server.
+#
+#   sw     bridges "under" (the underlay, 192.0.2.0/24) and "outer" (the
+#          outside, 203.0.113.0/24)
+#   gwK    K = 1..3: ferryd, u0 192.0.2.K on under, out0 203.0.113.K and
+#          its own egress IP 203.0.113.20K on outer
+#   nodeN  N = 1, 2: ferryd, eth0 192.0.2.2N on under, pod0 to podN
+#   podN   10.244.N.10
+#   srv    203.0.113.10 and .11 ... .110, on outer
+#
+# One policy sends the pods' traffic to the outside through gw1, gw2 and
+# gw3; the nodes spread (pod, remote) pairs over them (egr_gw_pick) and
+# watch them with BFD (100 ms x 3) under their BGP sessions.  Each pod
+# keeps 50 TCP connections open, to 50 server addresses, answering every
+# 0.1 s (egress_conns.py).  Then gw2 dies (both its links cut):
+#   - it leaves both nodes' sets within 1 s;
+#   - the connections on gw1 and gw3 are untouched (no reset, no stall);
+#   - gw2's connections move to a survivor, which has no NAT state for
+#     them and resets them (the segment turned into an RST to the pod):
+#     reset within 2 s of the failure, none left hanging.
+# gw2 comes back: it rejoins the sets, takes none of the survivors'
+# connections (pins), and gets its share of new ones.
+#
+# For bench/egress-ha: the line "results: ..." gives the failover's
+# figures; EGHA_MEASURE=throughput instead measures, after the set-up,
+# TCP throughput from both pods (12 streams each, to 12 remotes) with the
+# policy on 1, 2 and 3 gateways (the nodes reloaded for each), one line
+# "results: throughput ..." each, and stops there.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/overlay_lib.sh"
+. "$(dirname "$0")/bfd_lib.sh"
+need_root
+need_cmd jq python3 timeout nft
+PIN=/sys/fs/bpf/ferry-test-$T_ID
+T_PINDIRS=
+for h in gw1 gw2 gw3 node1 node2; do
+	T_PINDIRS="$T_PINDIRS $PIN-$h $PIN-${h}o"
+done
+GWS='"gw1", "gw2", "gw3"' # the policy's gateways
+CONNS="$(dirname "$0")/egress_conns.py"
+PORT=5311
+BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
+
+gw_mac() { echo "02:fe:00:00:00:0$1"; }
+node_mac() { echo "02:fe:00:00:01:0$1"; }
+
+# The egress section, the same on every host.
+egress_conf() { # NAME IFACE
+	cat <<-EOF
+	egress = {
+		pin-dir = "$PIN-$1";
+		interfaces = [ "$2" ];
+		gateways = (
+	EOF
+	local k sep=
+	for k in 1 2 3; do
+		printf '\t\t%s{ name = "gw%d"; endpoint = "192.0.2.%d"; vni = 7;\n' "$sep" "$k" "$k"
+		printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
+		sep=", "
+	done
+	cat <<-EOF
+		);
+		policies = (
+			{ name = "pods"; sources = [ "10.244.0.0/16" ];
+			  destinations = [ "203.0.113.0/24" ];
+			  gateway = [ $GWS ]; }
+		);
+	};
+	EOF
+}
+
+gw_conf() { # K
+	local k=$1 n ranges= sep=
+	for n in 1 2; do
+		ranges="$ranges$sep{ prefix = \"192.0.2.2$n/32\"; rr-client = true;
+			next-hop = \"self\"; max = 1; $BFD
+			overlay = { vni = 7; mac = \"$(node_mac "$n")\"; }; }"
+		sep=", "
+	done
+	cat >"$T_DIR/gw$k.conf" <<-CONF
+	router-id = "192.0.2.$k";
+	pid-file = "$T_DIR/gw$k.pid";
+	control = { socket = "$T_DIR/gw$k.sock"; };
+	bgp = {
+		asn = 65000;
+		listen = ( "192.0.2.$k" );
+		pools = ( { prefix = "198.18.$k.0/24"; kind = "loadbalancer"; } );
+		listen-ranges = ( $ranges );
+	};
+	overlay = { local = "192.0.2.$k"; mac = "$(gw_mac "$k")"; pin-dir = "$PIN-gw${k}o"; };
+	$(egress_conf "gw$k" out0)
+	CONF
+}
+
+node_conf() { # N
+	local n=$1 k peers= sep=
+	for k in 1 2 3; do
+		peers="$peers$sep{ address = \"192.0.2.$k\"; asn = 65000;
+			connect-retry = 1; $BFD
+			overlay = { vni = 7; mac = \"$(gw_mac "$k")\"; }; }"
+		sep=", "
+	done
+	cat >"$T_DIR/node$n.conf" <<-CONF
+	router-id = "192.0.2.2$n";
+	pid-file = "$T_DIR/node$n.pid";
+	control = { socket = "$T_DIR/node$n.sock"; };
+	bgp = {
+		asn = 65000;
+		listen = ();
+		pools = ( { prefix = "10.244.$n.0/24"; kind = "pod"; } );
+		neighbors = ( $peers );
+	};
+	overlay = { local = "192.0.2.2$n"; mac = "$(node_mac "$n")"; pin-dir = "$PIN-node${n}o"; };
+	$(egress_conf "node$n" eth0)
+	CONF
+}
+
+ovl_netns NS_SW sw
+ovl_netns NS_SRV srv
+ip -n "$NS_SW" -batch - <<-EOF || fail "switch"
+	link add under type bridge
+	link set under up
+	link add outer type bridge
+	link set outer up
+	link add s0 type veth peer name eth0 netns $NS_SRV
+	link set s0 master outer up
+EOF
+ip -n "$NS_SRV" addr add 203.0.113.10/24 dev eth0
+# A stateful firewall in front of the server, as most are: a TCP segment
+# that is neither part of a connection nor a SYN is dropped, not answered
+# with an RST by the server's stack.  So a connection that a survivor
+# picks up mid-stream with a new translation would hang; the gateway has
+# to reset it itself.
+ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
+	table inet fw {
+		chain in {
+			type filter hook input priority 0;
+			ct state new tcp flags & (syn | rst) == 0 drop
+		}
+	}
+EOF
+ip -n "$NS_SRV" link set eth0 up
+for i in $(seq 11 110); do
+	echo "addr add 203.0.113.$i/32 dev eth0"
+done | ip -n "$NS_SRV" -batch - || fail "server addresses"
+for k in 1 2 3; do
+	ovl_netns "NS_GW$k" "gw$k"
+	ns=fy-$T_ID-gw$k
+	ip -n "$NS_SW" -batch - <<-EOF || fail "gateway $k links"
+		link add u$k type veth peer name u0 netns $ns
+		link set u$k master under up
+		link add o$k type veth peer name out0 netns $ns
+		link set o$k master outer up
+	EOF
+	ip -n "$ns" -batch - <<-EOF || fail "gateway $k addresses"
+		addr add 192.0.2.$k/24 dev u0
+		link set u0 up
+		addr add 203.0.113.$k/24 dev out0
+		addr add 203.0.113.20$k/32 dev out0
+		link set out0 up
+	EOF
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+done
+for n in 1 2; do
+	ovl_netns "NS_NODE$n" "node$n"
+	ovl_netns "NS_POD$n" "pod$n"
+	ns=fy-$T_ID-node$n
+	ip -n "$NS_SW" -batch - <<-EOF || fail "node $n links"
+		link add n$n type veth peer name eth0 netns $ns
+		link set n$n master under up
+	EOF
+	# The outside is reached through eth0, where egr_out steers every
+	# packet of the policy to a gateway: the next hop is a placeholder
+	# with a fixed neighbour entry, so no gateway's death can stop the
+	# kernel from getting there.
+	ip -n "$ns" -batch - <<-EOF || fail "node $n addresses"
+		addr add 192.0.2.2$n/24 dev eth0
+		link set eth0 up
+		neigh add 192.0.2.254 lladdr 02:fe:ff:ff:ff:fe dev eth0 nud permanent
+		route add 203.0.113.0/24 via 192.0.2.254
+		link add pod0 type veth peer name eth0 netns fy-$T_ID-pod$n
+		addr add 10.244.$n.1/24 dev pod0
+		link set pod0 up
+	EOF
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "fy-$T_ID-pod$n" -batch - <<-EOF || fail "pod $n"
+		addr add 10.244.$n.10/24 dev eth0
+		link set eth0 up
+		route add default via 10.244.$n.1
+	EOF
+done
+
+for k in 1 2 3; do
+	gw_conf "$k"
+	ferryd_start "fy-$T_ID-gw$k" "gw$k"
+	eval "GW${k}_PID=$FERRYD_PID"
+done
+for n in 1 2; do
+	node_conf "$n"
+	ferryd_start "fy-$T_ID-node$n" "node$n"
+done
+for n in 1 2; do
+	for k in 1 2 3; do
+		wait_for 20 ferry_bfd_up "node$n" "192.0.2.$k" ||
+			fail "node$n: BFD to gw$k not up: $(ctl "node$n" show bfd)"
+		wait_until 20 "test \"\$(jget \"\$(ctl gw$k --json show tunnels)\" '.result.tunnels[] | select(.prefix == \"10.244.$n.0/24\") | .endpoint')\" = 192.0.2.2$n" ||
+			fail "gw$k has no tunnel to node$n's pods: $(ctl "gw$k" show tunnels)"
+	done
+	expect_eq "node$n: gateways up" \
+		"$(jget "$(ctl "node$n" --json show egress gateways)" '[.result.gateways[] | select(.state == "up") | .name] | join(",")')" \
+		"gw1,gw2,gw3"
+done
+
+if [ "${EGHA_MEASURE:-}" = throughput ]; then
+	ip netns exec "$NS_SRV" timeout 100 python3 "$CONNS" sink 0.0.0.0 "$PORT" 90 \
+		>"$T_DIR/sink.out" 2>&1 &
+	track_pid $!
+	wait_until 5 'grep -q ready "$T_DIR/sink.out"' || fail "sink did not start"
+	for g in 1 2 3; do
+		GWS=$(for k in $(seq "$g"); do printf '"gw%d", ' "$k"; done)
+		GWS=${GWS%, }
+		for n in 1 2; do
+			node_conf "$n"
+			ctl "node$n" reload >/dev/null || fail "node$n: reload"
+			wait_until 10 "test \"\$(jget \"\$(ctl node$n --json show egress)\" '.result.policies[0].gateways | length')\" = $g" ||
+				fail "node$n: the policy does not list $g gateways"
+		done
+		for n in 1 2; do
+			ip netns exec "fy-$T_ID-pod$n" timeout 30 python3 "$CONNS" bulk \
+				"10.244.$n.10" 203.0.113 $((11 + 12 * (n - 1))) 12 "$PORT" 4 \
+				>"$T_DIR/bulk$g-$n.out" 2>&1 &
+			eval "B$n=\$!"
+		done
+		wait "$B1" && wait "$B2" || fail "bulk transfer with $g gateways: $(cat "$T_DIR/bulk$g"-*.out)"
+		mbps=$(cat "$T_DIR/bulk$g"-*.out | awk '$1 == "bytes" { b += $2; if ($3 > t) t = $3 }
+			END { printf "%d", b * 8 / t / 1e6 }')
+		log "$g gateways: $mbps Mbit/s"
+		echo "results: throughput gateways=$g mbps=$mbps"
+	done
+	exit 0
+fi
+
+ip netns exec "$NS_SRV" timeout 120 python3 "$CONNS" server 0.0.0.0 "$PORT" 110 \
+	>"$T_DIR/srv.out" 2>&1 &
+track_pid $!
+wait_until 5 'grep -q ready "$T_DIR/srv.out"' || fail "server did not start"
+
+# clients TAG FIRST COUNT SECONDS: COUNT connections from each pod to
+# 203.0.113.FIRST and up, in the background, output in TAG-N.out.
+clients() {
+	local n
+	for n in 1 2; do
+		ip netns exec "fy-$T_ID-pod$n" timeout $(($4 + 20)) python3 "$CONNS" \
+			client "10.244.$n.10" 203.0.113 "$2" "$3" "$PORT" "$4" \
+			>"$T_DIR/$1-$n.out" 2>&1 &
+		track_pid $!
+	done
+	for n in 1 2; do
+		wait_until 20 "grep -q '^ready' '$T_DIR/$1-$n.out'" ||
+			fail "pod$n: connections not up: $(tail -3 "$T_DIR/$1-$n.out")"
+	done
+}
+# on TAG IP: the connections of TAG carried as IP at first ("N I" lines).
+on() {
+	local n
+	for n in 1 2; do
+		awk -v ip="$2" -v n="$n" '$1 == "conn" && $4 == ip { print n, $2 }' \
+			"$T_DIR/$1-$n.out"
+	done
+}
+# events TAG WHAT: the WHAT lines ("N I T") of TAG's clients.
+events() {
+	local n
+	for n in 1 2; do
+		awk -v w="$2" -v n="$n" '$1 == w { print n, $2, $3 }' "$T_DIR/$1-$n.out"
+	done
+}
+# survivors: the lines of stdin ("N I ...") not about gw2's connections.
+survivors() { awk 'NR == FNR { v[$1 " " $2] = 1; next } !(($1 " " $2) in v)' "$T_DIR/victims" -; }
+
+clients a 11 50 30
+for k in 1 2 3; do
+	c=$(on a "203.0.113.20$k" | wc -l)
+	log "gw$k carries $c of 100 connections"
+	[ "$c" -ge 10 ] || fail "gw$k carries only $c connections"
+	eval "C$k=$c"
+done
+on a 203.0.113.202 | sort >"$T_DIR/victims"
+# Flows per gateway: a node's pins (its pod's 50 pairs, counted every
+# 5 s), a gateway's own connections.
+for n in 1 2; do
+	wait_until 12 "test \"\$(jget \"\$(ctl node$n --json show egress gateways)\" '[.result.gateways[].flows // 0] | add')\" = 50" ||
+		fail "node$n: pinned flows: $(ctl "node$n" show egress gateways)"
+done
+for k in 1 2 3; do
+	eval "want=\$C$k"
+	expect_eq "gw$k: its flows" \
+		"$(jget "$(ctl "gw$k" --json show egress gateways)" '.result.gateways[] | select(.role == "local") | .flows')" \
+		"$want"
+done
+
+# gw2 dies.
+t0=$(now_ms)
+link_cut "fy-$T_ID-gw2" u0 "$NS_SW" u2
+link_cut "fy-$T_ID-gw2" out0 "$NS_SW" o2
+for n in 1 2; do
+	wait_until 5 "grep -q 'egress: gateway down: endpoint=192.0.2.2\$' '$T_DIR/node$n.log'" ||
+		fail "node$n kept gw2: $(tail -5 "$T_DIR/node$n.log")"
+	ms=$(log_ms_after "$T_DIR/node$n.log" "$t0" "egress: gateway down: endpoint=192.0.2.2")
+	log "node$n: gw2 out of the set after $ms ms"
+	[ -n "$ms" ] && [ "$ms" -lt 1000 ] || fail "node$n: failover took ${ms:-?} ms, want < 1000"
+	[ "$ms" -gt "${FAILOVER_MS:-0}" ] && FAILOVER_MS=$ms
+done
+sleep 3
+events a reset | awk -v t0="$t0" '{ print $1, $2, $3 - t0 }' | sort >"$T_DIR/resets"
+log "resets after the failure (node, conn, ms): $(awk '{ print $3 }' "$T_DIR/resets" | sort -n | tr '\n' ' ')"
+got=$(awk '{ print $1, $2 }' "$T_DIR/resets" | sort | tr '\n' ,)
+[ "$got" = "$(tr '\n' , <"$T_DIR/victims")" ] ||
+	fail "the connections reset are not gw2's: got '$got', want '$(tr '\n' , <"$T_DIR/victims")';
+	gw1: $(ctl gw1 show egress | grep -E '^(reset|unsupported|snat) ' | tr -s ' ' | tr '\n' ';')
+	gw3: $(ctl gw3 show egress | grep -E '^(reset|unsupported|snat) ' | tr -s ' ' | tr '\n' ';')"
+awk '$3 > 2000 { bad = 1 } END { exit bad }' "$T_DIR/resets" ||
+	fail "resets later than 2 s after the failure: $(cat "$T_DIR/resets")"
+expect_eq "connections on the survivors stalled or closed" \
+	"$({ events a stall; events a closed; } | survivors)" ""
+expect_eq "connections moved to another egress IP" "$(events a moved)" ""
+# The survivors sent those resets (the server's firewall drops the
+# segments, so nothing else could have).
+rst=0
+for k in 1 3; do
+	rst=$((rst + $(jget "$(ctl "gw$k" --json show egress)" '.result.counters.reset.packets')))
+done
+[ "$rst" -ge "$(wc -l <"$T_DIR/victims")" ] ||
+	fail "the survivors counted $rst resets, want at least $(wc -l <"$T_DIR/victims")"
+echo "results: failover=$FAILOVER_MS reset_median=$(awk '{ print $3 }' "$T_DIR/resets" | sort -n |
+	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') reset_max=$(awk '{ print $3 }' "$T_DIR/resets" |
+	sort -n | tail -1) lost=$(wc -l <"$T_DIR/resets") carried=$(wc -l <"$T_DIR/victims")"
+
+# gw2 returns: into the sets again, and it steals nothing.
+link_restore "fy-$T_ID-gw2" u0 "$NS_SW" u2
+link_restore "fy-$T_ID-gw2" out0 "$NS_SW" o2
+for n in 1 2; do
+	wait_until 20 "[ \$(grep -c 'egress: gateway up: endpoint=192.0.2.2\$' '$T_DIR/node$n.log') -ge 2 ]" ||
+		fail "node$n: gw2 did not come back: $(tail -5 "$T_DIR/node$n.log")"
+done
+sleep 2
+expect_eq "survivors' connections after gw2's return: resets" \
+	"$(events a reset | awk '{ print $1, $2 }' | sort | tr '\n' ,)" \
+	"$(tr '\n' , <"$T_DIR/victims")"
+expect_eq "survivors' connections after gw2's return: stalls, closes, moves" \
+	"$({ events a stall; events a closed; events a moved; } | survivors)" ""
+
+# New connections, to remotes no pair of which is pinned: gw2 gets its
+# share again.
+clients b 61 50 3
+c=$(on b 203.0.113.202 | wc -l)
+log "after its return gw2 carries $c of 100 new connections"
+[ "$c" -ge 10 ] || fail "the returned gw2 carries only $c new connections"
+
+# The first clients run to their end: every survivor's connection is ok.
+for n in 1 2; do
+	wait_until 40 "grep -q '^end 49 ' '$T_DIR/a-$n.out'" ||
+		fail "pod$n: the clients did not end"
+done
+ok=$(cat "$T_DIR"/a-*.out | awk '$1 == "end" && $3 == "ok"' | wc -l)
+expect_eq "connections alive at the end" "$ok" $((100 - $(wc -l <"$T_DIR/victims")))
+exit 0
