@@ -358,6 +358,49 @@ egress_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* The address two of p's gateways SNAT family to, if any. */
+static const struct addr *
+shared_ip(const struct egress_policy *p, int family)
+{
+	const struct addr *a, *b;
+	size_t j, k;
+
+	for (j = 0; j < p->ngw; j++)
+		for (k = j + 1; k < p->ngw; k++) {
+			a = egress_gw_snat(p, j, family);
+			b = egress_gw_snat(p, k, family);
+			if (a != NULL && b != NULL && addr_cmp(a, b) == 0)
+				return a;
+		}
+	return NULL;
+}
+
+/*
+ * Two gateways of a policy that SNAT to one address: without the sync of
+ * NAT state (docs/design.md, "Egress high availability", not built) a
+ * reply that reaches the one that did not translate the flow is lost.
+ * Accepted, as before several gateways existed, but said at every load.
+ */
+static void
+egress_warn_shared(const struct egress_conf *ec)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	const struct addr *a;
+	char buf[ADDR_STRLEN];
+	size_t i, f;
+
+	for (i = 0; i < ec->npolicies; i++)
+		for (f = 0; f < 2; f++)
+			if ((a = shared_ip(&ec->policies[i], fams[f])) != NULL)
+				log_warn("egress: gateways share an egress IP: "
+					 "policy=%s egress-ip=%s; without NAT "
+					 "state sync a reply that reaches the "
+					 "other gateway is lost: give each "
+					 "gateway its own egress-ip",
+				    ec->policies[i].name,
+				    addr_fmt(a, buf, sizeof(buf)));
+}
+
 /* Load the datapath for g->conf and bring it to the config. */
 static int
 egress_activate(struct egress *g)
@@ -433,6 +476,7 @@ egress_start(struct ferryd *d, const void *arg)
 	ev_timer_init(&g->tick, egress_tick, EGRESS_TICK_S, EGRESS_TICK_S);
 	g->tick.data = g;
 	ev_timer_start(d->loop, &g->tick);
+	egress_warn_shared(ec);
 	/* Keep running without it: BGP and the overlay need not go down. */
 	if (egress_wanted(ec) && egress_activate(g) == -1)
 		log_err("egress: datapath could not be set up; a reload "
@@ -459,6 +503,7 @@ egress_reload(void *arg, const void *old_conf, const void *new_conf)
 	}
 	egress_rules_free(&g->rules);
 	g->rules = r;
+	egress_warn_shared(nc);
 	/* Counted by config index: the next tick counts again. */
 	free(g->pinned);
 	g->pinned = NULL;

@@ -57,7 +57,11 @@ egress_conf() { # NAME IFACE
 	local k sep=
 	for k in 1 2 3; do
 		printf '\t\t%s{ name = "gw%d"; endpoint = "192.0.2.%d"; vni = 7;\n' "$sep" "$k" "$k"
-		printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
+		if [ -n "${SHARED:-}" ] && [ "$k" != 1 ]; then
+			printf '\t\t  mac = "%s"; }\n' "$(gw_mac "$k")"
+		else
+			printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
+		fi
 		sep=", "
 	done
 	cat <<-EOF
@@ -65,7 +69,7 @@ egress_conf() { # NAME IFACE
 		policies = (
 			{ name = "pods"; sources = [ "10.244.0.0/16" ];
 			  destinations = [ "203.0.113.0/24" ];
-			  gateway = [ $GWS ]; }
+			  gateway = [ $GWS ]; ${SHARED:-} }
 		);
 	};
 	EOF
@@ -366,4 +370,13 @@ for n in 1 2; do
 done
 ok=$(cat "$T_DIR"/a-*.out | awk '$1 == "end" && $3 == "ok"' | wc -l)
 expect_eq "connections alive at the end" "$ok" $((100 - $(wc -l <"$T_DIR/victims")))
+
+# Without sync, gateways must not share an egress IP: the config is
+# accepted, but ferryd says so at every load.
+grep -q "gateways share an egress IP" "$T_DIR"/*.log &&
+	fail "a shared egress IP reported: $(grep -h 'share an egress IP' "$T_DIR"/*.log)"
+SHARED='egress-ip = "203.0.113.201";' node_conf 1
+ctl node1 reload >/dev/null || fail "node1: reload with a shared egress IP"
+wait_until 5 "grep -q 'egress: gateways share an egress IP: policy=pods egress-ip=203.0.113.201;' '$T_DIR/node1.log'" ||
+	fail "no warning for gateways sharing an egress IP: $(tail -3 "$T_DIR/node1.log")"
 exit 0
