@@ -466,7 +466,8 @@ egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol, __u32 id)
 	pk.policy = id;
 	pin = bpf_map_lookup_elem(&egr_pin, &pk);
 	if (pin)
-		egr_pin_touch(pin); /* if its gateway is down, re-pinned below */
+		egr_pin_touch(
+		    pin); /* if its gateway is down, re-pinned below */
 	for (i = 0; i < EGR_GW_MAX; i++) {
 		if (i >= n)
 			break;

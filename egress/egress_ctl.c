@@ -171,8 +171,8 @@ gw_up(const struct egress *g, size_t i, size_t k)
  * pairs pinned to it, at the last walk of the pins.  -1: not known yet.
  */
 static int64_t
-gw_flows(const struct egress *g, size_t i, size_t k,
-    const struct flow_count *fc)
+gw_flows(
+    const struct egress *g, size_t i, size_t k, const struct flow_count *fc)
 {
 	uint32_t id = g->rules.ids[i].id;
 

@@ -448,7 +448,8 @@ egress_pins_walk(int fd, uint64_t now, uint64_t idle_ns,
 		token = next;
 		going = 1;
 		for (i = 0; i < n; i++) {
-			if (vals[i].seen < now && now - vals[i].seen > idle_ns) {
+			if (vals[i].seen < now &&
+			    now - vals[i].seen > idle_ns) {
 				if (bpf_map_delete_elem(fd, &keys[i]) == 0)
 					(*forgotten)++;
 				else if (errno != ENOENT) {

@@ -89,7 +89,7 @@ struct egress_nat_gc {
 	uint64_t live;			 /* connections at the last one */
 	/* The same per policy id (EGR_POLICY_MAX each; NULL before any). */
 	uint64_t *pass_per, *live_per;
-	void *keys, *vals, *dels;	 /* batch buffers of cap entries */
+	void *keys, *vals, *dels; /* batch buffers of cap entries */
 	uint32_t cap;
 };
 

@@ -142,7 +142,8 @@ egr_rewrite(EGR_CTX *skb, const struct egr_pkt *p, int dst, const __be32 *addr,
 		return -1;
 	if (dst && p->o.csum_off && !p->o.pseudo) {
 		/* An ICMPv4 echo reply given back its identifier. */
-		c = egr_csum_apply(p->o.l4csum, egr_csum_word(0, oport, port), 0);
+		c = egr_csum_apply(
+		    p->o.l4csum, egr_csum_word(0, oport, port), 0);
 		c = egr_csum_fold(c + 0xffffU); /* 0x0000 becomes 0xffff */
 		return egr_store(skb, p->o.csum_off, &c, 2);
 	}

@@ -2164,7 +2164,8 @@ pins_seen_refreshed(void)
 		prev = &keys[n++];
 	assert_int_equal(n, HASH_FLOWS);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
+		assert_int_equal(
+		    bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
 		if (v.seen < v.since || v.since == 0)
 			fail_msg("pin since %llu seen %llu",
 			    (unsigned long long)v.since,
@@ -2176,7 +2177,8 @@ pins_seen_refreshed(void)
 	}
 	gw_assign(again);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
+		assert_int_equal(
+		    bpf_map_lookup_elem(wrap.pin, &keys[i], &v), 0);
 		/* pinned under 5 s ago: an unrefreshed one is before it */
 		assert_true(v.seen >= v.since);
 	}

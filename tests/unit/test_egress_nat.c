@@ -372,8 +372,8 @@ test_pins_walk(void **state)
 	int fd, i;
 
 	(void)state;
-	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "egr_pin", sizeof(k),
-	    sizeof(v), 8192, NULL);
+	fd = bpf_map_create(
+	    BPF_MAP_TYPE_LRU_HASH, "egr_pin", sizeof(k), sizeof(v), 8192, NULL);
 	assert_true(fd >= 0);
 	for (i = 0; i < 3000; i++) {
 		memset(&k, 0, sizeof(k));
@@ -387,7 +387,8 @@ test_pins_walk(void **state)
 		v.since = NOW - 5000 * S;
 		/* A third idle for 200 s, the others used 1 s ago. */
 		v.seen = i % 3 == 0 ? NOW - 200 * S : NOW - S;
-		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
+		assert_int_equal(
+		    bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST), 0);
 	}
 	assert_int_equal(
 	    egress_pins_walk(fd, NOW, 100 * S, pin_seen, seen, &forgotten), 0);
@@ -442,7 +443,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gc_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pins_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pins_walk, setup, teardown),
 	};
 	int fd;
 
