@@ -39,12 +39,17 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def server(addr, port, seconds):
+def listener(addr, port):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((addr, port))
     ls.listen(256)
     print("ready", flush=True)
+    return ls
+
+
+def server(addr, port, seconds):
+    ls = listener(addr, port)
     peers = {}
     end = time.time() + seconds
     while time.time() < end:
@@ -158,11 +163,7 @@ def client(src, net, first, count, port, seconds):
 
 
 def sink(addr, port, seconds):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((addr, port))
-    ls.listen(256)
-    print("ready", flush=True)
+    ls = listener(addr, port)
     socks = []
     end = time.time() + seconds
     while time.time() < end:

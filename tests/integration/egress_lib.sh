@@ -245,6 +245,35 @@ eg_node_conf() {
 	CONF
 }
 
+# eg_gw2 [EGRESS_IP]: a second gateway in the policy, gw2 at 192.0.2.2, a
+# bgp neighbor of the node that is not there (so never up), with its own
+# egress IP if given.
+EG_GW2=192.0.2.2
+eg_gw2() {
+	local eip=
+	[ -n "${1:-}" ] && eip="egress-ip = \"$1\";"
+	EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
+		mac = \"02:fe:00:00:00:03\"; $eip } );"
+	EG_GWLIST="[ \"$EG_GW\", \"gw2\" ]"
+	EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
+}
+
+# eg_start_steer: eg_setup and both ferryds for a node that steers
+# (EG_STEER=1): its outside traffic leaves by a default route through
+# eth0, where egr_out takes it.  Sets GW_PID and NODE_PID.
+eg_start_steer() {
+	eg_setup
+	ip -n "$NS_NODE" route add default via "$EG_GW"
+	eg_gw_conf
+	eg_node_conf
+	ferryd_start "$NS_GW" gw
+	GW_PID=$FERRYD_PID
+	ferryd_start "$NS_NODE" node
+	NODE_PID=$FERRYD_PID
+	wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
+		fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+}
+
 eg_tunnel() { # FERRYD PREFIX FIELD
 	jget "$(ctl "$1" --json show tunnels)" \
 		".result.tunnels[] | select(.prefix == \"$2\") | .[\"$3\"]"

@@ -19,20 +19,8 @@ EG_V6=1
 need_root
 need_cmd jq python3 timeout bpftool
 
-EG_GW2=192.0.2.2
-EG_GATEWAYS="gateways = ( { name = \"gw2\"; endpoint = \"$EG_GW2\"; vni = 7;
-	mac = \"02:fe:00:00:00:03\"; } );"
-EG_GWLIST="[ \"$EG_GW\", \"gw2\" ]"
-EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
-
-eg_setup
-ip -n "$NS_NODE" route add default via "$EG_GW"
-eg_gw_conf
-eg_node_conf
-ferryd_start "$NS_GW" gw
-ferryd_start "$NS_NODE" node
-wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
-	fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+eg_gw2
+eg_start_steer
 wait_until 20 'test "$(jget "$(ctl node --json show egress)" ".result.policies[0].\"gateways-down\" | join(\",\")")" = "$EG_GW2"' ||
 	fail "gw2 is not down on the node: $(ctl node show egress)"
 wait_until 10 'test "$(jget "$(ctl gw --json show egress)" .result.interfaces[0].attached)" = true' ||

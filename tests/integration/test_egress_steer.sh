@@ -20,14 +20,7 @@ EG_STEER=1
 need_root
 need_cmd jq python3 timeout
 
-eg_setup
-ip -n "$NS_NODE" route add default via "$EG_GW"
-eg_gw_conf
-eg_node_conf
-ferryd_start "$NS_GW" gw
-ferryd_start "$NS_NODE" node
-wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
-	fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+eg_start_steer
 [ -z "$(eg_tunnel node 203.0.113.0/24 endpoint)" ] ||
 	fail "the node has a tunnel to the outside: nothing to steer"
 
