@@ -529,6 +529,13 @@ egress_reload(void *arg, const void *old_conf, const void *new_conf)
 		    egress_dp_table_size(g->dp), nc->nat.table_size);
 		rc = -1;
 	}
+	if (nc->pin_table_size != egress_dp_pin_table_size(g->dp)) {
+		log_err("egress: ha.pin-table-size cannot change on reload, it "
+			"applies at the next start (which forgets the pins): "
+			"running=%u configured=%u",
+		    egress_dp_pin_table_size(g->dp), nc->pin_table_size);
+		rc = -1;
+	}
 	egress_timeouts_of(nc, &g->timeouts);
 	if (egress_write_config(g) == -1 || egress_sync(g) == -1)
 		rc = -1;

@@ -243,6 +243,26 @@ parse_ports(struct conf_errs *e, const config_setting_t *nat,
 	}
 }
 
+/* ha: what several gateways per policy need of a node. */
+static void
+parse_ha(
+    struct conf_errs *e, const config_setting_t *sec, struct egress_conf *ec)
+{
+	static const char *const keys[] = { "pin-table-size", NULL };
+	const config_setting_t *ha;
+	uint64_t v;
+
+	ec->pin_table_size = EGRESS_PIN_TABLE_DEFAULT;
+	if (sec == NULL ||
+	    (ha = config_setting_get_member(sec, "ha")) == NULL ||
+	    !conf_want_group(e, ha))
+		return;
+	conf_check_keys(e, ha, keys);
+	if (conf_get_uint(e, ha, "pin-table-size", EGRESS_PIN_TABLE_MIN,
+		EGRESS_PIN_TABLE_MAX, &v) == 1)
+		ec->pin_table_size = (uint32_t)v;
+}
+
 static void
 parse_nat(struct conf_errs *e, const config_setting_t *sec,
     struct egress_nat_conf *nc)
@@ -1089,7 +1109,7 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
     struct conf_errs *e)
 {
 	static const char *const keys[] = { "pin-dir", "interfaces",
-		"cluster-prefixes", "nat", "gateways", "policies", NULL };
+		"cluster-prefixes", "nat", "ha", "gateways", "policies", NULL };
 	struct egress_conf *ec = xcalloc(1, sizeof(*ec));
 	const config_setting_t *list, *g;
 	uint32_t vni = EGRESS_DEFAULT_VNI;
@@ -1098,6 +1118,7 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 
 	ec->pin_dir = xstrdup(EGRESS_DEFAULT_PIN_DIR);
 	parse_nat(e, NULL, &ec->nat);
+	parse_ha(e, NULL, ec);
 	if (sec == NULL)
 		return ec;
 	ec->enabled = true;
@@ -1106,6 +1127,7 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 	parse_ifaces(e, sec, ec);
 	ec->ncluster = parse_prefixes(e, sec, "cluster-prefixes", &ec->cluster);
 	parse_nat(e, sec, &ec->nat);
+	parse_ha(e, sec, ec);
 
 	memset(&x, 0, sizeof(x));
 	x.cf = cf;
@@ -1279,6 +1301,8 @@ egress_conf_dump(const void *arg, config_setting_t *root)
 	to = conf_dump_group(nat, "timeouts");
 	for (i = 0; i < EGRESS_TO_MAX; i++)
 		conf_dump_uint(to, timeouts[i].name, ec->nat.timeout[i]);
+	conf_dump_uint(
+	    conf_dump_group(out, "ha"), "pin-table-size", ec->pin_table_size);
 	list = conf_dump_list(out, "gateways");
 	for (i = 0; i < ec->ngateways; i++) {
 		const struct egress_gateway *gw = &ec->gateways[i];

@@ -46,7 +46,8 @@ struct egress_dp {
 	struct egress_maps maps;
 	int fd_ct, fd_rev, fd_config, fd_stats;
 	int ncpus;
-	uint32_t table_size; /* max_entries of egr_ct and egr_rev */
+	uint32_t table_size;	 /* max_entries of egr_ct and egr_rev */
+	uint32_t pin_table_size; /* of egr_pin */
 };
 
 static const char *const pinned[] = { EGR_MAP_SRC4, EGR_MAP_SRC6, EGR_MAP_DST4,
@@ -133,9 +134,12 @@ skel_load(const struct egress_conf *ec)
 	if (bpf_map__set_max_entries(skel->maps.egr_ct, ec->nat.table_size) !=
 		0 ||
 	    bpf_map__set_max_entries(skel->maps.egr_rev, ec->nat.table_size) !=
+		0 ||
+	    bpf_map__set_max_entries(skel->maps.egr_pin, ec->pin_table_size) !=
 		0) {
-		log_err("egress: cannot size the NAT table: table-size=%u",
-		    ec->nat.table_size);
+		log_err("egress: cannot size the tables: table-size=%u "
+			"pin-table-size=%u",
+		    ec->nat.table_size, ec->pin_table_size);
 		egress_bpf__destroy(skel);
 		return NULL;
 	}
@@ -192,6 +196,7 @@ egress_dp_open(const struct egress_conf *ec)
 			goto fail;
 	}
 	dp->table_size = ec->nat.table_size;
+	dp->pin_table_size = ec->pin_table_size;
 	dp->ncpus = libbpf_num_possible_cpus();
 	dp->maps.policy = bpf_map__fd(dp->skel->maps.egr_policy);
 	dp->maps.src4 = bpf_map__fd(dp->skel->maps.egr_src4);
@@ -241,6 +246,12 @@ uint32_t
 egress_dp_table_size(const struct egress_dp *dp)
 {
 	return dp->table_size;
+}
+
+uint32_t
+egress_dp_pin_table_size(const struct egress_dp *dp)
+{
+	return dp->pin_table_size;
 }
 
 int

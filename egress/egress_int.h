@@ -31,15 +31,19 @@
 #include "egressd.h"
 #include "prefix.h"
 
-#define EGRESS_DEFAULT_PIN_DIR	"/sys/fs/bpf/ferry"
-#define EGRESS_TABLE_MIN	1024
-#define EGRESS_TABLE_MAX	16777216
-#define EGRESS_TABLE_DEFAULT	262144
-#define EGRESS_PORT_MIN_DEFAULT 32768
-#define EGRESS_PORT_MAX_DEFAULT 60999
-#define EGRESS_PORTS_AT_LEAST	16
-#define EGRESS_POLICY_MAX	4096 /* ids 0 .. 4095 (EGR_POLICY_MAX) */
-#define EGRESS_DEFAULT_VNI	1
+#define EGRESS_DEFAULT_PIN_DIR "/sys/fs/bpf/ferry"
+#define EGRESS_TABLE_MIN       1024
+#define EGRESS_TABLE_MAX       16777216
+#define EGRESS_TABLE_DEFAULT   262144
+/* ha.pin-table-size: the nodes' pins of (pod, remote) pairs (egr_pin). */
+#define EGRESS_PIN_TABLE_MIN	 1024
+#define EGRESS_PIN_TABLE_MAX	 16777216
+#define EGRESS_PIN_TABLE_DEFAULT 65536
+#define EGRESS_PORT_MIN_DEFAULT	 32768
+#define EGRESS_PORT_MAX_DEFAULT	 60999
+#define EGRESS_PORTS_AT_LEAST	 16
+#define EGRESS_POLICY_MAX	 4096 /* ids 0 .. 4095 (EGR_POLICY_MAX) */
+#define EGRESS_DEFAULT_VNI	 1
 
 #define EGRESS_FAM_IPV4 0x1
 #define EGRESS_FAM_IPV6 0x2
@@ -116,6 +120,7 @@ struct egress_conf {
 	struct prefix *incluster;
 	size_t nincluster;
 	struct egress_nat_conf nat;
+	uint32_t pin_table_size; /* ha.pin-table-size */
 	struct egress_gateway *gateways;
 	size_t ngateways;
 	struct egress_policy *policies;
@@ -251,6 +256,7 @@ const struct egress_maps *egress_dp_maps(const struct egress_dp *);
 void egress_dp_nat_fds(const struct egress_dp *, int *ct, int *rev);
 int egress_dp_pin_fd(const struct egress_dp *);
 uint32_t egress_dp_table_size(const struct egress_dp *);
+uint32_t egress_dp_pin_table_size(const struct egress_dp *);
 /* Write egr_config if it differs; 0 or -1 (logged). */
 int egress_dp_config(
     struct egress_dp *, const struct egress_conf *, const struct egress_ovl *);

@@ -32,7 +32,7 @@
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/bfd_lib.sh"
 need_root
-need_cmd jq python3 timeout nft
+need_cmd jq python3 timeout nft bpftool
 PIN=/sys/fs/bpf/ferry-test-$T_ID
 T_PINDIRS=
 for h in gw1 gw2 gw3 node1 node2; do
@@ -52,6 +52,7 @@ egress_conf() { # NAME IFACE
 	egress = {
 		pin-dir = "$PIN-$1";
 		interfaces = [ "$2" ];
+		ha = { pin-table-size = 4096; };
 		gateways = (
 	EOF
 	local k sep=
@@ -292,6 +293,8 @@ for k in 1 2 3; do
 	eval "C$k=$c"
 done
 on a 203.0.113.202 | sort >"$T_DIR/victims"
+expect_eq "node1: the pin table's size (ha.pin-table-size)" \
+	"$(bpftool -j map show pinned "$PIN-node1/egr_pin" | jq -r .max_entries)" 4096
 # Flows per gateway: a node's pins (its pod's 50 pairs, counted every
 # 5 s), a gateway's own connections.
 for n in 1 2; do
@@ -370,6 +373,15 @@ for n in 1 2; do
 done
 ok=$(cat "$T_DIR"/a-*.out | awk '$1 == "end" && $3 == "ok"' | wc -l)
 expect_eq "connections alive at the end" "$ok" $((100 - $(wc -l <"$T_DIR/victims")))
+
+# A new pin table size waits for the next start, as the NAT table's does.
+sed -i 's|pin-table-size = 4096;|pin-table-size = 8192;|' "$T_DIR/node2.conf"
+ctl node2 reload >"$T_DIR/reload.out" 2>&1 && fail "a pin-table-size change was accepted by reload"
+grep -q "applied in part" "$T_DIR/reload.out" || fail "reload said: $(cat "$T_DIR/reload.out")"
+grep -q "ha.pin-table-size cannot change on reload" "$T_DIR/node2.log" ||
+	fail "no log of the refused pin table size"
+expect_eq "node2: the pin table after the refused change" \
+	"$(bpftool -j map show pinned "$PIN-node2/egr_pin" | jq -r .max_entries)" 4096
 
 # Without sync, gateways must not share an egress IP: the config is
 # accepted, but ferryd says so at every load.

@@ -177,7 +177,29 @@ test_defaults(void **state)
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_TCP_CLOSING], 120);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_UDP], 120);
 	assert_int_equal(ec->nat.timeout[EGRESS_TO_ICMP], 30);
+	assert_int_equal(ec->pin_table_size, 65536);
 	conf_free(cf);
+}
+
+/* ha.pin-table-size: the nodes' pin table, in range. */
+static void
+test_pin_table_size(void **state)
+{
+	struct ferry_config *cf;
+
+	(void)state;
+	cf = load_ok("egress = { ha = { pin-table-size = 1024; }; };");
+	assert_int_equal(egress_of(cf)->pin_table_size, 1024);
+	conf_free(cf);
+	cf = load_ok("egress = { ha = { }; };");
+	assert_int_equal(egress_of(cf)->pin_table_size, 65536);
+	conf_free(cf);
+	expect_error("egress = { ha = { pin-table-size = 1023; }; };",
+	    "egress.ha.pin-table-size: 1023 is out of range");
+	expect_error("egress = { ha = { pin-table-size = 16777217; }; };",
+	    "egress.ha.pin-table-size: 16777217 is out of range");
+	expect_error("egress = { ha = { pins = 1; }; };", "egress.ha.pins");
+	expect_error("egress = { ha = 5; };", "egress.ha");
 }
 
 static void
@@ -1585,6 +1607,7 @@ main(void)
 		cmocka_unit_test(test_local_egress_ip),
 		cmocka_unit_test(test_gateways),
 		cmocka_unit_test(test_gateway_list),
+		cmocka_unit_test(test_pin_table_size),
 		cmocka_unit_test(test_gateway_egress_ip),
 		cmocka_unit_test(test_gateway_egress_ip_errors),
 		cmocka_unit_test(test_policy_egress_ip_optional),
