@@ -1132,6 +1132,18 @@ bgpd_conf_overlay_peer(const struct ferry_config *cf, const struct addr *a,
 	return false;
 }
 
+int
+bgpd_conf_peer_bfd(const struct ferry_config *cf, const struct addr *a)
+{
+	const struct bgp_conf *bc = bgp_conf_of(cf);
+	size_t i;
+
+	for (i = 0; bc != NULL && i < bc->nneighbors; i++)
+		if (addr_cmp(&bc->neighbors[i].addr, a) == 0)
+			return bc->neighbors[i].bfd.enabled ? 1 : 0;
+	return -1;
+}
+
 bool
 bgpd_conf_workload_peer(
     const struct ferry_config *cf, const struct addr *a, uint32_t *asn)

@@ -35,6 +35,12 @@ bool bgpd_conf_overlay_peer(const struct ferry_config *, const struct addr *a,
     uint32_t *vni, uint8_t mac[6]);
 
 /*
+ * The configured neighbor with address a: 1 if it runs BFD, 0 if not,
+ * -1 if there is no such neighbor.
+ */
+int bgpd_conf_peer_bfd(const struct ferry_config *, const struct addr *a);
+
+/*
  * May a workload VM at underlay address a peer with us: is there an iBGP
  * listen range that covers a and imports nothing (so a VM can never add
  * a route)?  Our AS number in *asn if so.

@@ -46,6 +46,7 @@
 #include "bgpd.h"
 #include "conf.h"
 #include "egress_int.h"
+#include "log.h"
 #include "module.h"
 #include "vtep.h"
 #include "xalloc.h"
@@ -1104,6 +1105,42 @@ parse_policies(struct conf_errs *e, const config_setting_t *sec, struct pctx *x)
 	egress_policy_conflicts(ec->policies, n, report_conflict, &cc);
 }
 
+/*
+ * A node spreads a policy with several gateways over the healthy ones,
+ * and promises a failed one out of the set within a second: that needs
+ * BFD on the BGP session with its endpoint.  Without it a failure shows
+ * only at the hold time; without a session, never.  Valid, but said
+ * (not beside errors: that config is not loaded anyway).
+ */
+static void
+warn_health(const struct conf_errs *e, const struct ferry_config *cf,
+    const struct egress_conf *ec)
+{
+	const struct egress_policy *p;
+	char buf[ADDR_STRLEN];
+	size_t i, k;
+	int bfd;
+
+	if (e->n > 0)
+		return;
+	for (i = 0; i < ec->npolicies; i++) {
+		p = &ec->policies[i];
+		/* Served here: the gateway wins, nothing is hashed. */
+		for (k = 0; !p->local && p->ngw > 1 && k < p->ngw; k++) {
+			bfd = bgpd_conf_peer_bfd(cf, &p->gw[k].endpoint);
+			if (bfd == 1)
+				continue;
+			log_warn("egress: policy=%s gateway=%s: %s", p->name,
+			    addr_fmt(&p->gw[k].endpoint, buf, sizeof(buf)),
+			    bfd == 0
+				? "its bgp neighbor has no bfd: a failure is "
+				  "seen at the hold time, not within a second"
+				: "no bgp neighbor at its endpoint: it is never "
+				  "taken out of the set");
+		}
+	}
+}
+
 void *
 egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
     struct conf_errs *e)
@@ -1155,6 +1192,7 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		x.gw_told = xcalloc(n + 1, sizeof(*x.gw_told));
 	}
 	parse_policies(e, sec, &x);
+	warn_health(e, cf, ec);
 	if (ec->npolicies > 0 &&
 	    (list = config_setting_get_member(sec, "interfaces")) == NULL)
 		conf_err_missing(e, sec, "interfaces");

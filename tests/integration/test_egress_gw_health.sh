@@ -25,6 +25,14 @@ EG_GW2_IP=203.0.113.102
 eg_gw2 "$EG_GW2_IP"
 EG_BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
 eg_start_steer
+# gw2's session has no BFD (gw1's has): said at the load, on the node
+# only (the gateway serves the policy and hashes nothing).
+grep -q "egress: policy=pod10 gateway=$EG_GW2: its bgp neighbor has no bfd" "$T_DIR/node.log" ||
+	fail "no warning for a gateway without BFD: $(grep 'egress:' "$T_DIR/node.log" | head -5)"
+grep -q "egress: policy=pod10 gateway=$EG_GW:" "$T_DIR/node.log" &&
+	fail "a warning for gw1, which has BFD"
+grep -q "egress: policy=pod10 gateway=" "$T_DIR/gw.log" &&
+	fail "the gateway warned about health: $(grep 'egress: policy=' "$T_DIR/gw.log")"
 expect_eq "the node's policy lists both gateways" \
 	"$(jget "$(ctl node --json show egress)" '.result.policies[0].gateways | join(",")')" \
 	"$EG_GW,$EG_GW2"

@@ -387,6 +387,9 @@ expect_eq "node2: the pin table after the refused change" \
 # accepted, but ferryd says so at every load.
 grep -q "gateways share an egress IP" "$T_DIR"/*.log &&
 	fail "a shared egress IP reported: $(grep -h 'share an egress IP' "$T_DIR"/*.log)"
+# Every session has BFD: no health warning anywhere.
+grep -q "egress: policy=.* gateway=" "$T_DIR"/*.log &&
+	fail "a health warning: $(grep -h 'egress: policy=' "$T_DIR"/*.log)"
 SHARED='egress-ip = "203.0.113.201";' node_conf 1
 ctl node1 reload >/dev/null || fail "node1: reload with a shared egress IP"
 wait_until 5 "grep -q 'egress: gateways share an egress IP: policy=pods egress-ip=203.0.113.201;' '$T_DIR/node1.log'" ||
