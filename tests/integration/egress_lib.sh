@@ -258,12 +258,9 @@ eg_gw2() {
 	EG_NODE_PEERS=", { address = \"$EG_GW2\"; asn = 65000; connect-retry = 1; }"
 }
 
-# eg_start_steer: eg_setup and both ferryds for a node that steers
-# (EG_STEER=1): its outside traffic leaves by a default route through
-# eth0, where egr_out takes it.  Sets GW_PID and NODE_PID.
-eg_start_steer() {
-	eg_setup
-	ip -n "$NS_NODE" route add default via "$EG_GW"
+# eg_daemons: both configs and ferryds (GW_PID, NODE_PID), and the
+# gateway's tunnel to the pods.
+eg_daemons() {
 	eg_gw_conf
 	eg_node_conf
 	ferryd_start "$NS_GW" gw
@@ -272,6 +269,15 @@ eg_start_steer() {
 	NODE_PID=$FERRYD_PID
 	wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
 		fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+}
+
+# eg_start_steer: eg_setup and eg_daemons for a node that steers
+# (EG_STEER=1): its outside traffic leaves by a default route through
+# eth0, where egr_out takes it.
+eg_start_steer() {
+	eg_setup
+	ip -n "$NS_NODE" route add default via "$EG_GW"
+	eg_daemons
 }
 
 eg_tunnel() { # FERRYD PREFIX FIELD
@@ -281,14 +287,7 @@ eg_tunnel() { # FERRYD PREFIX FIELD
 
 # eg_start: both ferryds, and the tunnels BGP feeds in both directions.
 eg_start() {
-	eg_gw_conf
-	eg_node_conf
-	ferryd_start "$NS_GW" gw
-	GW_PID=$FERRYD_PID
-	ferryd_start "$NS_NODE" node
-	NODE_PID=$FERRYD_PID
-	wait_until 20 'test "$(eg_tunnel gw 10.244.1.0/24 endpoint)" = "$EG_NODE"' ||
-		fail "gateway has no tunnel to the pods: $(ctl gw show tunnels)"
+	eg_daemons
 	wait_until 10 'test "$(eg_tunnel node 203.0.113.0/24 endpoint)" = "$EG_GW"' ||
 		fail "node has no tunnel to the outside: $(ctl node show tunnels)"
 }
