@@ -139,6 +139,21 @@ struct {
 	__type(value, struct egr_rst_buf);
 } egr_scratch SEC(".maps");
 
+/* Pinned: records not yet read survive a restart of ferryd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EGR_SYNC_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_sync SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egr_sync_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egr_sync_ctl SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, EGR_STAT_MAX);
@@ -178,6 +193,78 @@ egr_pass(struct __sk_buff *skb)
 }
 
 /* --- connections -------------------------------------------------------- */
+
+/*
+ * Report a change of the synchronised connection orig -> ct to ferryd
+ * (egr_sync).  Written in the ring in place: no stack, which egr_out has
+ * none of to spare.
+ */
+static __always_inline void
+egr_sync_emit(struct __sk_buff *skb, const struct egr_tuple *orig,
+    const struct egr_ct_val *ct, __u8 kind)
+{
+	struct egr_sync_rec *r;
+
+	r = bpf_ringbuf_reserve(&egr_sync, sizeof(*r), 0);
+	if (!r) {
+		egr_count(skb, EGR_STAT_SYNC_LOST);
+		return;
+	}
+	__builtin_memcpy(&r->orig, orig, sizeof(r->orig));
+	__builtin_memcpy(&r->rev, &ct->rev, sizeof(r->rev));
+	r->policy = ct->policy;
+	r->kind = kind;
+	r->state = ct->state;
+	r->flags = ct->flags;
+	r->pad = 0;
+	r->ifindex = 0;
+	r->pkt_len = 0;
+	r->stamp = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/*
+ * The first packet of the new synchronised connection orig -> ct, already
+ * translated: into its OPEN record and held (dropped here, sent by ferryd
+ * once the peers have the record) while ferryd is alive, else let go.
+ */
+static __always_inline int
+egr_sync_open(struct __sk_buff *skb, const struct egr_tuple *orig,
+    const struct egr_ct_val *ct)
+{
+	struct egr_sync_ctl *c;
+	struct egr_sync_rec *r;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0, len = skb->len, held = 0;
+
+	r = bpf_ringbuf_reserve(&egr_sync, sizeof(*r), 0);
+	if (!r) {
+		egr_count(skb, EGR_STAT_SYNC_LOST);
+		return TC_ACT_OK;
+	}
+	__builtin_memcpy(&r->orig, orig, sizeof(r->orig));
+	__builtin_memcpy(&r->rev, &ct->rev, sizeof(r->rev));
+	r->policy = ct->policy;
+	r->kind = EGR_SYNC_OPEN;
+	r->state = ct->state;
+	r->flags = ct->flags;
+	r->pad = 0;
+	r->ifindex = skb->ifindex;
+	r->stamp = now;
+	r->pkt_len = 0;
+	c = bpf_map_lookup_elem(&egr_sync_ctl, &zero);
+	if (c && now < c->alive_until && len >= ETH_HLEN &&
+	    len <= EGR_SYNC_PKT_MAX &&
+	    bpf_skb_load_bytes(skb, 0, r->pkt, len) == 0) {
+		r->pkt_len = len;
+		held = 1;
+	}
+	bpf_ringbuf_submit(r, 0);
+	if (!held)
+		return TC_ACT_OK;
+	egr_count(skb, EGR_STAT_SYNC_HELD);
+	return TC_ACT_SHOT;
+}
 
 static __always_inline void
 egr_frag_remember(const struct egr_pkt *p, int dir, const __be32 *addr)
@@ -236,8 +323,8 @@ egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
  */
 static __always_inline struct egr_ct_val *
 egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
-    const struct egr_config *cfg, __u32 policy, const __be32 *egress,
-    struct egr_ct_val *cv, __u32 *reason)
+    const struct egr_config *cfg, __u32 policy, __u32 pflags,
+    const __be32 *egress, struct egr_ct_val *cv, __u32 *reason)
 {
 	struct egr_rev_val rv = {};
 	struct egr_ct_val *ct;
@@ -287,6 +374,8 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 	cv->policy = policy;
 	if (p->t.proto == IPPROTO_TCP)
 		cv->state = egr_ct_tcp_new(p->tcp_flags);
+	if (pflags & EGR_POL_SYNC)
+		cv->flags = EGR_CT_F_SYNC;
 	err = bpf_map_update_elem(&egr_ct, &p->t, cv, BPF_NOEXIST);
 	if (err) {
 		bpf_map_delete_elem(&egr_rev, &cv->rev);
@@ -681,10 +770,13 @@ egr_out_handle(struct __sk_buff *skb)
 	r = egr_out_reset(skb, p.t.proto, pol->ngw);
 	if (r >= 0)
 		return r;
-	ct = egr_ct_open(skb, &p, cfg, id, egress, &cv, &reason);
+	ct = egr_ct_open(skb, &p, cfg, id, pol->flags, egress, &cv, &reason);
 	if (!ct)
 		return egr_drop(skb, reason);
-	return egr_out_xlat(skb, &p, ct);
+	r = egr_out_xlat(skb, &p, ct);
+	if (r == TC_ACT_OK && ct == &cv && (cv.flags & EGR_CT_F_SYNC))
+		return egr_sync_open(skb, &p.t, &cv);
+	return r;
 }
 
 /*
@@ -720,6 +812,7 @@ egr_in_xlat(
 	struct egr_ct_val *ct;
 	struct egr_tuple orig;
 	__be16 port;
+	__u8 state;
 
 	__builtin_memcpy(&orig, &rev->orig, sizeof(orig));
 	port = orig.sport;
@@ -731,9 +824,12 @@ egr_in_xlat(
 		ct = bpf_map_lookup_elem(&egr_ct, &orig);
 		if (ct) {
 			ct->flags |= EGR_CT_F_REPLY;
+			state = ct->state;
 			if (p->t.proto == IPPROTO_TCP)
 				ct->state = egr_ct_tcp_next(
-				    ct->state, p->tcp_flags, EGR_DIR_IN);
+				    state, p->tcp_flags, EGR_DIR_IN);
+			if ((ct->flags & EGR_CT_F_SYNC) && ct->state != state)
+				egr_sync_emit(skb, &orig, ct, EGR_SYNC_STATE);
 		}
 		rev->replied = 1;
 	}

@@ -53,17 +53,19 @@
 #define EGR_PROG_OUT "egr_out" /* tc egress of egress.interfaces */
 #define EGR_PROG_IN  "egr_in"  /* tc ingress of the same interfaces */
 
-#define EGR_MAP_SRC4   "egr_src4"
-#define EGR_MAP_SRC6   "egr_src6"
-#define EGR_MAP_DST4   "egr_dst4"
-#define EGR_MAP_DST6   "egr_dst6"
-#define EGR_MAP_POLICY "egr_policy"
-#define EGR_MAP_CONFIG "egr_config"
-#define EGR_MAP_CT     "egr_ct"
-#define EGR_MAP_REV    "egr_rev"
-#define EGR_MAP_FRAG   "egr_frag"
-#define EGR_MAP_PIN    "egr_pin"
-#define EGR_MAP_STATS  "egr_stats"
+#define EGR_MAP_SRC4	 "egr_src4"
+#define EGR_MAP_SRC6	 "egr_src6"
+#define EGR_MAP_DST4	 "egr_dst4"
+#define EGR_MAP_DST6	 "egr_dst6"
+#define EGR_MAP_POLICY	 "egr_policy"
+#define EGR_MAP_CONFIG	 "egr_config"
+#define EGR_MAP_CT	 "egr_ct"
+#define EGR_MAP_REV	 "egr_rev"
+#define EGR_MAP_FRAG	 "egr_frag"
+#define EGR_MAP_PIN	 "egr_pin"
+#define EGR_MAP_STATS	 "egr_stats"
+#define EGR_MAP_SYNC	 "egr_sync"
+#define EGR_MAP_SYNC_CTL "egr_sync_ctl"
 
 /*
  * Default capacities; user space may change any of them with
@@ -78,6 +80,7 @@
 #define EGR_CT_MAX_ENTRIES   262144
 #define EGR_FRAG_MAX_ENTRIES 8192
 #define EGR_PIN_MAX_ENTRIES  65536
+#define EGR_SYNC_RING_BYTES  (1U << 20) /* egr_sync: some 10,000 records */
 
 /* skb->mark bit set by egr_out on frames steered into the overlay. */
 #define EGR_MARK_STEERED 0x00100000U
@@ -145,6 +148,11 @@ struct egr_gw {
 };
 
 #define EGR_POL_ACTIVE 0x01
+/*
+ * Served here with the NAT state synchronised to the policy's other
+ * gateways (egress.sync): its connections carry EGR_CT_F_SYNC.
+ */
+#define EGR_POL_SYNC 0x02
 
 struct egr_policy {
 	__u32 flags; /* EGR_POL_ACTIVE; inactive: as EGR_ACT_SKIP */
@@ -201,7 +209,53 @@ enum egr_ct_state {
 	EGR_TCP_CLOSED = 4,	 /* an RST seen in either direction */
 };
 
-#define EGR_CT_F_REPLY 0x01 /* a reply has been seen */
+#define EGR_CT_F_REPLY	0x01 /* a reply has been seen */
+#define EGR_CT_F_SYNC	0x02 /* of a synchronised policy: report changes */
+#define EGR_CT_F_SYNCED 0x04 /* created by ferryd from a peer's record */
+
+/*
+ * egr_sync: a ring buffer of the changes to connections of synchronised
+ * policies, for ferryd to send to the peer gateways (egress/egress_sync.c).
+ * EGR_SYNC_OPEN when egr_out creates one, EGR_SYNC_STATE when a reply
+ * moves its TCP state (the gateway that sees the replies may not be the
+ * one that translated the SYN).  Closes and refreshes come from ferryd's
+ * GC, not from here.  A record that finds the ring full is counted
+ * (EGR_STAT_SYNC_LOST) and the peers learn the connection at the next
+ * full resync.
+ *
+ * The first packet of a new connection is held: copied, translated, into
+ * its OPEN record (pkt_len > 0) and dropped, for ferryd to send out of
+ * ifindex once the peers acknowledged the record, so that the reply,
+ * whichever gateway it reaches, finds the connection there.  Only while
+ * ferryd is there to do it (egr_sync_ctl.alive_until, its heartbeat) and
+ * for a packet of at most EGR_SYNC_PKT_MAX bytes; otherwise the packet
+ * goes at once and only the record waits in the ring.
+ */
+enum egr_sync_kind {
+	EGR_SYNC_OPEN = 1,
+	EGR_SYNC_STATE = 2,
+};
+
+#define EGR_SYNC_PKT_MAX 192
+
+struct egr_sync_rec {
+	struct egr_tuple orig; /* the egr_ct key */
+	struct egr_tuple rev;  /* the egr_rev key */
+	__u32 policy;	       /* this host's policy id */
+	__u8 kind;	       /* enum egr_sync_kind */
+	__u8 state;	       /* enum egr_ct_state after the change */
+	__u8 flags;	       /* EGR_CT_F_* after the change */
+	__u8 pad;
+	__u32 ifindex;		    /* where a held packet goes out */
+	__u32 pkt_len;		    /* 0: nothing held */
+	__u64 stamp;		    /* bpf_ktime_get_ns() of the hold */
+	__u8 pkt[EGR_SYNC_PKT_MAX]; /* the held frame, from its MAC header */
+};
+
+/* egr_sync_ctl: array of one, written by ferryd. */
+struct egr_sync_ctl {
+	__u64 alive_until; /* CLOCK_MONOTONIC ns; hold packets until then */
+};
 
 /*
  * egr_ct: key = struct egr_tuple of the original direction (pod source,
@@ -230,7 +284,14 @@ struct egr_rev_val {
 	struct egr_tuple orig;
 	__u64 seen;
 	__u8 replied;
-	__u8 pad[7];
+	__u8 pad[3];
+	/*
+	 * Written by ferryd only, from the sync's records: the latest
+	 * activity a peer gateway reported for the connection, in seconds
+	 * of the same clock; 0: none.  It keeps a synchronised copy of a
+	 * connection that another gateway translates from idling out.
+	 */
+	__u32 peer_seen;
 };
 
 enum egr_dir {
@@ -293,6 +354,8 @@ enum egr_stat {
 	EGR_STAT_FRAG,	      /* later fragments translated, both directions */
 	EGR_STAT_RACE,	      /* another CPU created the same flow first */
 	EGR_STAT_RESET,	      /* egr_out: TCP of no connection reset */
+	EGR_STAT_SYNC_LOST,   /* egr_sync full: a change not reported */
+	EGR_STAT_SYNC_HELD,   /* first packets held for the peers' ack */
 	EGR_DROP_TRUNCATED,   /* shorter than its headers say */
 	EGR_DROP_MALFORMED,   /* bad version, IHL, lengths */
 	EGR_DROP_UNSUPPORTED, /* policy match, protocol not translatable,

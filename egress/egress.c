@@ -258,8 +258,10 @@ egress_gc(struct egress *g)
 
 	egress_dp_nat_fds(g->dp, &ct, &rev);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g->walk.hooks = egress_sync_hooks(g);
 	r = egress_nat_gc_step(&g->walk, ct, rev, &g->timeouts,
 	    egress_nat_now(), EGRESS_NAT_GC_BUDGET, &st);
+	egress_sync_gc_step(g, r == 1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (r == -1) {
 		if (g->gc.errors++ == 0)
@@ -358,28 +360,11 @@ egress_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* The address two of p's gateways SNAT family to, if any. */
-static const struct addr *
-shared_ip(const struct egress_policy *p, int family)
-{
-	const struct addr *a, *b;
-	size_t j, k;
-
-	for (j = 0; j < p->ngw; j++)
-		for (k = j + 1; k < p->ngw; k++) {
-			a = egress_gw_snat(p, j, family);
-			b = egress_gw_snat(p, k, family);
-			if (a != NULL && b != NULL && addr_cmp(a, b) == 0)
-				return a;
-		}
-	return NULL;
-}
-
 /*
  * Two gateways of a policy that SNAT to one address: without the sync of
- * NAT state (docs/design.md, "Egress high availability", not built) a
- * reply that reaches the one that did not translate the flow is lost.
- * Accepted, as before several gateways existed, but said at every load.
+ * NAT state (ha.sync, egress_sync.c) a reply that reaches the one that
+ * did not translate the flow is lost.  Accepted, as before several
+ * gateways existed, but said at every load.
  */
 static void
 egress_warn_shared(const struct egress_conf *ec)
@@ -389,14 +374,19 @@ egress_warn_shared(const struct egress_conf *ec)
 	char buf[ADDR_STRLEN];
 	size_t i, f;
 
+	if (ec->sync.enabled)
+		return;
 	for (i = 0; i < ec->npolicies; i++)
 		for (f = 0; f < 2; f++)
-			if ((a = shared_ip(&ec->policies[i], fams[f])) != NULL)
-				log_warn("egress: gateways share an egress IP: "
-					 "policy=%s egress-ip=%s; without NAT "
-					 "state sync a reply that reaches the "
-					 "other gateway is lost: give each "
-					 "gateway its own egress-ip",
+			if ((a = egress_shared_ip(&ec->policies[i], fams[f])) !=
+			    NULL)
+				log_warn(
+				    "egress: gateways share an egress IP: "
+				    "policy=%s egress-ip=%s; without NAT "
+				    "state sync a reply that reaches the "
+				    "other gateway is lost: give each "
+				    "gateway its own egress-ip, or turn on "
+				    "ha.sync",
 				    ec->policies[i].name,
 				    addr_fmt(a, buf, sizeof(buf)));
 }
@@ -421,6 +411,7 @@ egress_activate(struct egress *g)
 	}
 	egress_ifs_set(g, ec);
 	egress_ifs_attach(g);
+	egress_sync_update(g);
 	log_info("egress: datapath up: policies=%zu classes=%zu "
 		 "destinations=%zu interfaces=%zu table-size=%u pin-dir=%s",
 	    ec->npolicies, g->rules.nclasses, g->rules.ndsts, ec->nifaces,
@@ -441,6 +432,7 @@ egress_deactivate(struct egress *g, const char *pin_dir)
 	free(g->ifs);
 	g->ifs = NULL;
 	g->nifs = 0;
+	egress_sync_stop(g);
 	egress_dp_close(g->dp);
 	g->dp = NULL;
 	egress_nat_gc_free(&g->walk);
@@ -541,6 +533,7 @@ egress_reload(void *arg, const void *old_conf, const void *new_conf)
 		rc = -1;
 	egress_ifs_set(g, nc);
 	egress_ifs_attach(g);
+	egress_sync_update(g);
 	return rc;
 }
 
@@ -553,6 +546,7 @@ egress_stop(void *arg)
 	ev_timer_stop(g->d->loop, &g->tick);
 	ferryd_peer_health_subscribe(g->d, NULL, NULL);
 	egress_ctl_unregister(g);
+	egress_sync_stop(g);
 	/* Programs stay attached and maps pinned for the next ferryd. */
 	egress_dp_close(g->dp);
 	for (i = 0; i < g->nifs; i++)

@@ -39,6 +39,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,16 +245,70 @@ parse_ports(struct conf_errs *e, const config_setting_t *nat,
 	}
 }
 
-/* ha: what several gateways per policy need of a node. */
+/* The sync key: key-file's bytes without trailing newlines. */
+static void
+read_sync_key(
+    struct conf_errs *e, const config_setting_t *s, struct egress_sync_conf *sc)
+{
+	uint8_t buf[EGRESS_SYNC_KEY_MAX + 1];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(sc->key_file, "r")) == NULL) {
+		conf_err(
+		    e, s, "cannot read %s: %s", sc->key_file, strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n < EGRESS_SYNC_KEY_MIN || n > EGRESS_SYNC_KEY_MAX) {
+		conf_err(e, s, "%s: the key must have %d to %d bytes, has %zu",
+		    sc->key_file, EGRESS_SYNC_KEY_MIN, EGRESS_SYNC_KEY_MAX, n);
+		return;
+	}
+	sc->key = xmalloc(n);
+	memcpy(sc->key, buf, n);
+	sc->keylen = n;
+}
+
+static void
+parse_sync(struct conf_errs *e, const config_setting_t *ha,
+    struct egress_sync_conf *sc)
+{
+	static const char *const keys[] = { "key-file", "port", NULL };
+	const config_setting_t *s;
+	const char *str;
+	uint64_t v;
+
+	if ((s = config_setting_get_member(ha, "sync")) == NULL ||
+	    !conf_want_group(e, s))
+		return;
+	conf_check_keys(e, s, keys);
+	sc->enabled = true;
+	if (conf_get_uint(e, s, "port", 1, 65535, &v) == 1)
+		sc->port = (uint16_t)v;
+	if (conf_get_string(e, s, "key-file", &str) != 1) {
+		if (config_setting_get_member(s, "key-file") == NULL)
+			conf_err_missing(e, s, "key-file");
+		return;
+	}
+	sc->key_file = xstrdup(str);
+	read_sync_key(e, config_setting_get_member(s, "key-file"), sc);
+}
+
+/* ha: what several gateways per policy need. */
 static void
 parse_ha(
     struct conf_errs *e, const config_setting_t *sec, struct egress_conf *ec)
 {
-	static const char *const keys[] = { "pin-table-size", NULL };
+	static const char *const keys[] = { "pin-table-size", "sync", NULL };
 	const config_setting_t *ha;
 	uint64_t v;
 
 	ec->pin_table_size = EGRESS_PIN_TABLE_DEFAULT;
+	ec->sync.port = EGRESS_SYNC_PORT_DEFAULT;
 	if (sec == NULL ||
 	    (ha = config_setting_get_member(sec, "ha")) == NULL ||
 	    !conf_want_group(e, ha))
@@ -262,6 +317,7 @@ parse_ha(
 	if (conf_get_uint(e, ha, "pin-table-size", EGRESS_PIN_TABLE_MIN,
 		EGRESS_PIN_TABLE_MAX, &v) == 1)
 		ec->pin_table_size = (uint32_t)v;
+	parse_sync(e, ha, &ec->sync);
 }
 
 static void
@@ -819,6 +875,44 @@ egress_gw_snat(const struct egress_policy *p, size_t k, int family)
 	return a->family != 0 ? a : NULL;
 }
 
+const struct addr *
+egress_shared_ip(const struct egress_policy *p, int family)
+{
+	const struct addr *a, *b;
+	size_t j, k;
+
+	for (j = 0; j < p->ngw; j++)
+		for (k = j + 1; k < p->ngw; k++) {
+			a = egress_gw_snat(p, j, family);
+			b = egress_gw_snat(p, k, family);
+			if (a != NULL && b != NULL && addr_cmp(a, b) == 0)
+				return a;
+		}
+	return NULL;
+}
+
+bool
+egress_policy_shares(const struct egress_policy *p)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	const struct addr *mine, *other;
+	size_t f, j;
+	int k;
+
+	if ((k = local_gw(p)) < 0)
+		return false;
+	for (f = 0; f < 2; f++) {
+		if ((mine = egress_gw_snat(p, (size_t)k, fams[f])) == NULL)
+			continue;
+		for (j = 0; j < p->ngw; j++)
+			if (j != (size_t)k &&
+			    (other = egress_gw_snat(p, j, fams[f])) != NULL &&
+			    addr_cmp(mine, other) == 0)
+				return true;
+	}
+	return false;
+}
+
 /*
  * A local gateway's own egress IP of family, which a policy served here
  * SNATs to: this host's, or in an egress pool.  Checked once per
@@ -1192,6 +1286,9 @@ egress_conf_parse(const config_setting_t *sec, const struct ferry_config *cf,
 		x.gw_told = xcalloc(n + 1, sizeof(*x.gw_told));
 	}
 	parse_policies(e, sec, &x);
+	for (i = 0; i < ec->npolicies; i++)
+		ec->policies[i].sync =
+		    ec->sync.enabled && egress_policy_shares(&ec->policies[i]);
 	warn_health(e, cf, ec);
 	if (ec->npolicies > 0 &&
 	    (list = config_setting_get_member(sec, "interfaces")) == NULL)
@@ -1238,6 +1335,10 @@ egress_conf_free(void *arg)
 	free(ec->cluster);
 	free(ec->incluster);
 	free(ec->pin_dir);
+	free(ec->sync.key_file);
+	if (ec->sync.key != NULL)
+		explicit_bzero(ec->sync.key, ec->sync.keylen);
+	free(ec->sync.key);
 	free(ec);
 }
 
@@ -1339,8 +1440,13 @@ egress_conf_dump(const void *arg, config_setting_t *root)
 	to = conf_dump_group(nat, "timeouts");
 	for (i = 0; i < EGRESS_TO_MAX; i++)
 		conf_dump_uint(to, timeouts[i].name, ec->nat.timeout[i]);
-	conf_dump_uint(
-	    conf_dump_group(out, "ha"), "pin-table-size", ec->pin_table_size);
+	g = conf_dump_group(out, "ha");
+	conf_dump_uint(g, "pin-table-size", ec->pin_table_size);
+	if (ec->sync.enabled) {
+		g = conf_dump_group(g, "sync");
+		conf_dump_string(g, "key-file", ec->sync.key_file);
+		conf_dump_uint(g, "port", ec->sync.port);
+	}
 	list = conf_dump_list(out, "gateways");
 	for (i = 0; i < ec->ngateways; i++) {
 		const struct egress_gateway *gw = &ec->gateways[i];

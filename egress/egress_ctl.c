@@ -39,6 +39,8 @@ static const char *const stat_names[EGR_STAT_MAX] = {
 	[EGR_STAT_FRAG] = "fragment",
 	[EGR_STAT_RACE] = "race",
 	[EGR_STAT_RESET] = "reset",
+	[EGR_STAT_SYNC_LOST] = "sync-lost",
+	[EGR_STAT_SYNC_HELD] = "sync-held",
 	[EGR_DROP_TRUNCATED] = "truncated",
 	[EGR_DROP_MALFORMED] = "malformed",
 	[EGR_DROP_UNSUPPORTED] = "unsupported",
@@ -403,6 +405,11 @@ nat_cb(const struct egress_nat_entry *e, void *arg)
 		e->ct.state < 5 ? state_names[e->ct.state] : "unknown"));
 	json_object_object_add(o, "replied",
 	    json_object_new_boolean((e->ct.flags & EGR_CT_F_REPLY) != 0));
+	/* From a peer's record; translated here once a packet came. */
+	json_object_object_add(o, "synced",
+	    json_object_new_boolean((e->ct.flags & EGR_CT_F_SYNCED) != 0));
+	json_object_object_add(
+	    o, "translated-here", json_object_new_boolean(e->ct.seen != 0));
 	json_object_object_add(o, "age",
 	    json_object_new_int64(w->now > e->ct.created
 		    ? (int64_t)((w->now - e->ct.created) / 1000000000ULL)
@@ -560,6 +567,7 @@ egress_metrics(void *arg, FILE *f)
 	    "Connections the NAT garbage collection expired.");
 	fprintf(
 	    f, "ferry_egress_gc_expired_total %" PRIu64 "\n", g->gc.expired);
+	egress_sync_metrics(g, f);
 }
 
 /* What gateway k SNATs p's traffic to: its own egress IPs, else p's. */
@@ -634,6 +642,7 @@ ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
 	}
 	free(fc.per);
 	json_object_object_add(o, "gateways", a);
+	json_object_object_add(o, "sync", egress_sync_json(g));
 	return o;
 }
 

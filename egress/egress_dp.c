@@ -52,7 +52,8 @@ struct egress_dp {
 
 static const char *const pinned[] = { EGR_MAP_SRC4, EGR_MAP_SRC6, EGR_MAP_DST4,
 	EGR_MAP_DST6, EGR_MAP_POLICY, EGR_MAP_CONFIG, EGR_MAP_CT, EGR_MAP_REV,
-	EGR_MAP_FRAG, EGR_MAP_PIN, EGR_MAP_STATS };
+	EGR_MAP_FRAG, EGR_MAP_PIN, EGR_MAP_STATS, EGR_MAP_SYNC,
+	EGR_MAP_SYNC_CTL };
 
 /* Is name one of our per-device link pins? */
 static bool
@@ -240,6 +241,18 @@ int
 egress_dp_pin_fd(const struct egress_dp *dp)
 {
 	return bpf_map__fd(dp->skel->maps.egr_pin);
+}
+
+int
+egress_dp_sync_fd(const struct egress_dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.egr_sync);
+}
+
+int
+egress_dp_sync_ctl_fd(const struct egress_dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.egr_sync_ctl);
 }
 
 uint32_t

@@ -9,6 +9,7 @@
  *   egress_dp.c      the BPF object: load, adopt, attach, counters
  *   egress_nat.c     the NAT table: GC and reader (egress_nat.h)
  *   egress_ctl.c     control commands and metrics
+ *   egress_sync.c    the NAT state sync between gateways
  *   egress.c         the module: start, reload, stop, the GC timer
  *
  * The compiler turns the normalized policies into the two-stage tables of
@@ -23,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <ev.h>
 
@@ -103,6 +105,29 @@ struct egress_policy {
 	struct addr snat4;
 	struct addr snat6;
 	uint8_t families; /* EGRESS_FAM_*, from the sources */
+	/*
+	 * Served here with its NAT state synchronised (EGR_POL_SYNC): ha.sync
+	 * is on, the policy has several gateways, and this one SNATs to an
+	 * address another of them SNATs to as well.
+	 */
+	bool sync;
+};
+
+/*
+ * ha.sync: the NAT state sync between the gateways of a policy that share
+ * an egress IP (egress_sync.c).  key is key-file's content (trailing
+ * newlines cut), never dumped.
+ */
+#define EGRESS_SYNC_PORT_DEFAULT 7472
+#define EGRESS_SYNC_KEY_MIN	 16
+#define EGRESS_SYNC_KEY_MAX	 4096
+
+struct egress_sync_conf {
+	bool enabled;
+	char *key_file;
+	uint8_t *key;
+	size_t keylen;
+	uint16_t port; /* UDP, on the gateways' endpoints */
 };
 
 struct egress_conf {
@@ -120,7 +145,8 @@ struct egress_conf {
 	struct prefix *incluster;
 	size_t nincluster;
 	struct egress_nat_conf nat;
-	uint32_t pin_table_size; /* ha.pin-table-size */
+	uint32_t pin_table_size;      /* ha.pin-table-size */
+	struct egress_sync_conf sync; /* ha.sync */
 	struct egress_gateway *gateways;
 	size_t ngateways;
 	struct egress_policy *policies;
@@ -139,6 +165,10 @@ const char *egress_timeout_name(enum egress_timeout);
  */
 const struct addr *egress_gw_snat(
     const struct egress_policy *p, size_t k, int family);
+/* An address two of p's gateways SNAT family to, or NULL. */
+const struct addr *egress_shared_ip(const struct egress_policy *p, int family);
+/* Is p served here, to an address another of its gateways SNATs to? */
+bool egress_policy_shares(const struct egress_policy *p);
 
 /*
  * Ambiguous overlaps.  A policy is the union of the rectangles source
@@ -255,6 +285,8 @@ void egress_dp_close(struct egress_dp *);
 const struct egress_maps *egress_dp_maps(const struct egress_dp *);
 void egress_dp_nat_fds(const struct egress_dp *, int *ct, int *rev);
 int egress_dp_pin_fd(const struct egress_dp *);
+int egress_dp_sync_fd(const struct egress_dp *);     /* egr_sync */
+int egress_dp_sync_ctl_fd(const struct egress_dp *); /* egr_sync_ctl */
 uint32_t egress_dp_table_size(const struct egress_dp *);
 uint32_t egress_dp_pin_table_size(const struct egress_dp *);
 /* Write egr_config if it differs; 0 or -1 (logged). */
@@ -311,8 +343,24 @@ struct egress {
 	uint32_t *pinned;
 	uint64_t pins_forgotten; /* idle pins the walks deleted */
 	unsigned pin_ticks;
-	ev_timer tick; /* GC, interfaces, egr_config */
+	ev_timer tick;		  /* GC, interfaces, egr_config */
+	struct egress_sync *sync; /* NULL: no policy is synchronised here */
 };
+
+/*
+ * The NAT state sync (egress_sync.c, egress_sync.h).  egress_sync_update
+ * brings it to g->conf (started, kept, restarted on a new port, key or
+ * peer set, or stopped); egress_sync_hooks gives the collector's hooks
+ * (NULL without sync); egress_sync_gc_step is told after each step of
+ * the collector whether a walk completed.
+ */
+struct json_object;
+void egress_sync_update(struct egress *g);
+void egress_sync_stop(struct egress *g);
+const struct egress_nat_hooks *egress_sync_hooks(struct egress *g);
+void egress_sync_gc_step(struct egress *g, int walk_done);
+struct json_object *egress_sync_json(const struct egress *g);
+void egress_sync_metrics(const struct egress *g, FILE *f);
 
 #define EGRESS_PIN_WALK_TICKS 5
 

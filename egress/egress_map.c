@@ -244,7 +244,7 @@ egress_map_policy(const struct egress_policy *p, const struct egress_health *h,
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	out->flags = EGR_POL_ACTIVE;
+	out->flags = EGR_POL_ACTIVE | (p->sync ? EGR_POL_SYNC : 0);
 	for (i = 0; i < p->ngw && i < EGR_GW_MAX; i++) {
 		if (p->gw[i].endpoint.family == 0)
 			continue;

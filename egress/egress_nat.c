@@ -194,13 +194,15 @@ nat_rev_half(int rev_fd, struct egress_nat_entry *e)
 
 	e->has_rev = 0;
 	e->rev_seen = 0;
+	e->peer_seen = 0;
 	e->last = e->ct.seen;
 	if (bpf_map_lookup_elem(rev_fd, &e->ct.rev, &rv) != 0)
 		return errno == ENOENT ? 0 : -1;
 	if (memcmp(&rv.orig, &e->orig, sizeof(e->orig)) == 0) {
 		e->has_rev = 1;
 		e->rev_seen = rv.seen;
-		e->last = MAX(e->ct.seen, rv.seen);
+		e->peer_seen = (uint64_t)rv.peer_seen * NS;
+		e->last = MAX(MAX(e->ct.seen, rv.seen), e->peer_seen);
 	}
 	return 0;
 }
@@ -244,6 +246,31 @@ egress_nat_foreach(int ct_fd, int rev_fd,
 	return r;
 }
 
+int
+egress_nat_read_step(struct egress_nat_gc *w, int ct_fd, int rev_fd,
+    uint32_t budget, void (*cb)(const struct egress_nat_entry *, void *),
+    void *arg)
+{
+	struct egress_nat_entry e;
+	uint32_t walked = 0, i, n;
+	int more;
+
+	do {
+		more = nat_batch(w, ct_fd, &w->ct_token, &w->ct_going, &n);
+		if (more == -1)
+			return -1;
+		for (i = 0; i < n; i++) {
+			nat_entry(&e, (struct egr_tuple *)w->keys + i,
+			    (struct egr_ct_val *)w->vals + i);
+			if (nat_rev_half(rev_fd, &e) == -1)
+				return -1;
+			cb(&e, arg);
+		}
+		walked += n;
+	} while (more > 0 && walked < budget);
+	return more == 0;
+}
+
 /*
  * The egr_ct walk for about budget entries: expired connections, both
  * halves.  Only an entry idle past its timeout by its own timestamp can
@@ -279,8 +306,14 @@ gc_ct(struct egress_nat_gc *gc, int ct_fd, int rev_fd,
 				st->live++;
 				if (e.ct.policy < EGR_POLICY_MAX)
 					gc->pass_per[e.ct.policy]++;
+				if ((e.ct.flags & EGR_CT_F_SYNC) &&
+				    gc->hooks != NULL && gc->hooks->live)
+					gc->hooks->live(&e, gc->hooks->arg);
 				continue;
 			}
+			if ((e.ct.flags & EGR_CT_F_SYNC) && gc->hooks != NULL &&
+			    gc->hooks->expired)
+				gc->hooks->expired(&e, gc->hooks->arg);
 			dct[nct++] = e.orig;
 			if (e.has_rev)
 				drev[nrev++] = e.ct.rev;

@@ -55,7 +55,20 @@ struct egress_nat_entry {
 	struct egr_ct_val ct;  /* ct.rev: the reply tuple */
 	uint64_t rev_seen;     /* last reply; 0 if no egr_rev entry */
 	int has_rev;	       /* the egr_rev half exists and points back */
-	uint64_t last;	       /* max(ct.seen, rev_seen) */
+	uint64_t peer_seen;    /* rev.peer_seen in ns; 0 if none */
+	uint64_t last;	       /* max(ct.seen, rev_seen, peer_seen) */
+};
+
+/*
+ * What the collector tells the state sync (egress_sync.c) about the
+ * connections of synchronised policies (EGR_CT_F_SYNC): live, each one
+ * it keeps (only ct.seen is read then, has_rev is 0), and expired, each
+ * one it is about to delete (both halves read).
+ */
+struct egress_nat_hooks {
+	void (*live)(const struct egress_nat_entry *, void *arg);
+	void (*expired)(const struct egress_nat_entry *, void *arg);
+	void *arg;
 };
 
 void egress_timeouts_default(struct egress_timeouts *);
@@ -91,7 +104,18 @@ struct egress_nat_gc {
 	uint64_t *pass_per, *live_per;
 	void *keys, *vals, *dels; /* batch buffers of cap entries */
 	uint32_t cap;
+	const struct egress_nat_hooks *hooks; /* NULL: none */
 };
+
+/*
+ * A resumable read of egr_ct, budget entries at a time, calling cb for
+ * each connection (egr_rev half read too).  w is zero-initialised like a
+ * collector and freed with egress_nat_gc_free.  1 when the walk reached
+ * the end (the next call starts again), 0 before it, -1 on error.
+ */
+int egress_nat_read_step(struct egress_nat_gc *w, int ct_fd, int rev_fd,
+    uint32_t budget, void (*cb)(const struct egress_nat_entry *, void *),
+    void *arg);
 
 /* Entries of each walk per egress_nat_gc_step() in the daemon. */
 #define EGRESS_NAT_GC_BUDGET 65536

@@ -178,6 +178,34 @@ sha256_digest(const void *buf, size_t len, uint8_t out[SHA256_LEN])
 }
 
 void
+hmac_sha256(const void *key, size_t keylen, const void *buf, size_t len,
+    uint8_t out[SHA256_LEN])
+{
+	uint8_t k[64], pad[64], inner[SHA256_LEN];
+	struct sha256 s;
+	size_t i;
+
+	/* A key longer than a block is hashed first (RFC 2104 section 2). */
+	memset(k, 0, sizeof(k));
+	if (keylen > sizeof(k))
+		sha256_digest(key, keylen, k);
+	else
+		memcpy(k, key, keylen);
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, buf, len);
+	sha256_final(&s, inner);
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, inner, sizeof(inner));
+	sha256_final(&s, out);
+}
+
+void
 sha256_hex(const uint8_t d[SHA256_LEN], char hex[SHA256_HEXLEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";

@@ -14,7 +14,7 @@ set -u
 : "${FERRY_BUILDDIR:?FERRY_BUILDDIR must point at the build directory}"
 FERRYD=$FERRY_BUILDDIR/agent/ferryd
 FERRYCTL=$FERRY_BUILDDIR/tools/ferryctl
-T_NAME=$(basename "$0" .sh)
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_DIR=$(mktemp -d "/tmp/ferry-$T_NAME.XXXXXX")
 T_PIDS=""
 # Short prefix for namespace and link names (IFNAMSIZ is 16), unique

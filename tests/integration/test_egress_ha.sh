@@ -23,6 +23,14 @@
 # gw2 comes back: it rejoins the sets, takes none of the survivors'
 # connections (pins), and gets its share of new ones.
 #
+# EGHA_SYNC=1 (test_egress_sync.sh) runs the same with one egress IP,
+# 203.0.113.200 from an egress pool, shared by the three gateways, and
+# their NAT state synchronised (ha.sync).  The server routes that address
+# to gw1 only, so gw1 also translates the replies of gw2's and gw3's
+# connections, which works only with their records.  When gw2 dies its
+# connections move to gw1 and gw3, which hold them: they go on, with the
+# same translation; none is reset.
+#
 # For bench/egress-ha: the line "results: ..." gives the failover's
 # figures; EGHA_MEASURE=throughput instead measures, after the set-up,
 # TCP throughput from both pods (12 streams each, to 12 remotes) with the
@@ -39,6 +47,14 @@ for h in gw1 gw2 gw3 node1 node2; do
 	T_PINDIRS="$T_PINDIRS $PIN-$h $PIN-${h}o"
 done
 GWS='"gw1", "gw2", "gw3"' # the policy's gateways
+SYNC=${EGHA_SYNC:-}
+EIP=203.0.113.200 # the shared egress IP, with EGHA_SYNC
+SYNC_HA= SYNC_EIP= SYNC_POOL=
+if [ -n "$SYNC" ]; then
+	SYNC_HA="sync = { key-file = \"$T_DIR/sync.key\"; };"
+	SYNC_EIP="egress-ip = \"$EIP\";"
+	SYNC_POOL=", { prefix = \"$EIP/32\"; kind = \"egress\"; }"
+fi
 CONNS="$(dirname "$0")/egress_conns.py"
 PORT=5311
 BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
@@ -52,13 +68,13 @@ egress_conf() { # NAME IFACE
 	egress = {
 		pin-dir = "$PIN-$1";
 		interfaces = [ "$2" ];
-		ha = { pin-table-size = 4096; };
+		ha = { pin-table-size = 4096; $SYNC_HA };
 		gateways = (
 	EOF
 	local k sep=
 	for k in 1 2 3; do
 		printf '\t\t%s{ name = "gw%d"; endpoint = "192.0.2.%d"; vni = 7;\n' "$sep" "$k" "$k"
-		if [ -n "${SHARED:-}" ] && [ "$k" != 1 ]; then
+		if [ -n "$SYNC" ] || { [ -n "${SHARED:-}" ] && [ "$k" != 1 ]; }; then
 			printf '\t\t  mac = "%s"; }\n' "$(gw_mac "$k")"
 		else
 			printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
@@ -70,7 +86,7 @@ egress_conf() { # NAME IFACE
 		policies = (
 			{ name = "pods"; sources = [ "10.244.0.0/16" ];
 			  destinations = [ "203.0.113.0/24" ];
-			  gateway = [ $GWS ]; ${SHARED:-} }
+			  gateway = [ $GWS ]; ${SHARED:-}$SYNC_EIP }
 		);
 	};
 	EOF
@@ -91,7 +107,7 @@ gw_conf() { # K
 	bgp = {
 		asn = 65000;
 		listen = ( "192.0.2.$k" );
-		pools = ( { prefix = "198.18.$k.0/24"; kind = "loadbalancer"; } );
+		pools = ( { prefix = "198.18.$k.0/24"; kind = "loadbalancer"; }$SYNC_POOL );
 		listen-ranges = ( $ranges );
 	};
 	overlay = { local = "192.0.2.$k"; mac = "$(gw_mac "$k")"; pin-dir = "$PIN-gw${k}o"; };
@@ -147,6 +163,10 @@ ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
 	}
 EOF
 ip -n "$NS_SRV" link set eth0 up
+# The shared egress IP is announced by every gateway; the server's
+# router here picks gw1 for it.
+[ -z "$SYNC" ] || ip -n "$NS_SRV" route add "$EIP/32" via 203.0.113.1 || fail "route to $EIP"
+[ -z "$SYNC" ] || head -c 32 /dev/urandom | base64 >"$T_DIR/sync.key"
 for i in $(seq 11 110); do
 	echo "addr add 203.0.113.$i/32 dev eth0"
 done | ip -n "$NS_SRV" -batch - || fail "server addresses"
@@ -264,7 +284,8 @@ clients() {
 	done
 	for n in 1 2; do
 		wait_until 20 "grep -q '^ready' '$T_DIR/$1-$n.out'" ||
-			fail "pod$n: connections not up: $(tail -3 "$T_DIR/$1-$n.out")"
+			fail "pod$n: connections not up: $(tail -3 "$T_DIR/$1-$n.out")
+			$(for k in 1 2 3; do echo "gw$k:"; ctl "gw$k" --json show egress gateways | jq -c .result.sync; ctl "gw$k" show egress | grep -vE ' 0 +0$' | tail -25; ctl "gw$k" show egress nat | head -20; done)"
 	done
 }
 # on TAG IP: the connections of TAG carried as IP at first ("N I" lines).
@@ -285,14 +306,36 @@ events() {
 # survivors: the lines of stdin ("N I ...") not about gw2's connections.
 survivors() { awk 'NR == FNR { v[$1 " " $2] = 1; next } !(($1 " " $2) in v)' "$T_DIR/victims" -; }
 
+# carried K TAG FIRST: the connections of TAG ("N I" lines) that gwK
+# opened.  Without sync, those the server sees from gwK's egress IP; with
+# it, all come from one IP, and they are the ones gwK's NAT table holds
+# as its own (not from a peer's record).
+carried() {
+	if [ -z "$SYNC" ]; then
+		on "$2" "203.0.113.20$1"
+		return
+	fi
+	jget "$(ctl "gw$1" --json show egress nat)" \
+		'.result.connections[] | select(.synced | not) | "\(.source.address) \(.destination.address)"' |
+		awk -v first="$3" '{ split($1, p, "."); split($2, r, ".")
+			i = r[4] - first; if (i >= 0 && i < 50) print p[3], i }'
+}
+
+if [ -n "${EGHA_PCAP:-}" ]; then
+	ip netns exec "$NS_SRV" timeout 60 tcpdump -U -s 128 -i eth0 -w "$EGHA_PCAP.srv" tcp port $PORT 2>/dev/null &
+	track_pid $!
+	ip netns exec "fy-$T_ID-pod1" timeout 60 tcpdump -U -s 128 -i eth0 -w "$EGHA_PCAP.pod1" tcp port $PORT 2>/dev/null &
+	track_pid $!
+	sleep 1
+fi
 clients a 11 50 30
 for k in 1 2 3; do
-	c=$(on a "203.0.113.20$k" | wc -l)
+	c=$(carried "$k" a 11 | wc -l)
 	log "gw$k carries $c of 100 connections"
 	[ "$c" -ge 10 ] || fail "gw$k carries only $c connections"
 	eval "C$k=$c"
 done
-on a 203.0.113.202 | sort >"$T_DIR/victims"
+carried 2 a 11 | sort >"$T_DIR/victims"
 expect_eq "node1: the pin table's size (ha.pin-table-size)" \
 	"$(bpftool -j map show pinned "$PIN-node1/egr_pin" | jq -r .max_entries)" 4096
 # Flows per gateway: a node's pins (its pod's 50 pairs, counted every
@@ -302,7 +345,10 @@ for n in 1 2; do
 		fail "node$n: pinned flows: $(ctl "node$n" show egress gateways)"
 done
 for k in 1 2 3; do
+	# With sync every gateway holds all 100.
 	eval "want=\$C$k"
+	[ -z "$SYNC" ] || want=100
+	[ -z "$SYNC" ] || wait_until 10 "test \"\$(jget \"\$(ctl gw$k --json show egress gateways)\" '.result.gateways[] | select(.role == \"local\") | .flows')\" = 100"
 	expect_eq "gw$k: its flows" \
 		"$(jget "$(ctl "gw$k" --json show egress gateways)" '.result.gateways[] | select(.role == "local") | .flows')" \
 		"$want"
@@ -321,11 +367,13 @@ for n in 1 2; do
 	[ "$ms" -gt "${FAILOVER_MS:-0}" ] && FAILOVER_MS=$ms
 done
 sleep 3
+# Without sync gw2's connections are reset; with it, none is.
+if [ -z "$SYNC" ]; then cp "$T_DIR/victims" "$T_DIR/want_reset"; else : >"$T_DIR/want_reset"; fi
 events a reset | awk -v t0="$t0" '{ print $1, $2, $3 - t0 }' | sort >"$T_DIR/resets"
 log "resets after the failure (node, conn, ms): $(awk '{ print $3 }' "$T_DIR/resets" | sort -n | tr '\n' ' ')"
 got=$(awk '{ print $1, $2 }' "$T_DIR/resets" | sort | tr '\n' ,)
-[ "$got" = "$(tr '\n' , <"$T_DIR/victims")" ] ||
-	fail "the connections reset are not gw2's: got '$got', want '$(tr '\n' , <"$T_DIR/victims")';
+[ "$got" = "$(tr '\n' , <"$T_DIR/want_reset")" ] ||
+	fail "the connections reset are not the expected ones: got '$got', want '$(tr '\n' , <"$T_DIR/want_reset")';
 	gw1: $(ctl gw1 show egress | grep -E '^(reset|unsupported|snat) ' | tr -s ' ' | tr '\n' ';')
 	gw3: $(ctl gw3 show egress | grep -E '^(reset|unsupported|snat) ' | tr -s ' ' | tr '\n' ';')"
 awk '$3 > 2000 { bad = 1 } END { exit bad }' "$T_DIR/resets" ||
@@ -333,14 +381,32 @@ awk '$3 > 2000 { bad = 1 } END { exit bad }' "$T_DIR/resets" ||
 expect_eq "connections on the survivors stalled or closed" \
 	"$({ events a stall; events a closed; } | survivors)" ""
 expect_eq "connections moved to another egress IP" "$(events a moved)" ""
+if [ -n "$SYNC" ]; then
+	expect_eq "connections closed" "$(events a closed)" ""
+	log "gw2's connections that stalled (no answer for 1 s): $(events a stall | wc -l)"
+	# Taken over: the survivors translate gw2's connections from the
+	# records gw2 sent them.
+	took=0
+	for k in 1 3; do
+		took=$((took + $(jget "$(ctl "gw$k" --json show egress nat)" \
+			'[.result.connections[] | select(.synced and ."translated-here")] | length')))
+	done
+	log "connections the survivors took over: $took"
+	[ "$took" -ge "$(wc -l <"$T_DIR/victims")" ] ||
+		fail "the survivors took over $took connections, want $(wc -l <"$T_DIR/victims")"
+fi
 # The survivors sent those resets (the server's firewall drops the
 # segments, so nothing else could have).
 rst=0
 for k in 1 3; do
 	rst=$((rst + $(jget "$(ctl "gw$k" --json show egress)" '.result.counters.reset.packets')))
 done
-[ "$rst" -ge "$(wc -l <"$T_DIR/victims")" ] ||
-	fail "the survivors counted $rst resets, want at least $(wc -l <"$T_DIR/victims")"
+if [ -z "$SYNC" ]; then
+	[ "$rst" -ge "$(wc -l <"$T_DIR/victims")" ] ||
+		fail "the survivors counted $rst resets, want at least $(wc -l <"$T_DIR/victims")"
+else
+	expect_eq "resets counted by the survivors" "$rst" 0
+fi
 echo "results: failover=$FAILOVER_MS reset_median=$(awk '{ print $3 }' "$T_DIR/resets" | sort -n |
 	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') reset_max=$(awk '{ print $3 }' "$T_DIR/resets" |
 	sort -n | tail -1) lost=$(wc -l <"$T_DIR/resets") carried=$(wc -l <"$T_DIR/victims")"
@@ -355,14 +421,25 @@ done
 sleep 2
 expect_eq "survivors' connections after gw2's return: resets" \
 	"$(events a reset | awk '{ print $1, $2 }' | sort | tr '\n' ,)" \
-	"$(tr '\n' , <"$T_DIR/victims")"
+	"$(tr '\n' , <"$T_DIR/want_reset")"
+if [ -n "$SYNC" ]; then
+	# The peers hear gw2 again; nothing was refused on the way.
+	for k in 1 3; do
+		wait_until 10 "test \"\$(jget \"\$(ctl gw$k --json show egress gateways)\" '.result.sync.peers[] | select(.peer == \"192.0.2.2\") | .state')\" = live" ||
+			fail "gw$k: sync with gw2 not live again: $(ctl "gw$k" --json show egress gateways | jq -c .result.sync)"
+	done
+	for k in 1 2 3; do
+		expect_eq "gw$k: sync records refused (auth, collision, table-full, unknown-policy)" \
+			"$(jget "$(ctl "gw$k" --json show egress gateways)" '[.result.sync.peers[].errors | .auth + .collision + ."table-full" + ."unknown-policy"] | add')" 0
+	done
+fi
 expect_eq "survivors' connections after gw2's return: stalls, closes, moves" \
 	"$({ events a stall; events a closed; events a moved; } | survivors)" ""
 
 # New connections, to remotes no pair of which is pinned: gw2 gets its
 # share again.
 clients b 61 50 3
-c=$(on b 203.0.113.202 | wc -l)
+c=$(carried 2 b 61 | wc -l)
 log "after its return gw2 carries $c of 100 new connections"
 [ "$c" -ge 10 ] || fail "the returned gw2 carries only $c new connections"
 
@@ -372,7 +449,7 @@ for n in 1 2; do
 		fail "pod$n: the clients did not end"
 done
 ok=$(cat "$T_DIR"/a-*.out | awk '$1 == "end" && $3 == "ok"' | wc -l)
-expect_eq "connections alive at the end" "$ok" $((100 - $(wc -l <"$T_DIR/victims")))
+expect_eq "connections alive at the end" "$ok" $((100 - $(wc -l <"$T_DIR/want_reset")))
 
 # A new pin table size waits for the next start, as the NAT table's does.
 sed -i 's|pin-table-size = 4096;|pin-table-size = 8192;|' "$T_DIR/node2.conf"
@@ -384,7 +461,12 @@ expect_eq "node2: the pin table after the refused change" \
 	"$(bpftool -j map show pinned "$PIN-node2/egr_pin" | jq -r .max_entries)" 4096
 
 # Without sync, gateways must not share an egress IP: the config is
-# accepted, but ferryd says so at every load.
+# accepted, but ferryd says so at every load.  With it, they may.
+[ -z "$SYNC" ] || {
+	grep -q "gateways share an egress IP" "$T_DIR"/*.log &&
+		fail "a shared egress IP reported with sync on: $(grep -h 'share an egress IP' "$T_DIR"/*.log)"
+	exit 0
+}
 grep -q "gateways share an egress IP" "$T_DIR"/*.log &&
 	fail "a shared egress IP reported: $(grep -h 'share an egress IP' "$T_DIR"/*.log)"
 # Every session has BFD: no health warning anywhere.

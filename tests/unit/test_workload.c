@@ -53,6 +53,34 @@ test_sha256(void **state)
 	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than a block). */
+static void
+test_hmac_sha256(void **state)
+{
+	static const char *const want[] = {
+		"b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+		"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+		"60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+	};
+	static const char d6[] =
+	    "Test Using Larger Than Block-Size Key - Hash Key First";
+	uint8_t key[131], d[SHA256_LEN];
+	char hex[SHA256_HEXLEN + 1];
+
+	(void)state;
+	memset(key, 0x0b, 20);
+	hmac_sha256(key, 20, "Hi There", 8, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, want[0]);
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, want[1]);
+	memset(key, 0xaa, sizeof(key));
+	hmac_sha256(key, sizeof(key), d6, strlen(d6), d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, want[2]);
+}
+
 /* openssl x509 -outform der | sha256sum gives the pin below. */
 static const char cert_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
@@ -373,6 +401,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_hmac_sha256),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_token_lifecycle),
 		cmocka_unit_test(test_token_split),
