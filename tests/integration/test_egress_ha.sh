@@ -321,13 +321,6 @@ carried() {
 			i = r[4] - first; if (i >= 0 && i < 50) print p[3], i }'
 }
 
-if [ -n "${EGHA_PCAP:-}" ]; then
-	ip netns exec "$NS_SRV" timeout 60 tcpdump -U -s 128 -i eth0 -w "$EGHA_PCAP.srv" tcp port $PORT 2>/dev/null &
-	track_pid $!
-	ip netns exec "fy-$T_ID-pod1" timeout 60 tcpdump -U -s 128 -i eth0 -w "$EGHA_PCAP.pod1" tcp port $PORT 2>/dev/null &
-	track_pid $!
-	sleep 1
-fi
 clients a 11 50 30
 for k in 1 2 3; do
 	c=$(carried "$k" a 11 | wc -l)
