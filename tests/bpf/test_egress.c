@@ -1287,6 +1287,21 @@ test_reset_not_hdrs(void **state)
 
 /* --- cases: port allocation -------------------------------------------- */
 
+/* out is s translated to eaddr and port x, nothing else. */
+static void
+out_is(const struct frame *out, const struct spec *s, const char *eaddr,
+    uint16_t x)
+{
+	struct frame want;
+	struct spec t = *s;
+
+	t.src = eaddr;
+	t.sport = x;
+	build(&want, &t);
+	assert_int_equal(out->len, want.len);
+	assert_memory_equal(out->b, want.b, want.len);
+}
+
 static void
 collision(const char *src_b, const char *remote, const char *eaddr,
     const char *src_a, uint8_t proto)
@@ -1294,8 +1309,7 @@ collision(const char *src_b, const char *remote, const char *eaddr,
 	struct spec a = { src_a, remote, proto, 5000, 8080, 0, 0, 0, 12 };
 	struct spec b = a;
 	struct egr_ct_val ca, cb;
-	struct frame in, out, want;
-	struct spec t;
+	struct frame in, out;
 	uint16_t xb;
 
 	if (proto == P_ICMP || proto == P_ICMP6) {
@@ -1313,12 +1327,7 @@ collision(const char *src_b, const char *remote, const char *eaddr,
 	assert_int_not_equal(xb, 5000);
 	assert_true(xb >= EGR_PORT_MIN_DEFAULT);
 	/* What went out is b translated to that port, nothing else. */
-	t = b;
-	t.src = eaddr;
-	t.sport = xb;
-	build(&want, &t);
-	assert_int_equal(out.len, want.len);
-	assert_memory_equal(out.b, want.b, want.len);
+	out_is(&out, &b, eaddr, xb);
 	/* Each reply reaches its own pod. */
 	reply_ok(&prod, &a, eaddr, 5000, 0);
 	reply_ok(&prod, &b, eaddr, xb, 0);
@@ -1401,8 +1410,7 @@ slice_one(const char *pod, const char *remote, const char *eaddr, uint8_t proto,
 {
 	struct spec s = { pod, remote, proto, sport, 53, 0, 0, 0, 8 };
 	struct egr_ct_val ct;
-	struct frame in, out, want;
-	struct spec t;
+	struct frame in, out;
 	uint16_t x;
 
 	if (proto == P_ICMP || proto == P_ICMP6) {
@@ -1418,12 +1426,7 @@ slice_one(const char *pod, const char *remote, const char *eaddr, uint8_t proto,
 		    sport, x, SLICE_LO, SLICE_HI);
 	if (kept)
 		assert_int_equal(x, sport);
-	t = s;
-	t.src = eaddr;
-	t.sport = x;
-	build(&want, &t);
-	assert_int_equal(out.len, want.len);
-	assert_memory_equal(out.b, want.b, want.len);
+	out_is(&out, &s, eaddr, x);
 	reply_ok(&prod, &s, eaddr, x, 0);
 }
 
