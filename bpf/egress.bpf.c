@@ -307,10 +307,13 @@ egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
 }
 
 /*
- * Open a connection for p, translated to the egress address egress.
- * The reply tuple is reserved in egr_rev with BPF_NOEXIST, first with the
- * original port (RFC 4787 section 4.2.1: port preservation), then with
- * pseudo-random ports from the configured range; uniqueness is per
+ * Open a connection for p of policy pol, translated to the egress address
+ * egress.  The reply tuple is reserved in egr_rev with BPF_NOEXIST, first
+ * with the original port (RFC 4787 section 4.2.1: port preservation),
+ * then with pseudo-random ports from the configured range, or from this
+ * gateway's slice of it where gateways share the egress IP (pol's
+ * port_lo..port_hi: the original port only if it is inside, so that two
+ * gateways never hand out the same tuple); uniqueness is per
  * (egress IP, remote address, remote port, protocol), so the limit is per
  * destination (RFC 4787 REQ-1, endpoint-independent mapping is not what
  * we give: see docs/design.md).  Then the egr_ct entry; if another CPU
@@ -323,17 +326,25 @@ egr_frag_xlat(struct __sk_buff *skb, const struct egr_pkt *p, int dir)
  */
 static __always_inline struct egr_ct_val *
 egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
-    const struct egr_config *cfg, __u32 policy, __u32 pflags,
+    const struct egr_config *cfg, const struct egr_policy *pol, __u32 policy,
     const __be32 *egress, struct egr_ct_val *cv, __u32 *reason)
 {
 	struct egr_rev_val rv = {};
 	struct egr_ct_val *ct;
-	__u32 i, n, lo, hi, cand;
+	__u32 i, n, lo, hi, cand, keep;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	long err = 0;
 
-	lo = cfg ? cfg->port_min : 0;
-	hi = cfg ? cfg->port_max : 0;
+	lo = pol->port_lo;
+	hi = pol->port_hi;
+	/* Outside a slice nothing is kept; with none (hi 0), anything. */
+	keep = (p->t.sport != 0 || p->kind == EGR_PKT_ECHO_REQ) &&
+	    (hi == 0 ||
+		(__u32)(bpf_ntohs(p->t.sport) - lo) <= (__u32)(hi - lo));
+	if (hi == 0) {
+		lo = cfg ? cfg->port_min : 0;
+		hi = cfg ? cfg->port_max : 0;
+	}
 	if (lo == 0 && hi == 0) {
 		lo = EGR_PORT_MIN_DEFAULT;
 		hi = EGR_PORT_MAX_DEFAULT;
@@ -352,7 +363,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 	rv.orig = p->t;
 	rv.seen = now;
 	for (i = 0; i < EGR_PORT_PROBES; i++) {
-		if (i == 0 && (p->t.sport != 0 || p->kind == EGR_PKT_ECHO_REQ))
+		if (i == 0 && keep)
 			cand = bpf_ntohs(p->t.sport);
 		else
 			cand = lo + bpf_get_prandom_u32() % n;
@@ -374,7 +385,7 @@ egr_ct_open(struct __sk_buff *skb, const struct egr_pkt *p,
 	cv->policy = policy;
 	if (p->t.proto == IPPROTO_TCP)
 		cv->state = egr_ct_tcp_new(p->tcp_flags);
-	if (pflags & EGR_POL_SYNC)
+	if (pol->flags & EGR_POL_SYNC)
 		cv->flags = EGR_CT_F_SYNC;
 	err = bpf_map_update_elem(&egr_ct, &p->t, cv, BPF_NOEXIST);
 	if (err) {
@@ -770,7 +781,7 @@ egr_out_handle(struct __sk_buff *skb)
 	r = egr_out_reset(skb, p.t.proto, pol->ngw);
 	if (r >= 0)
 		return r;
-	ct = egr_ct_open(skb, &p, cfg, id, pol->flags, egress, &cv, &reason);
+	ct = egr_ct_open(skb, &p, cfg, pol, id, egress, &cv, &reason);
 	if (!ct)
 		return egr_drop(skb, reason);
 	r = egr_out_xlat(skb, &p, ct);

@@ -154,12 +154,22 @@ struct egr_gw {
  */
 #define EGR_POL_SYNC 0x02
 
+/*
+ * port_lo..port_hi (host order, inclusive): this host's slice of the
+ * translated ports, where it is the k-th of n gateways sharing the
+ * policy's egress IP (the k-th of n blocks of egr_config's range, user
+ * space computes both ends); the original port is kept only inside it.
+ * 0..0: no slice, the whole of egr_config's range, and the original port
+ * is kept whatever it is.
+ */
 struct egr_policy {
 	__u32 flags; /* EGR_POL_ACTIVE; inactive: as EGR_ACT_SKIP */
 	__u32 ngw;   /* 0: drop, count EGR_DROP_NO_GATEWAY */
 	struct egr_gw gw[EGR_GW_MAX];
 	__be32 egress4;	   /* SNAT address for IPv4, 0: none */
 	__be32 egress6[4]; /* for IPv6, all zero: none */
+	__u16 port_lo;	   /* slice, see above; 0..0: none */
+	__u16 port_hi;
 };
 
 /*

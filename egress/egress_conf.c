@@ -963,6 +963,53 @@ set_snat(struct conf_errs *e, struct pctx *x, struct egress_policy *p)
 	}
 }
 
+int
+egress_port_slice(
+    uint16_t min, uint16_t max, size_t n, size_t k, uint16_t *lo, uint16_t *hi)
+{
+	uint32_t size = (uint32_t)max - min + 1;
+
+	if (max < min || n == 0 || k >= n || size < n)
+		return -1;
+	*lo = (uint16_t)(min + (uint32_t)k * size / n);
+	*hi = (uint16_t)(min + (uint32_t)(k + 1) * size / n - 1);
+	return 0;
+}
+
+/*
+ * Where the policy is served and the local gateway (the first, as for
+ * set_snat) translates to the policy's egress-ip, which its other
+ * gateways share: its slice of nat.ports, so that no two of them reserve
+ * the same tuple (docs/design.md, "Disjoint ports").  One slice for both
+ * families, taken when either is shared; a gateway whose own egress-ip
+ * covers every family needs none.  n is the configured gateways, live or
+ * not.  A range with fewer ports than gateways cannot be sliced
+ * (unreachable while nat.ports holds EGRESS_PORTS_AT_LEAST ports).
+ */
+static void
+set_slice(struct conf_errs *e, const config_setting_t *g,
+    const struct egress_conf *ec, struct egress_policy *p)
+{
+	int i, fam, lgw = local_gw(p);
+	bool shared = false;
+
+	if (lgw < 0 || p->ngw < 2)
+		return;
+	for (i = 0; i < 2; i++) {
+		fam = i == 0 ? AF_INET : AF_INET6;
+		shared |= (p->families & fam_bit(fam)) &&
+		    gw_ip(&p->gw[lgw], fam)->family == 0 &&
+		    (fam == AF_INET ? &p->egress4 : &p->egress6)->family != 0;
+	}
+	if (shared &&
+	    egress_port_slice(ec->nat.port_min, ec->nat.port_max, p->ngw,
+		(size_t)lgw, &p->port_lo, &p->port_hi) == -1)
+		conf_err(e, config_setting_get_member(g, "gateway"),
+		    "%zu gateways share egress-ip but nat.ports %u..%u has "
+		    "fewer ports than that: each needs a slice of its own",
+		    p->ngw, ec->nat.port_min, ec->nat.port_max);
+}
+
 /* Families, excludes, in-cluster destinations. */
 static void
 check_prefixes(struct conf_errs *e, const config_setting_t *g,
@@ -1059,6 +1106,7 @@ parse_policy(struct conf_errs *e, const config_setting_t *g, struct pctx *x,
 	resolve_gateway(e, g, x, p);
 	parse_egress_ips(e, g, x, p);
 	set_snat(e, x, p);
+	set_slice(e, g, x->ec, p);
 }
 
 struct conflict_ctx {

@@ -585,11 +585,35 @@ gw_ips(const struct egress_policy *p, size_t k)
 }
 
 /*
+ * The slice of the ports gateway k draws from, {min, max}: where it is
+ * this host's (the first local one, which serves the policy) and shares
+ * the policy's egress-ip; else null, the whole nat.ports range or not
+ * ours to say.
+ */
+static json_object *
+gw_ports(const struct egress_policy *p, size_t k)
+{
+	json_object *o;
+	size_t j;
+
+	if (p->port_hi == 0 || !p->gw[k].local)
+		return NULL;
+	for (j = 0; j < k; j++)
+		if (p->gw[j].local)
+			return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "min", json_object_new_int(p->port_lo));
+	json_object_object_add(o, "max", json_object_new_int(p->port_hi));
+	return o;
+}
+
+/*
  * show egress gateways: every gateway of every policy, its role here
  * (local: this host serves the policy; remote: flows are steered to it),
  * its state in the datapath, where its health comes from (the BGP
  * session with its endpoint, or nothing: then it is always up), its
- * flows (gw_flows) and the egress IPs it SNATs the policy's traffic to.
+ * flows (gw_flows), its slice of the ports (gw_ports) and the egress IPs
+ * it SNATs the policy's traffic to.
  */
 static json_object *
 ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
@@ -636,6 +660,7 @@ ctl_show_gateways(void *arg, json_object *args, char *err, size_t errlen)
 			n = gw_flows(g, i, k, &fc);
 			json_object_object_add(e, "flows",
 			    n < 0 ? NULL : json_object_new_int64(n));
+			json_object_object_add(e, "ports", gw_ports(p, k));
 			json_object_object_add(e, "egress-ips", gw_ips(p, k));
 			json_object_array_add(a, e);
 		}

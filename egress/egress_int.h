@@ -104,6 +104,13 @@ struct egress_policy {
 	 */
 	struct addr snat4;
 	struct addr snat6;
+	/*
+	 * Where the policy is served by a gateway sharing its egress-ip
+	 * with the others: that gateway's slice of nat.ports (set_slice,
+	 * egress_port_slice); 0..0 elsewhere, the whole range.
+	 */
+	uint16_t port_lo;
+	uint16_t port_hi;
 	uint8_t families; /* EGRESS_FAM_*, from the sources */
 	/*
 	 * Served here with its NAT state synchronised (EGR_POL_SYNC): ha.sync
@@ -169,6 +176,13 @@ const struct addr *egress_gw_snat(
 const struct addr *egress_shared_ip(const struct egress_policy *p, int family);
 /* Is p served here, to an address another of its gateways SNATs to? */
 bool egress_policy_shares(const struct egress_policy *p);
+/*
+ * Block k of n of the ports min..max (inclusive): n contiguous blocks
+ * whose sizes differ by at most one, in order, covering the range.
+ * 0, or -1 when the range has fewer than n ports (or k >= n).
+ */
+int egress_port_slice(
+    uint16_t min, uint16_t max, size_t n, size_t k, uint16_t *lo, uint16_t *hi);
 
 /*
  * Ambiguous overlaps.  A policy is the union of the rectangles source

@@ -263,6 +263,8 @@ egress_map_policy(const struct egress_policy *p, const struct egress_health *h,
 		memcpy(&out->egress4, &p->snat4.v4, 4);
 	if (p->snat6.family == AF_INET6)
 		memcpy(out->egress6, &p->snat6.v6, 16);
+	out->port_lo = p->port_lo;
+	out->port_hi = p->port_hi;
 }
 
 static void

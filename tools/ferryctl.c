@@ -862,14 +862,15 @@ static void
 render_egress_gateways(struct json_object *r)
 {
 	struct json_object *list, *e, *f;
-	char flows[24], ips[128];
+	char flows[24], ports[24], ips[128];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(r, "gateways", &list))
 		return;
 	n = json_object_array_length(list);
-	printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %s\n", "POLICY", "NAME",
-	    "ENDPOINT", "ROLE", "STATE", "HEALTH", "FLOWS", "EGRESS-IP");
+	printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %-11s %s\n", "POLICY",
+	    "NAME", "ENDPOINT", "ROLE", "STATE", "HEALTH", "FLOWS", "PORTS",
+	    "EGRESS-IP");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
 		/* null until counted (a node counts its pins every 5 s) */
@@ -878,11 +879,17 @@ render_egress_gateways(struct json_object *r)
 			    json_object_get_int64(f));
 		else
 			snprintf(flows, sizeof(flows), "-");
+		/* null without a slice: the whole range */
+		if (json_object_object_get_ex(e, "ports", &f) && f != NULL)
+			snprintf(ports, sizeof(ports), "%" PRId64 "-%" PRId64,
+			    jint(f, "min"), jint(f, "max"));
+		else
+			snprintf(ports, sizeof(ports), "-");
 		join_list(e, "egress-ips", ips, sizeof(ips));
-		printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %s\n",
+		printf("%-16s %-12s %-24s %-7s %-8s %-6s %-7s %-11s %s\n",
 		    jstr(e, "policy"), jstr(e, "name"), jstr(e, "endpoint"),
 		    jstr(e, "role"), jstr(e, "state"), jstr(e, "health"), flows,
-		    ips[0] != '\0' ? ips : "-");
+		    ports, ips[0] != '\0' ? ips : "-");
 	}
 	if (n == 0)
 		printf("(no gateways)\n");

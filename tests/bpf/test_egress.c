@@ -91,6 +91,10 @@ static const uint8_t mac_ovl[6] = { 0x02, 0xee, 0, 0, 0, 0x0c };
 #define GWEP6	  "2001:db8:f::2"
 #define HA4	  "198.18.1.7" /* policy with two gateways, one here */
 #define HA6	  "2001:db8:300::7"
+#define SLICE4	  "198.18.2.7" /* as HA4, with a slice of the ports */
+#define SLICE6	  "2001:db8:400::7"
+#define SLICE_LO  40000 /* policy 6's slice: four ports */
+#define SLICE_HI  40003
 #define VNI	  4242
 #define OVL_IFIDX 77
 
@@ -679,7 +683,8 @@ dst_add(const struct egr_obj *o, uint32_t class, const char *prefix,
 
 /*
  * Policy 1: served here; 2: remote gateway; 3: no gateway; 4: as 2, over
- * an IPv6 underlay; 5: two gateways, a remote one and this host.
+ * an IPv6 underlay; 5: two gateways, a remote one and this host; 6: as 5,
+ * with this host's slice SLICE_LO..SLICE_HI of the ports.
  */
 static void
 policies_set(const struct egr_obj *o)
@@ -726,6 +731,10 @@ policies_set(const struct egr_obj *o)
 	inet_pton(AF_INET6, EGRESS6, p.egress6);
 	id = 5;
 	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
+	p.port_lo = SLICE_LO;
+	p.port_hi = SLICE_HI;
+	id = 6;
+	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
 
 	src_add(o, "10.0.1.0", 24, 1);
 	src_add(o, "fd00:1::", 64, 1);
@@ -737,6 +746,8 @@ policies_set(const struct egr_obj *o)
 	dst_add(o, 1, "2001:db8:200::", 48, 4, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.1.0", 24, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:300::", 48, 5, EGR_ACT_POLICY);
+	dst_add(o, 1, "198.18.2.0", 24, 6, EGR_ACT_POLICY);
+	dst_add(o, 1, "2001:db8:400::", 48, 6, EGR_ACT_POLICY);
 }
 
 static void
@@ -1278,6 +1289,21 @@ test_reset_not_hdrs(void **state)
 
 /* --- cases: port allocation -------------------------------------------- */
 
+/* out is s translated to eaddr and port x, nothing else. */
+static void
+out_is(const struct frame *out, const struct spec *s, const char *eaddr,
+    uint16_t x)
+{
+	struct frame want;
+	struct spec t = *s;
+
+	t.src = eaddr;
+	t.sport = x;
+	build(&want, &t);
+	assert_int_equal(out->len, want.len);
+	assert_memory_equal(out->b, want.b, want.len);
+}
+
 static void
 collision(const char *src_b, const char *remote, const char *eaddr,
     const char *src_a, uint8_t proto)
@@ -1285,8 +1311,7 @@ collision(const char *src_b, const char *remote, const char *eaddr,
 	struct spec a = { src_a, remote, proto, 5000, 8080, 0, 0, 0, 12 };
 	struct spec b = a;
 	struct egr_ct_val ca, cb;
-	struct frame in, out, want;
-	struct spec t;
+	struct frame in, out;
 	uint16_t xb;
 
 	if (proto == P_ICMP || proto == P_ICMP6) {
@@ -1304,12 +1329,7 @@ collision(const char *src_b, const char *remote, const char *eaddr,
 	assert_int_not_equal(xb, 5000);
 	assert_true(xb >= EGR_PORT_MIN_DEFAULT);
 	/* What went out is b translated to that port, nothing else. */
-	t = b;
-	t.src = eaddr;
-	t.sport = xb;
-	build(&want, &t);
-	assert_int_equal(out.len, want.len);
-	assert_memory_equal(out.b, want.b, want.len);
+	out_is(&out, &b, eaddr, xb);
 	/* Each reply reaches its own pod. */
 	reply_ok(&prod, &a, eaddr, 5000, 0);
 	reply_ok(&prod, &b, eaddr, xb, 0);
@@ -1379,6 +1399,96 @@ test_port_exhaustion(void **state)
 	out_ok(&prod, &a, EGRESS4, 5000, 0);
 	out_ok(&prod, &b, EGRESS4, 40000, 0);
 	reply_ok(&prod, &b, EGRESS4, 40000, 0);
+}
+
+/*
+ * A gateway's slice (policy 6): a port outside it is translated to one
+ * inside, whatever the configured range; one inside is kept; the same
+ * for an ICMP echo identifier, and for IPv6.
+ */
+static void
+slice_one(const char *pod, const char *remote, const char *eaddr, uint8_t proto,
+    uint16_t sport, int kept)
+{
+	struct spec s = { pod, remote, proto, sport, 53, 0, 0, 0, 8 };
+	struct egr_ct_val ct;
+	struct frame in, out;
+	uint16_t x;
+
+	if (proto == P_ICMP || proto == P_ICMP6) {
+		s.type = ECHO_REQ;
+		s.dport = 0;
+	}
+	build(&in, &s);
+	xpect(&prod, prod.out, &in, TC_ACT_OK, EGR_STAT_SNAT, 1, NULL, &out);
+	ct_get(&prod, &s, &ct);
+	x = ntohs(ct.rev.dport);
+	if (x < SLICE_LO || x > SLICE_HI)
+		fail_msg("port %u translated to %u, outside the slice %u-%u",
+		    sport, x, SLICE_LO, SLICE_HI);
+	if (kept)
+		assert_int_equal(x, sport);
+	out_is(&out, &s, eaddr, x);
+	reply_ok(&prod, &s, eaddr, x, 0);
+}
+
+static void
+test_slice_ports(void **state)
+{
+	struct spec whole = { POD4_C, HA4, P_UDP, 5000, 53, 0, 0, 0, 8 };
+
+	(void)state;
+	config_set(&prod, 50000, 60000); /* the slice wins */
+	/* Kept ones to another remote: the others' ports are random. */
+	slice_one(POD4_A, SLICE4, EGRESS4, P_UDP, 5000, 0);
+	slice_one(POD4_B, "198.18.2.8", EGRESS4, P_UDP, SLICE_LO + 2, 1);
+	slice_one(POD4_A, SLICE4, EGRESS4, P_ICMP, 777, 0);
+	slice_one(POD4_B, "198.18.2.8", EGRESS4, P_ICMP, SLICE_HI, 1);
+	slice_one(POD6_A, SLICE6, EGRESS6, P_UDP, 55000, 0);
+	slice_one(POD6_B, "2001:db8:400::8", EGRESS6, P_UDP, SLICE_LO, 1);
+	/* Policy 5, no slice: any port is kept, outside the range too. */
+	out_ok(&prod, &whole, EGRESS4, 5000, 1);
+}
+
+/*
+ * The slice's four ports held by pods that kept theirs: a new flow to the
+ * same remote and port finds none free, whether its own port is outside
+ * the slice or inside and taken.  Nothing is left reserved.
+ */
+static void
+test_slice_exhaustion(void **state)
+{
+	static const char *const pods[] = { POD4_A, POD4_B, POD4_C,
+		"10.0.1.13" };
+	struct spec s = { NULL, SLICE4, P_UDP, 0, 53, 0, 0, 0, 8 };
+	struct frame in;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		s.src = pods[i];
+		s.sport = (uint16_t)(SLICE_LO + i);
+		out_ok(&prod, &s, EGRESS4, s.sport, 1);
+	}
+	s.src = "10.0.1.14";
+	s.sport = 5000;
+	build(&in, &s);
+	xpect(&prod, prod.out, &in, TC_ACT_SHOT, EGR_DROP_PORTS, 0, NULL, NULL);
+	assert_false(ct_exists(&prod, &s));
+	s.sport = SLICE_LO + 1;
+	build(&in, &s);
+	xpect(&prod, prod.out, &in, TC_ACT_SHOT, EGR_DROP_PORTS, 0, NULL, NULL);
+	assert_false(ct_exists(&prod, &s));
+	assert_int_equal(map_count(prod.rev, sizeof(struct egr_tuple)), 4);
+	/* Another remote port has the whole slice again. */
+	s.dport = 54;
+	out_ok(&prod, &s, EGRESS4, SLICE_LO + 1, 1);
+	/* The established ones are untouched. */
+	s.src = POD4_A;
+	s.sport = SLICE_LO;
+	s.dport = 53;
+	out_ok(&prod, &s, EGRESS4, SLICE_LO, 0);
+	reply_ok(&prod, &s, EGRESS4, SLICE_LO, 0);
 }
 
 /* --- cases: full table -------------------------------------------------- */
@@ -2401,6 +2511,8 @@ main(int argc, char **argv)
 	ONE(test_collision_icmp4);
 	ONE(test_port_per_destination);
 	ONE(test_port_exhaustion);
+	ONE(test_slice_ports);
+	ONE(test_slice_exhaustion);
 	ONE(test_table_full);
 	ONE(test_race_one_translation);
 	CASES(pass_cases, pass_case_run);

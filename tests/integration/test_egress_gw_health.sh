@@ -48,11 +48,20 @@ expect_eq "show egress gateways on the node" \
 expect_eq "each gateway's egress IPs, its own or the policy's" \
 	"$(jget "$gws" '[.result.gateways[] | .["egress-ips"] | join(" ")] | join(",")')" \
 	"$EG_IP,$EG_GW2_IP"
-ctl node show egress gateways | grep -q "^pod10 *gw2 *$EG_GW2 *remote *down *bgp *[-0-9]* *$EG_GW2_IP\$" ||
+ctl node show egress gateways | grep -q "^pod10 *gw2 *$EG_GW2 *remote *down *bgp *[-0-9]* *- *$EG_GW2_IP\$" ||
 	fail "show egress gateways text: $(ctl node show egress gateways)"
 expect_eq "show egress gateways on the gateway" \
 	"$(jget "$(ctl gw --json show egress gateways)" '[.result.gateways[] | [.endpoint, .role, .state, .health] | join(" ")] | join(",")')" \
 	"$EG_GW local up none,$EG_GW2 remote up none"
+# The gateway, first of two, shares the policy's egress IP: the first
+# half of nat.ports (32768..60999) is its slice.  A node has none.
+expect_eq "the gateway's slice of the ports" \
+	"$(jget "$(ctl gw --json show egress gateways)" '[.result.gateways[] | .ports | if . then "\(.min)-\(.max)" else "-" end] | join(",")')" \
+	"32768-46883,-"
+ctl gw show egress gateways | grep -q "^pod10 *- *$EG_GW *local *up *none *[-0-9]* *32768-46883 *$EG_IP\$" ||
+	fail "show egress gateways text, the slice: $(ctl gw show egress gateways)"
+expect_eq "no slice on the node" \
+	"$(jget "$gws" '[.result.gateways[] | .ports] | map(tostring) | join(",")')" "null,null"
 expect_eq "the gateway SNATs to the policy's egress IP" \
 	"$(jget "$(ctl gw --json show egress)" '.result.policies[0]."egress-ips" | join(",")')" \
 	"$EG_IP"
@@ -101,6 +110,12 @@ for _ in range(3):
 no_gw() { jget "$(ctl node --json show egress)" '.result.drops."no-gateway".packets'; }
 
 expect_eq "flows through the healthy gateway" "$(flows 40)" 40
+# The pods' ephemeral ports are 32768..60999: about half were outside
+# the slice, and none got a port outside it.
+expect_eq "translated ports outside the gateway's slice" \
+	"$(jget "$(ctl gw --json show egress nat)" '[.result.connections[] | .translated.port | select(. < 32768 or . > 46883)] | length')" 0
+n=$(jget "$(ctl gw --json show egress nat)" '.result.connections | length')
+[ "$n" -ge 40 ] || fail "connections at the gateway: $n, want 40"
 grep -q "egress: gateway up: endpoint=$EG_GW\$" "$T_DIR/node.log" ||
 	fail "the gateway's session did not bring it up: $(grep 'egress:' "$T_DIR/node.log")"
 grep -q "egress: gateway down: endpoint=$EG_GW2\$" "$T_DIR/node.log" ||

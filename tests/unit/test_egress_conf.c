@@ -857,6 +857,126 @@ test_gateway_snat_here(void **state)
 	conf_free(cf);
 }
 
+/*
+ * Slices of a port range: n contiguous blocks in order, sizes within one
+ * of each other, none empty, covering the range; too few ports for n is
+ * refused.
+ */
+static void
+test_port_slice(void **state)
+{
+	static const uint16_t ranges[][2] = { { 32768, 60999 }, { 1024, 65535 },
+		{ 1, 65535 }, { 1000, 1016 }, { 40000, 40007 } };
+	uint16_t lo, hi, prev;
+	uint32_t size, min, max;
+	size_t r, n, k;
+
+	(void)state;
+	for (r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (n = 1; n <= EGRESS_GW_MAX; n++) {
+			size = ranges[r][1] - ranges[r][0] + 1u;
+			min = UINT32_MAX;
+			max = 0;
+			prev = (uint16_t)(ranges[r][0] - 1);
+			for (k = 0; k < n; k++) {
+				assert_int_equal(
+				    egress_port_slice(ranges[r][0],
+					ranges[r][1], n, k, &lo, &hi),
+				    0);
+				assert_int_equal(lo, (uint16_t)(prev + 1));
+				assert_true(hi >= lo);
+				prev = hi;
+				if (hi - lo + 1u < min)
+					min = hi - lo + 1u;
+				if (hi - lo + 1u > max)
+					max = hi - lo + 1u;
+			}
+			assert_int_equal(prev, ranges[r][1]);
+			assert_true(max - min <= 1);
+			assert_int_equal(min, size / n);
+		}
+	/* Uneven: 17 ports in 3 blocks of 5, 6, 6. */
+	assert_int_equal(egress_port_slice(1000, 1016, 3, 0, &lo, &hi), 0);
+	assert_int_equal(lo, 1000);
+	assert_int_equal(hi, 1004);
+	assert_int_equal(egress_port_slice(1000, 1016, 3, 1, &lo, &hi), 0);
+	assert_int_equal(lo, 1005);
+	assert_int_equal(hi, 1010);
+	assert_int_equal(egress_port_slice(1024, 65535, 3, 0, &lo, &hi), 0);
+	assert_int_equal(hi, 22527);
+	/* One port each is the least. */
+	assert_int_equal(egress_port_slice(40000, 40007, 8, 7, &lo, &hi), 0);
+	assert_int_equal(lo, 40007);
+	assert_int_equal(hi, 40007);
+	lo = hi = 7;
+	assert_int_equal(egress_port_slice(40000, 40006, 8, 0, &lo, &hi), -1);
+	assert_int_equal(egress_port_slice(40000, 40000, 2, 1, &lo, &hi), -1);
+	assert_int_equal(egress_port_slice(1000, 2000, 2, 2, &lo, &hi), -1);
+	assert_int_equal(egress_port_slice(1000, 2000, 0, 0, &lo, &hi), -1);
+	assert_int_equal(egress_port_slice(2000, 1000, 1, 0, &lo, &hi), -1);
+	assert_int_equal(lo, 7);
+	assert_int_equal(hi, 7);
+}
+
+static void
+slice_is(const char *text, uint16_t lo, uint16_t hi)
+{
+	struct ferry_config *cf = load_ok(text);
+	const struct egress_policy *p = &egress_of(cf)->policies[0];
+	struct egr_policy ep;
+
+	assert_int_equal(p->port_lo, lo);
+	assert_int_equal(p->port_hi, hi);
+	egress_map_policy(p, NULL, &ep);
+	assert_int_equal(ep.port_lo, lo);
+	assert_int_equal(ep.port_hi, hi);
+	conf_free(cf);
+}
+
+#define NAT_PORTS " nat = { ports = [ 1024, 65535 ]; };\n"
+
+/*
+ * The slice a gateway host takes: its place k among the policy's n
+ * gateways, where it SNATs to the policy's egress-ip; none with one
+ * gateway, on a node, or with an egress-ip of its own.
+ */
+static void
+test_slice_conf(void **state)
+{
+	(void)state;
+	/* Default range 32768..60999, third of three. */
+	slice_is(
+	    GWLIST("[ \"gw\", \"192.0.2.20\", \"127.0.0.1\" ]"), 51589, 60999);
+	slice_is(GWLIST("[ \"127.0.0.1\", \"gw\" ]"), 32768, 46883);
+	/* The configured range, first of three. */
+	slice_is(HEAD NAT_PORTS
+	    " gateways = ( { name = \"gw\"; endpoint = \"192.0.2.30\";\n"
+	    "  mac = \"02:00:00:00:00:30\"; } );\n"
+	    " policies = ( { name = \"p\"; sources = [ \"10.244.1.0/24\" ];\n"
+	    "  destinations = [ \"203.0.113.0/24\" ];\n"
+	    "  gateway = [ \"127.0.0.1\", \"gw\", \"192.0.2.20\" ];\n"
+	    "  egress-ip = [ \"198.51.100.1\" ]; } );\n};",
+	    1024, 22527);
+	/* One gateway: the whole range. */
+	slice_is(HEAD POLICY("") "};", 0, 0);
+	/* A node: nothing translated here. */
+	slice_is(GWLIST("[ \"gw\", \"192.0.2.20\" ]"), 0, 0);
+	/* gw1 has its own egress-ip: shares nothing. */
+	slice_is(GWIP(IP1, IP2, "[ \"gw2\", \"gw1\" ]", POL), 0, 0);
+	slice_is(GWIP(IP1, "", "[ \"gw2\", \"gw1\" ]", POL), 0, 0);
+	/* gw1 without: the policy's, shared with gw2 or not. */
+	slice_is(GWIP("", IP2, "[ \"gw2\", \"gw1\" ]", POL), 46884, 60999);
+	/* Its own IPv4 but the policy's IPv6: sliced for both. */
+	slice_is(
+	    HEAD GWIP_GATEWAYS(IP1,
+		"") " policies = ( { name = \"p\";\n"
+		    "  sources = [ \"10.244.1.0/24\", \"fd00::/64\" ];\n"
+		    "  destinations = [ \"203.0.113.0/24\", \"2001:db8::/32\" ];\n"
+		    "  gateway = [ \"gw1\", \"gw2\" ];\n"
+		    "  egress-ip = [ \"198.51.100.1\", \"::1\" ]; } );\n};",
+	    32768, 46883);
+}
+
 static void
 test_excludes(void **state)
 {
@@ -1613,6 +1733,8 @@ main(void)
 		cmocka_unit_test(test_policy_egress_ip_optional),
 		cmocka_unit_test(test_policy_egress_ip_families),
 		cmocka_unit_test(test_gateway_snat_here),
+		cmocka_unit_test(test_port_slice),
+		cmocka_unit_test(test_slice_conf),
 		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_bad_prefixes_no_conflict),
