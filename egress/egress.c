@@ -11,9 +11,9 @@
  * back with another ifindex) since, and rewriting egr_config when the
  * overlay device changed; on a node (a host that is not a gateway of
  * some policy) egr_ovl_out is hung on the overlay device with it, and
- * again when the device comes back.  Polling was chosen over netlink link events
- * because ferryd has no link-event subscription and a second is well
- * inside what an operator expects of a device being created.
+ * again when the device comes back.  Polling was chosen over netlink
+ * link events because ferryd has no link-event subscription and a second
+ * is well inside what an operator expects of a device being created.
  *
  * Reload compiles the new policies against the running id assignment and
  * writes only the differences; interfaces are attached and detached as
@@ -76,7 +76,7 @@ egress_ovl_of(struct egress *g, struct egress_ovl *ovl)
 	ovl->ifindex = egress_ovl_lookup(dev, ovl->mac);
 }
 
-/* Is this host a node of a policy: one of whose gateways none is here? */
+/* Is this host a node of some policy: none of its gateways here? */
 static bool
 egress_is_node(const struct egress_conf *ec)
 {
@@ -86,7 +86,7 @@ egress_is_node(const struct egress_conf *ec)
 		for (k = 0; k < ec->policies[i].ngw; k++)
 			if (ec->policies[i].gw[k].local)
 				break;
-		if (ec->policies[i].ngw > 0 && k == ec->policies[i].ngw)
+		if (k == ec->policies[i].ngw)
 			return true;
 	}
 	return false;
