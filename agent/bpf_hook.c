@@ -26,9 +26,10 @@
 #include "log.h"
 
 /* tcx (Linux 6.6), newer than the uapi headers we may build against. */
-#define HOOK_TCX_INGRESS   46 /* BPF_TCX_INGRESS */
-#define HOOK_TCX_EGRESS	   47 /* BPF_TCX_EGRESS */
-#define HOOK_LINK_TYPE_TCX 11 /* BPF_LINK_TYPE_TCX */
+#define HOOK_TCX_INGRESS   46	     /* BPF_TCX_INGRESS */
+#define HOOK_TCX_EGRESS	   47	     /* BPF_TCX_EGRESS */
+#define HOOK_LINK_TYPE_TCX 11	     /* BPF_LINK_TYPE_TCX */
+#define HOOK_F_BEFORE	   (1U << 3) /* BPF_F_BEFORE: no relative, first */
 
 static const char *
 dir_name(enum bpf_hook_dir d)
@@ -183,6 +184,7 @@ tcx_link_adopt(const struct bpf_hook *h)
 int
 bpf_hook_attach_tcx(const struct bpf_hook *h, int prog_fd)
 {
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	char path[256];
 	int fd, err;
 
@@ -197,8 +199,14 @@ bpf_hook_attach_tcx(const struct bpf_hook *h, int prog_fd)
 		errno = err;
 		return -1;
 	}
+	/*
+	 * An adopted link keeps its place in the chain; a new one is
+	 * appended, or put first (BPF_F_BEFORE naming no program).
+	 */
+	if (h->first)
+		lo.flags = HOOK_F_BEFORE;
 	if ((fd = bpf_link_create(prog_fd, h->ifindex,
-		 (enum bpf_attach_type)tcx_type(h->dir), NULL)) < 0)
+		 (enum bpf_attach_type)tcx_type(h->dir), &lo)) < 0)
 		return -1;
 	if (bpf_obj_pin(fd, path) != 0) {
 		err = errno;

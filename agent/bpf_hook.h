@@ -35,6 +35,7 @@ struct bpf_hook {
 	int ifindex;
 	enum bpf_hook_dir dir;
 	unsigned prio; /* tc filter priority (and handle) without tcx */
+	bool first;    /* a new tcx link goes ahead of those on the hook */
 };
 
 /*

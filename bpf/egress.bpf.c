@@ -12,9 +12,13 @@
  * egr_rev, the connection stored in egr_ct, and the packet SNATed to the
  * policy's egress IP.  egr_in (tc ingress) reverse-translates what
  * egr_rev knows, and nothing else: an unsolicited packet to the egress IP
- * is left to the stack.  ICMP errors are matched by the header they quote
- * (RFC 5508 section 4.2 for ICMP, RFC 5382/4787 for what they protect)
- * and translated both outside and inside; later fragments take the
+ * is left to the stack.  egr_ovl_out (tcx egress of the overlay's vxlan
+ * device, on a node, ahead of ovl_egress) gives what the node's routing
+ * sends into the overlay itself the same classification, gateway choice
+ * and addressing as egr_out's steering, without the redirect.  ICMP
+ * errors are matched by the header they quote (RFC 5508 section 4.2 for
+ * ICMP, RFC 5382/4787 for what they protect) and translated both
+ * outside and inside; later fragments take the
  * translation of their first fragment from egr_frag.  Why the NAT table
  * is two hashes and never LRU, how ports are allocated and what survives
  * a restart: docs/design.md, "Egress datapath".
@@ -594,13 +598,22 @@ egr_gw_pick(const struct egr_pkt *p, const struct egr_policy *pol, __u32 id)
 	return best;
 }
 
+/* Counted as a drop; the caller returns TC_ACT_SHOT. */
+static __always_inline int
+egr_steer_fail(struct __sk_buff *skb)
+{
+	egr_count(skb, EGR_DROP_TUNNEL);
+	return -1;
+}
+
 /*
- * Node role: send the frame unmodified to a remote gateway through the
- * overlay.  ovl_egress on the vxlan device lets it pass with the tunnel
- * key set here (the EGR_MARK_STEERED bit tells it so).
+ * Node role: address the frame, unmodified, to a remote gateway through
+ * the overlay: the gateway's and our vxlan MAC, the tunnel key and the
+ * EGR_MARK_STEERED bit, by which ovl_egress on the vxlan device lets it
+ * pass with this key.  0, or -1 if it cannot be (dropped and counted).
  */
 static __always_inline int
-egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
+egr_steer_key(struct __sk_buff *skb, const struct egr_config *cfg,
     const struct egr_gw *gw)
 {
 	struct bpf_tunnel_key key = {};
@@ -608,7 +621,7 @@ egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
 	__u64 flags;
 
 	if (!cfg || cfg->ovl_ifindex == 0)
-		return egr_drop(skb, EGR_DROP_TUNNEL);
+		return egr_steer_fail(skb);
 	__builtin_memcpy(macs, gw->mac, 6);
 	__builtin_memcpy(macs + 6, cfg->ovl_mac, 6);
 	key.tunnel_id = gw->vni;
@@ -627,11 +640,21 @@ egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
 		flags = BPF_F_TUNINFO_IPV6;
 	}
 	if (bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0))
-		return egr_drop(skb, EGR_DROP_TUNNEL);
+		return egr_steer_fail(skb);
 	if (bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags))
-		return egr_drop(skb, EGR_DROP_TUNNEL);
+		return egr_steer_fail(skb);
 	skb->mark |= EGR_MARK_STEERED;
 	egr_count(skb, EGR_STAT_STEERED);
+	return 0;
+}
+
+/* Steer from an egress interface: addressed, then to the vxlan device. */
+static __always_inline int
+egr_steer(struct __sk_buff *skb, const struct egr_config *cfg,
+    const struct egr_gw *gw)
+{
+	if (egr_steer_key(skb, cfg, gw))
+		return TC_ACT_SHOT;
 	return bpf_redirect(cfg->ovl_ifindex, 0);
 }
 
@@ -791,6 +814,48 @@ egr_out_handle(struct __sk_buff *skb)
 }
 
 /*
+ * egr_ovl_out, the egress decision for what the node's routing sends into
+ * the overlay itself (a route to the destination via a gateway's
+ * endpoint) instead of out of an egress interface: the same
+ * classification, gateway choice and pins as egr_out, and the same
+ * addressing, but no redirect (we are on the vxlan device's egress
+ * already; a redirect to it would run this hook again) and no
+ * translation: the frame goes on, tunnel key set, to ovl_egress, which
+ * lets a steered frame through as it is.  Everything that is not a
+ * policy's, and a policy served here (a gateway SNATs on its uplink,
+ * where the route takes what it forwards), goes on untouched and
+ * uncounted, to ovl_egress as if we were not there (TCX_NEXT).  A frame
+ * egr_out steered on the uplink already carries EGR_MARK_STEERED.
+ * A separate program, so that egr_out's verification does not grow.
+ */
+static __always_inline int
+egr_ovl_out_handle(struct __sk_buff *skb)
+{
+	const struct egr_policy *pol;
+	const struct egr_config *cfg;
+	const struct egr_gw *gw;
+	struct egr_pkt p;
+	__u32 zero = 0, id = 0;
+
+	if (skb->mark & EGR_MARK_STEERED)
+		return TC_ACT_UNSPEC;
+	if (egr_pkt_parse(skb, &p) || p.kind == EGR_PKT_NONE)
+		return TC_ACT_UNSPEC;
+	pol = egr_classify(&p, &id);
+	if (!pol)
+		return TC_ACT_UNSPEC;
+	gw = egr_gw_pick(&p, pol, id);
+	if (!gw)
+		return egr_drop(skb, EGR_DROP_NO_GATEWAY);
+	if (gw->flags & EGR_GW_LOCAL)
+		return TC_ACT_UNSPEC;
+	cfg = bpf_map_lookup_elem(&egr_config, &zero);
+	if (egr_steer_key(skb, cfg, gw))
+		return TC_ACT_SHOT;
+	return TC_ACT_UNSPEC;
+}
+
+/*
  * An ICMP error from outside about a packet we translated (the quote is
  * ours: egress IP -> remote), whose connection's egr_rev key is key.
  * Returns -1 if there is no such connection.
@@ -903,6 +968,13 @@ int
 egr_in(struct __sk_buff *skb)
 {
 	return egr_in_handle(skb);
+}
+
+SEC("tc")
+int
+egr_ovl_out(struct __sk_buff *skb)
+{
+	return egr_ovl_out_handle(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

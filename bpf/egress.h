@@ -52,6 +52,9 @@
 
 #define EGR_PROG_OUT "egr_out" /* tc egress of egress.interfaces */
 #define EGR_PROG_IN  "egr_in"  /* tc ingress of the same interfaces */
+/* tcx egress of the overlay's vxlan device on a node, ahead of ovl_egress */
+#define EGR_PROG_OVL "egr_ovl_out"
+#define EGR_LINK_OVL "egr_ovl_out_link" /* its pinned link */
 
 #define EGR_MAP_SRC4	 "egr_src4"
 #define EGR_MAP_SRC6	 "egr_src6"

@@ -9,9 +9,11 @@
  * loop, once a second, then does the periodic work: the NAT garbage
  * collection (egress_nat_gc), attaching interfaces that appeared (or came
  * back with another ifindex) since, and rewriting egr_config when the
- * overlay device changed.  Polling was chosen over netlink link events
- * because ferryd has no link-event subscription and a second is well
- * inside what an operator expects of a device being created.
+ * overlay device changed; on a node (a host that is not a gateway of
+ * some policy) egr_ovl_out is hung on the overlay device with it, and
+ * again when the device comes back.  Polling was chosen over netlink
+ * link events because ferryd has no link-event subscription and a second
+ * is well inside what an operator expects of a device being created.
  *
  * Reload compiles the new policies against the running id assignment and
  * writes only the differences; interfaces are attached and detached as
@@ -74,13 +76,69 @@ egress_ovl_of(struct egress *g, struct egress_ovl *ovl)
 	ovl->ifindex = egress_ovl_lookup(dev, ovl->mac);
 }
 
+/* Is this host a node of some policy: none of its gateways here? */
+static bool
+egress_is_node(const struct egress_conf *ec)
+{
+	size_t i, k;
+
+	for (i = 0; i < ec->npolicies; i++) {
+		for (k = 0; k < ec->policies[i].ngw; k++)
+			if (ec->policies[i].gw[k].local)
+				break;
+		if (k == ec->policies[i].ngw)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * egr_ovl_out on the overlay device of a node, so that what the routing
+ * sends into the overlay (a gateway's route to a policy's destination)
+ * is steered by the policy as on the egress interfaces.  Attached when
+ * the device appears or comes back with another ifindex; a host that is
+ * a gateway of every policy it has needs none (it translates on its
+ * uplink), and a link left from when it was a node is let go.
+ */
+static void
+egress_ovl_attach(struct egress *g, const struct egress_ovl *ovl)
+{
+	const char *pin_dir = g->conf->pin_dir;
+
+	if (ovl->ifindex == 0 || !egress_is_node(g->conf)) {
+		if (g->ovl_ifindex != 0 || !g->ovl_clean)
+			egress_dp_detach_ovl(pin_dir);
+		g->ovl_ifindex = 0;
+		g->ovl_clean = true;
+		return;
+	}
+	if (ovl->ifindex == g->ovl_ifindex)
+		return;
+	g->ovl_clean = false;
+	if (egress_dp_attach_ovl(g->dp, pin_dir, ovl->ifindex) == -1) {
+		if (!g->ovl_failed)
+			log_warn("egress: cannot attach to the overlay "
+				 "device, traffic routed into the overlay "
+				 "is not steered by policy: ifindex=%d "
+				 "error=%s (tcx needs Linux 6.6)",
+			    ovl->ifindex, strerror(errno));
+		g->ovl_failed = true;
+		return;
+	}
+	g->ovl_failed = false;
+	g->ovl_ifindex = ovl->ifindex;
+}
+
 static int
 egress_write_config(struct egress *g)
 {
 	struct egress_ovl ovl;
 
 	egress_ovl_of(g, &ovl);
-	return egress_dp_config(g->dp, g->conf, &ovl);
+	if (egress_dp_config(g->dp, g->conf, &ovl) == -1)
+		return -1;
+	egress_ovl_attach(g, &ovl);
+	return 0;
 }
 
 /* A gateway's health is its BGP session's (ferryd_peer_healthy). */
@@ -433,6 +491,8 @@ egress_deactivate(struct egress *g, const char *pin_dir)
 	g->ifs = NULL;
 	g->nifs = 0;
 	egress_sync_stop(g);
+	g->ovl_ifindex = 0;
+	g->ovl_clean = false;
 	egress_dp_close(g->dp);
 	g->dp = NULL;
 	egress_nat_gc_free(&g->walk);

@@ -11,7 +11,10 @@
  * agent/bpf_hook.c only: a tcx link per program and device, pinned as
  * egr_out_<ifname> and egr_in_<ifname> next to the maps, adopted and
  * pointed at the new program by a restarted ferryd; a tc filter at
- * EGRESS_TC_PRIO where there is no tcx.  Nothing here detaches on close:
+ * EGRESS_TC_PRIO where there is no tcx.  On a node, egr_ovl_out also
+ * hangs on the overlay's vxlan device, tcx only (the first on its egress
+ * hook, so ahead of ovl_egress), its link pinned as egr_ovl_out_link.
+ * Nothing here detaches on close:
  * a stopping ferryd leaves the programs running on the pinned maps, so
  * connections through the gateway survive a restart, and only a config
  * without the section (egress_dp_unpin) takes them away.
@@ -75,6 +78,8 @@ egress_dp_unpin(const char *pin_dir)
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, pinned[i]);
 		unlink(path);
 	}
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, EGR_LINK_OVL);
+	unlink(path);
 	if ((dir = opendir(pin_dir)) != NULL) {
 		while ((de = readdir(dir)) != NULL) {
 			if (!is_link_pin(de->d_name))
@@ -356,6 +361,49 @@ egress_dp_detach(const char *pin_dir, const char *ifname, int ifindex)
 	bpf_hook_detach(&out);
 	bpf_hook_detach(&in);
 	log_info("egress: programs detached: interface=%s", ifname);
+}
+
+/* Where egr_ovl_out hangs: the overlay device's egress, first. */
+static struct bpf_hook
+dp_hook_ovl(const char *pin_dir, int ifindex)
+{
+	struct bpf_hook h = { .who = "egress",
+		.pin_dir = pin_dir,
+		.link = EGR_LINK_OVL,
+		.ifindex = ifindex,
+		.dir = BPF_HOOK_EGRESS,
+		.first = true };
+
+	return h;
+}
+
+/*
+ * tcx only: under clsact, ferry's filters cannot be ordered ahead of the
+ * overlay's, whose priority 1 is the first there is; a tcx program runs
+ * ahead of both the tcx links and the clsact filters of its hook.
+ */
+int
+egress_dp_attach_ovl(struct egress_dp *dp, const char *pin_dir, int ifindex)
+{
+	struct bpf_hook h = dp_hook_ovl(pin_dir, ifindex);
+	int fd;
+
+	fd = bpf_hook_attach_tcx(
+	    &h, bpf_program__fd(dp->skel->progs.egr_ovl_out));
+	if (fd < 0)
+		return -1;
+	close(fd); /* the pin holds the link */
+	log_info(
+	    "egress: overlay program attached: ifindex=%d hook=tcx", ifindex);
+	return 0;
+}
+
+void
+egress_dp_detach_ovl(const char *pin_dir)
+{
+	struct bpf_hook h = dp_hook_ovl(pin_dir, 0);
+
+	bpf_hook_unpin(&h);
 }
 
 void

@@ -310,6 +310,12 @@ int egress_dp_config(
 int egress_dp_attach(
     struct egress_dp *, const char *pin_dir, const char *ifname, int ifindex);
 void egress_dp_detach(const char *pin_dir, const char *ifname, int ifindex);
+/*
+ * egr_ovl_out on the overlay device (a tcx link, pinned): 0, or -1 with
+ * errno set and nothing logged (no tcx, say).  Detach lets the pin go.
+ */
+int egress_dp_attach_ovl(struct egress_dp *, const char *pin_dir, int ifindex);
+void egress_dp_detach_ovl(const char *pin_dir);
 /* Remove our maps and links from pin_dir (the section was removed). */
 void egress_dp_unpin(const char *pin_dir);
 /* Let the links of interfaces not in ifaces go (removed while down). */
@@ -345,6 +351,9 @@ struct egress {
 	bool accepting;	      /* conf's acceptances published (egress.c) */
 	struct egress_if *ifs;
 	size_t nifs;
+	int ovl_ifindex; /* egr_ovl_out is on this overlay device, or 0 */
+	bool ovl_failed; /* attaching it failed (logged once) */
+	bool ovl_clean;	 /* not wanted and no link of ours left pinned */
 	struct egress_timeouts timeouts;
 	struct egress_gc_counters gc;
 	struct egress_nat_gc walk; /* the collector's place in the table */

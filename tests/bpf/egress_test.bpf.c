@@ -10,35 +10,33 @@
  *   priority = TTL
  * A TX tunnel key keeps the remote where the helper, written for RX,
  * reports the local address (see overlay_test.bpf.c), hence local_ipv*.
+ * egr_test_ovl does the same for egr_ovl_out_handle(), which sets the
+ * key and lets the frame go on (TC_ACT_UNSPEC) with EGR_MARK_STEERED.
  * The egr_test_new* programs at the end are for the benchmark.
  */
 #include "egress.bpf.c"
 
 #define EGR_TEST_NO_KEY 99 /* verdict: redirected, but no tunnel key */
 
-SEC("tc")
-int
-egr_test_out(struct __sk_buff *skb)
+/* The tunnel key into cb and priority; 0, or -1 if there is none. */
+static __always_inline int
+egr_test_key(struct __sk_buff *skb)
 {
 	struct bpf_tunnel_key key;
-	int verdict;
 	long err;
 
-	verdict = egr_out_handle(skb);
-	if (verdict != TC_ACT_REDIRECT)
-		return verdict;
 	err = bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0);
 	if (err == -EPROTO) {
 		err = bpf_skb_get_tunnel_key(
 		    skb, &key, sizeof(key), BPF_F_TUNINFO_IPV6);
 		if (err < 0)
-			return EGR_TEST_NO_KEY;
+			return -1;
 		skb->cb[1] = key.local_ipv6[0];
 		skb->cb[2] = key.local_ipv6[1];
 		skb->cb[3] = key.local_ipv6[2];
 		skb->cb[4] = key.local_ipv6[3];
 	} else if (err < 0) {
-		return EGR_TEST_NO_KEY;
+		return -1;
 	} else {
 		skb->cb[1] = 0;
 		skb->cb[2] = 0;
@@ -47,7 +45,32 @@ egr_test_out(struct __sk_buff *skb)
 	}
 	skb->cb[0] = key.tunnel_id;
 	skb->priority = key.tunnel_ttl;
-	return verdict;
+	return 0;
+}
+
+SEC("tc")
+int
+egr_test_out(struct __sk_buff *skb)
+{
+	int verdict = egr_out_handle(skb);
+
+	if (verdict != TC_ACT_REDIRECT)
+		return verdict;
+	return egr_test_key(skb) ? EGR_TEST_NO_KEY : verdict;
+}
+
+SEC("tc")
+int
+egr_test_ovl(struct __sk_buff *skb)
+{
+	__u32 mark = skb->mark;
+	int verdict = egr_ovl_out_handle(skb);
+
+	/* Steered here: the mark is new, and the key must be there. */
+	if (verdict != TC_ACT_UNSPEC || (mark & EGR_MARK_STEERED) ||
+	    !(skb->mark & EGR_MARK_STEERED))
+		return verdict;
+	return egr_test_key(skb) ? EGR_TEST_NO_KEY : verdict;
 }
 
 /*

@@ -54,7 +54,7 @@
 struct egr_obj {
 	struct bpf_object *obj;
 	int src4, src6, dst4, dst6, policy, config, ct, rev, frag, pin, stats;
-	int out, in;
+	int out, in, ovl;
 };
 
 static struct egr_obj prod, small, wrap;
@@ -2058,6 +2058,19 @@ test_frag6_out_of_order(void **state)
 
 /* --- cases: node steering ----------------------------------------------- */
 
+/* The wrapper's report of a steered frame: mark, VNI, endpoint, TTL. */
+static void
+steered_ok(const struct __sk_buff *ctx, const char *gwep)
+{
+	uint8_t ep[16];
+
+	assert_int_equal(ctx->mark & EGR_MARK_STEERED, EGR_MARK_STEERED);
+	assert_int_equal(ctx->cb[0], VNI);
+	addr16(gwep, ep);
+	assert_memory_equal(&ctx->cb[1], ep, 16);
+	assert_int_equal(ctx->priority, 64);
+}
+
 static void
 steer(const char *pod, const char *remote, const char *gwep)
 {
@@ -2065,7 +2078,6 @@ steer(const char *pod, const char *remote, const char *gwep)
 	uint64_t before[EGR_STAT_MAX], after[EGR_STAT_MAX];
 	struct __sk_buff ctx;
 	struct frame in, out, want;
-	uint8_t ep[16];
 	uint32_t ret;
 
 	build(&in, &s);
@@ -2085,11 +2097,7 @@ steer(const char *pod, const char *remote, const char *gwep)
 	assert_int_equal(after[EGR_STAT_STEERED] - before[EGR_STAT_STEERED], 1);
 	assert_int_equal(out.len, want.len);
 	assert_memory_equal(out.b, want.b, want.len);
-	assert_int_equal(ctx.mark & EGR_MARK_STEERED, EGR_MARK_STEERED);
-	assert_int_equal(ctx.cb[0], VNI);
-	addr16(gwep, ep);
-	assert_memory_equal(&ctx.cb[1], ep, 16);
-	assert_int_equal(ctx.priority, 64);
+	steered_ok(&ctx, gwep);
 }
 
 static void
@@ -2152,7 +2160,7 @@ gw_set(int id, const uint8_t *last, const bool *up, int n)
 }
 
 static void
-gw_assign(uint8_t *to)
+gw_assign_by(int prog, uint32_t verdict, uint8_t *to)
 {
 	struct spec s = { NULL, NULL, P_TCP, 20000, 443, 0, TCP_SYN, 0, 0 };
 	char pod[32], remote[32];
@@ -2169,11 +2177,18 @@ gw_assign(uint8_t *to)
 		build(&in, &s);
 		memset(&ctx, 0, sizeof(ctx));
 		to[i] = 0;
-		if (run_ctx(wrap.out, &in, &out, &ctx) != TC_ACT_REDIRECT)
+		if (run_ctx(prog, &in, &out, &ctx) != verdict ||
+		    !(ctx.mark & EGR_MARK_STEERED))
 			continue;
 		memcpy(ep, &ctx.cb[1], 16);
 		to[i] = ep[15];
 	}
+}
+
+static void
+gw_assign(uint8_t *to)
+{
+	gw_assign_by(wrap.out, TC_ACT_REDIRECT, to);
 }
 
 /*
@@ -2355,6 +2370,152 @@ test_reset_node_steers(void **state)
 	policies_set(&wrap);
 }
 
+/* --- cases: steering on the overlay device (egr_ovl_out) --------------- */
+
+/*
+ * A policy's frame routed into the overlay: addressed to its gateway as
+ * egr_out would (MACs, tunnel key, mark) but left to go on, to
+ * ovl_egress, not redirected.
+ */
+static void
+ovl_steer(const char *pod, const char *remote, const char *gwep)
+{
+	struct spec s = { pod, remote, P_TCP, 40071, 443, 0, TCP_SYN, 0, 0 };
+	struct __sk_buff ctx;
+	struct frame in, out, want;
+
+	build(&in, &s);
+	want = in;
+	memcpy(want.b, mac_gw, 6);
+	memcpy(want.b + 6, mac_ovl, 6);
+	xpect(&prod, prod.ovl, &in, (uint32_t)TC_ACT_UNSPEC, EGR_STAT_STEERED,
+	    0, &want, NULL);
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(
+	    run_ctx(wrap.ovl, &in, &out, &ctx), (uint32_t)TC_ACT_UNSPEC);
+	assert_memory_equal(out.b, want.b, want.len);
+	steered_ok(&ctx, gwep);
+	assert_int_equal(map_count(prod.ct, sizeof(struct egr_tuple)), 0);
+}
+
+static void
+test_ovl_steer(void **state)
+{
+	(void)state;
+	ovl_steer(POD4_A, STEER4, GWEP4);
+	ovl_steer(POD6_A, STEER6, GWEP6);
+}
+
+/* in, with mark, goes on through egr_ovl_out as it came, uncounted. */
+static void
+ovl_untouched(const struct frame *in, uint32_t mark)
+{
+	uint64_t before[EGR_STAT_MAX], after[EGR_STAT_MAX];
+	struct __sk_buff ctx;
+	struct frame out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.mark = mark;
+	stats_read(prod.stats, before);
+	assert_int_equal(
+	    run_ctx(prod.ovl, in, &out, &ctx), (uint32_t)TC_ACT_UNSPEC);
+	stats_read(prod.stats, after);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(out.len, in->len);
+	assert_memory_equal(out.b, in->b, in->len);
+	assert_int_equal(ctx.mark, mark);
+}
+
+/*
+ * Everything but a remote gateway's policy goes on to ovl_egress as it
+ * came, uncounted: other sources and destinations, an excluded
+ * destination, a policy served here (translated on the uplink), ARP, a
+ * malformed frame (ovl_egress's to judge), a frame egr_out already
+ * steered on the uplink (not chosen again).
+ */
+static void
+test_ovl_untouched(void **state)
+{
+	static const struct spec specs[] = {
+		{ NOTPOD4, STEER4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+		{ POD4_A, "192.0.2.77", P_UDP, 1000, 53, 0, 0, 0, 10 },
+		{ POD4_A, SKIP4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+		{ POD4_A, REMOTE4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+		{ POD4_A, HA4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+		{ POD6_A, REMOTE6, P_UDP, 1000, 53, 0, 0, 0, 10 },
+		{ POD6_A, HA6, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+	};
+	struct spec s = { POD4_A, STEER4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 };
+	struct frame in;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		build(&in, &specs[i]);
+		ovl_untouched(&in, 0);
+	}
+	assert_int_equal(map_count(prod.ct, sizeof(struct egr_tuple)), 0);
+	frame_eth(&in, 0);
+	put16(in.b + 12, ETH_P_ARP);
+	memset(in.b + ETH_HLEN, 0x11, 28);
+	in.len = ETH_HLEN + 28;
+	ovl_untouched(&in, 0);
+	frame_eth(&in, 0);
+	in.b[ETH_HLEN] = 0x45;
+	put16(in.b + ETH_HLEN + 2, 1000); /* total length past the frame */
+	in.len = ETH_HLEN + 20;
+	ovl_untouched(&in, 0);
+	build(&in, &s);
+	ovl_untouched(&in, EGR_MARK_STEERED);
+}
+
+/*
+ * The same gateway choice as egr_out, pins included, and the same drop
+ * when no gateway is up.
+ */
+static void
+test_ovl_hash(void **state)
+{
+	static const uint8_t abc[] = { 11, 12, 13 };
+	static const bool all[] = { true, true, true },
+			  b_down[] = { true, false, true },
+			  none[] = { false, false, false };
+	struct spec s = { POD4_A, STEER4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 };
+	uint8_t base[HASH_FLOWS], to[HASH_FLOWS];
+	struct frame in;
+	int i, n[256] = { 0 };
+
+	(void)state;
+	gw_set(2, abc, all, 3);
+	gw_assign(base);
+	map_clear(wrap.pin, sizeof(struct egr_pin_key));
+	gw_assign_by(wrap.ovl, (uint32_t)TC_ACT_UNSPEC, to);
+	assert_memory_equal(to, base, HASH_FLOWS);
+	for (i = 0; i < HASH_FLOWS; i++)
+		n[to[i]]++;
+	assert_true(n[11] > 50 && n[12] > 50 && n[13] > 50);
+	/* 12 down: its pairs move and are pinned where they went ... */
+	gw_set(2, abc, b_down, 3);
+	gw_assign_by(wrap.ovl, (uint32_t)TC_ACT_UNSPEC, to);
+	for (i = 0; i < HASH_FLOWS; i++)
+		if (base[i] == 12)
+			assert_true(to[i] == 11 || to[i] == 13);
+		else
+			assert_int_equal(to[i], base[i]);
+	/* ... and stay there when it is back, on either program. */
+	gw_set(2, abc, all, 3);
+	gw_assign(base);
+	gw_assign_by(wrap.ovl, (uint32_t)TC_ACT_UNSPEC, to);
+	assert_memory_equal(to, base, HASH_FLOWS);
+	for (i = 0; i < HASH_FLOWS; i++)
+		assert_true(to[i] != 0);
+	gw_set(2, abc, none, 3);
+	build(&in, &s);
+	xpect(&wrap, wrap.ovl, &in, TC_ACT_SHOT, EGR_DROP_NO_GATEWAY, 0, NULL,
+	    NULL);
+	policies_set(&wrap);
+}
+
 /* --- setup ------------------------------------------------------------- */
 
 static int
@@ -2381,8 +2542,8 @@ prog_fd(struct bpf_object *obj, const char *name)
 
 /* Returns 0 or a negative errno.  ct_size 0: as built. */
 static int
-egr_obj_load(
-    struct egr_obj *o, const char *path, const char *out, uint32_t ct_size)
+egr_obj_load(struct egr_obj *o, const char *path, const char *out,
+    const char *ovl, uint32_t ct_size)
 {
 	struct bpf_map *m;
 	int err;
@@ -2424,9 +2585,11 @@ egr_obj_load(
 	o->stats = map_fd(o->obj, EGR_MAP_STATS);
 	o->out = prog_fd(o->obj, out);
 	o->in = prog_fd(o->obj, EGR_PROG_IN);
+	o->ovl = prog_fd(o->obj, ovl);
 	if (o->src4 < 0 || o->src6 < 0 || o->dst4 < 0 || o->dst6 < 0 ||
 	    o->policy < 0 || o->config < 0 || o->ct < 0 || o->rev < 0 ||
-	    o->frag < 0 || o->stats < 0 || o->out < 0 || o->in < 0) {
+	    o->frag < 0 || o->stats < 0 || o->out < 0 || o->in < 0 ||
+	    o->ovl < 0) {
 		fprintf(
 		    stderr, "test_egress: %s lacks a map or program\n", path);
 		return -ENOENT;
@@ -2474,11 +2637,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "test_egress: cannot count CPUs\n");
 		return 1;
 	}
-	err = egr_obj_load(&prod, ppath, EGR_PROG_OUT, 0);
+	err = egr_obj_load(&prod, ppath, EGR_PROG_OUT, EGR_PROG_OVL, 0);
 	if (!err)
-		err = egr_obj_load(&small, ppath, EGR_PROG_OUT, 4);
+		err =
+		    egr_obj_load(&small, ppath, EGR_PROG_OUT, EGR_PROG_OVL, 4);
 	if (!err)
-		err = egr_obj_load(&wrap, wpath, "egr_test_out", 0);
+		err = egr_obj_load(
+		    &wrap, wpath, "egr_test_out", "egr_test_ovl", 0);
 	if (err == -EPERM) {
 		fprintf(stderr,
 		    "test_egress: SKIP: no privilege to load BPF programs "
@@ -2541,6 +2706,9 @@ main(int argc, char **argv)
 	ONE(test_steer_hash);
 	ONE(test_steer_pins);
 	ONE(test_reset_node_steers);
+	ONE(test_ovl_steer);
+	ONE(test_ovl_untouched);
+	ONE(test_ovl_hash);
 
 	failed = _cmocka_run_group_tests("egress", tests, n, NULL, NULL);
 	free(tests);

@@ -41,114 +41,16 @@
 . "$(dirname "$0")/bfd_lib.sh"
 need_root
 need_cmd jq python3 timeout nft bpftool
-PIN=/sys/fs/bpf/ferry-test-$T_ID
-T_PINDIRS=
-for h in gw1 gw2 gw3 node1 node2; do
-	T_PINDIRS="$T_PINDIRS $PIN-$h $PIN-${h}o"
-done
-GWS='"gw1", "gw2", "gw3"' # the policy's gateways
 SYNC=${EGHA_SYNC:-}
-EIP=203.0.113.200 # the shared egress IP, with EGHA_SYNC
-SYNC_HA= SYNC_EIP= SYNC_POOL=
-if [ -n "$SYNC" ]; then
-	SYNC_HA="sync = { key-file = \"$T_DIR/sync.key\"; };"
-	SYNC_EIP="egress-ip = \"$EIP\";"
-	SYNC_POOL=", { prefix = \"$EIP/32\"; kind = \"egress\"; }"
-fi
+HA_SYNC=$SYNC
+. "$(dirname "$0")/egress_ha_lib.sh"
 CONNS="$(dirname "$0")/egress_conns.py"
 PORT=5311
-BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
 
-gw_mac() { echo "02:fe:00:00:00:0$1"; }
-node_mac() { echo "02:fe:00:00:01:0$1"; }
-
-# The egress section, the same on every host.
-egress_conf() { # NAME IFACE
-	cat <<-EOF
-	egress = {
-		pin-dir = "$PIN-$1";
-		interfaces = [ "$2" ];
-		ha = { pin-table-size = 4096; $SYNC_HA };
-		gateways = (
-	EOF
-	local k sep=
-	for k in 1 2 3; do
-		printf '\t\t%s{ name = "gw%d"; endpoint = "192.0.2.%d"; vni = 7;\n' "$sep" "$k" "$k"
-		if [ -n "$SYNC" ] || { [ -n "${SHARED:-}" ] && [ "$k" != 1 ]; }; then
-			printf '\t\t  mac = "%s"; }\n' "$(gw_mac "$k")"
-		else
-			printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
-		fi
-		sep=", "
-	done
-	cat <<-EOF
-		);
-		policies = (
-			{ name = "pods"; sources = [ "10.244.0.0/16" ];
-			  destinations = [ "203.0.113.0/24" ];
-			  gateway = [ $GWS ]; ${SHARED:-}$SYNC_EIP }
-		);
-	};
-	EOF
-}
-
-gw_conf() { # K
-	local k=$1 n ranges= sep=
-	for n in 1 2; do
-		ranges="$ranges$sep{ prefix = \"192.0.2.2$n/32\"; rr-client = true;
-			next-hop = \"self\"; max = 1; $BFD
-			overlay = { vni = 7; mac = \"$(node_mac "$n")\"; }; }"
-		sep=", "
-	done
-	cat >"$T_DIR/gw$k.conf" <<-CONF
-	router-id = "192.0.2.$k";
-	pid-file = "$T_DIR/gw$k.pid";
-	control = { socket = "$T_DIR/gw$k.sock"; };
-	bgp = {
-		asn = 65000;
-		listen = ( "192.0.2.$k" );
-		pools = ( { prefix = "198.18.$k.0/24"; kind = "loadbalancer"; }$SYNC_POOL );
-		listen-ranges = ( $ranges );
-	};
-	overlay = { local = "192.0.2.$k"; mac = "$(gw_mac "$k")"; pin-dir = "$PIN-gw${k}o"; };
-	$(egress_conf "gw$k" out0)
-	CONF
-}
-
-node_conf() { # N
-	local n=$1 k peers= sep=
-	for k in 1 2 3; do
-		peers="$peers$sep{ address = \"192.0.2.$k\"; asn = 65000;
-			connect-retry = 1; $BFD
-			overlay = { vni = 7; mac = \"$(gw_mac "$k")\"; }; }"
-		sep=", "
-	done
-	cat >"$T_DIR/node$n.conf" <<-CONF
-	router-id = "192.0.2.2$n";
-	pid-file = "$T_DIR/node$n.pid";
-	control = { socket = "$T_DIR/node$n.sock"; };
-	bgp = {
-		asn = 65000;
-		listen = ();
-		pools = ( { prefix = "10.244.$n.0/24"; kind = "pod"; } );
-		neighbors = ( $peers );
-	};
-	overlay = { local = "192.0.2.2$n"; mac = "$(node_mac "$n")"; pin-dir = "$PIN-node${n}o"; };
-	$(egress_conf "node$n" eth0)
-	CONF
-}
-
-ovl_netns NS_SW sw
-ovl_netns NS_SRV srv
-ip -n "$NS_SW" -batch - <<-EOF || fail "switch"
-	link add under type bridge
-	link set under up
-	link add outer type bridge
-	link set outer up
-	link add s0 type veth peer name eth0 netns $NS_SRV
-	link set s0 master outer up
-EOF
-ip -n "$NS_SRV" addr add 203.0.113.10/24 dev eth0
+ha_setup
+# The shared egress IP is announced by every gateway; the server's
+# router here picks gw1 for it.
+[ -z "$SYNC" ] || ip -n "$NS_SRV" route add "$HA_EIP/32" via 203.0.113.1 || fail "route to $HA_EIP"
 # A stateful firewall in front of the server, as most are: a TCP segment
 # that is neither part of a connection nor a SYN is dropped, not answered
 # with an RST by the server's stack.  So a connection that a survivor
@@ -162,81 +64,17 @@ ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
 		}
 	}
 EOF
-ip -n "$NS_SRV" link set eth0 up
-# The shared egress IP is announced by every gateway; the server's
-# router here picks gw1 for it.
-[ -z "$SYNC" ] || ip -n "$NS_SRV" route add "$EIP/32" via 203.0.113.1 || fail "route to $EIP"
-[ -z "$SYNC" ] || head -c 32 /dev/urandom | base64 >"$T_DIR/sync.key"
-for i in $(seq 11 110); do
-	echo "addr add 203.0.113.$i/32 dev eth0"
-done | ip -n "$NS_SRV" -batch - || fail "server addresses"
-for k in 1 2 3; do
-	ovl_netns "NS_GW$k" "gw$k"
-	ns=fy-$T_ID-gw$k
-	ip -n "$NS_SW" -batch - <<-EOF || fail "gateway $k links"
-		link add u$k type veth peer name u0 netns $ns
-		link set u$k master under up
-		link add o$k type veth peer name out0 netns $ns
-		link set o$k master outer up
-	EOF
-	ip -n "$ns" -batch - <<-EOF || fail "gateway $k addresses"
-		addr add 192.0.2.$k/24 dev u0
-		link set u0 up
-		addr add 203.0.113.$k/24 dev out0
-		addr add 203.0.113.20$k/32 dev out0
-		link set out0 up
-	EOF
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
-done
+# The outside is reached through eth0, where egr_out steers every packet
+# of the policy to a gateway: the next hop is a placeholder with a fixed
+# neighbour entry, so no gateway's death can stop the kernel from
+# getting there.
 for n in 1 2; do
-	ovl_netns "NS_NODE$n" "node$n"
-	ovl_netns "NS_POD$n" "pod$n"
-	ns=fy-$T_ID-node$n
-	ip -n "$NS_SW" -batch - <<-EOF || fail "node $n links"
-		link add n$n type veth peer name eth0 netns $ns
-		link set n$n master under up
-	EOF
-	# The outside is reached through eth0, where egr_out steers every
-	# packet of the policy to a gateway: the next hop is a placeholder
-	# with a fixed neighbour entry, so no gateway's death can stop the
-	# kernel from getting there.
-	ip -n "$ns" -batch - <<-EOF || fail "node $n addresses"
-		addr add 192.0.2.2$n/24 dev eth0
-		link set eth0 up
+	ip -n "fy-$T_ID-node$n" -batch - <<-EOF || fail "node $n route"
 		neigh add 192.0.2.254 lladdr 02:fe:ff:ff:ff:fe dev eth0 nud permanent
 		route add 203.0.113.0/24 via 192.0.2.254
-		link add pod0 type veth peer name eth0 netns fy-$T_ID-pod$n
-		addr add 10.244.$n.1/24 dev pod0
-		link set pod0 up
-	EOF
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "fy-$T_ID-pod$n" -batch - <<-EOF || fail "pod $n"
-		addr add 10.244.$n.10/24 dev eth0
-		link set eth0 up
-		route add default via 10.244.$n.1
 	EOF
 done
-
-for k in 1 2 3; do
-	gw_conf "$k"
-	ferryd_start "fy-$T_ID-gw$k" "gw$k"
-	eval "GW${k}_PID=$FERRYD_PID"
-done
-for n in 1 2; do
-	node_conf "$n"
-	ferryd_start "fy-$T_ID-node$n" "node$n"
-done
-for n in 1 2; do
-	for k in 1 2 3; do
-		wait_for 20 ferry_bfd_up "node$n" "192.0.2.$k" ||
-			fail "node$n: BFD to gw$k not up: $(ctl "node$n" show bfd)"
-		wait_until 20 "test \"\$(jget \"\$(ctl gw$k --json show tunnels)\" '.result.tunnels[] | select(.prefix == \"10.244.$n.0/24\") | .endpoint')\" = 192.0.2.2$n" ||
-			fail "gw$k has no tunnel to node$n's pods: $(ctl "gw$k" show tunnels)"
-	done
-	expect_eq "node$n: gateways up" \
-		"$(jget "$(ctl "node$n" --json show egress gateways)" '[.result.gateways[] | select(.state == "up") | .name] | join(",")')" \
-		"gw1,gw2,gw3"
-done
+ha_start
 
 if [ "${EGHA_MEASURE:-}" = throughput ]; then
 	ip netns exec "$NS_SRV" timeout 100 python3 "$CONNS" sink 0.0.0.0 "$PORT" 90 \

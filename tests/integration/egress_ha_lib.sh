@@ -1,0 +1,210 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Egress high-availability topology, sourced after lib.sh, overlay_lib.sh
+# and bfd_lib.sh: several gateways and nodes on one underlay, an outside
+# server.
+#
+#   sw     bridges "under" (the underlay, 192.0.2.0/24) and "outer" (the
+#          outside, 203.0.113.0/24)
+#   gwK    K = 1 .. HA_NGW: ferryd, u0 192.0.2.K on under, out0
+#          203.0.113.K and its own egress IP 203.0.113.20K on outer
+#   nodeN  N = 1 .. HA_NNODE: ferryd, eth0 192.0.2.2N on under, pod0 to
+#          podN; no route to the outside (the test gives it one)
+#   podN   10.244.N.10
+#   srv    203.0.113.10 and .11 ... .HA_SRV_LAST, on outer
+#
+# One policy, "pods", sends 10.244.0.0/16's traffic to the outside
+# through the gateways in GWS (all by default), with BFD (100 ms x 3)
+# under every node-gateway session.  Each gateway announces HA_GW_POOL
+# to the nodes (by default 198.18.K.0/24, nothing they route to; the
+# outside, 203.0.113.0/24, makes it an overlay route to the gateways).
+HA_NGW=${HA_NGW:-3}
+HA_NNODE=${HA_NNODE:-2}
+HA_SRV_LAST=${HA_SRV_LAST:-110}
+PIN=/sys/fs/bpf/ferry-test-$T_ID
+T_PINDIRS=
+for h in $(seq -f gw%g "$HA_NGW") $(seq -f node%g "$HA_NNODE"); do
+	T_PINDIRS="$T_PINDIRS $PIN-$h $PIN-${h}o"
+done
+GWS=$(for k in $(seq "$HA_NGW"); do printf '"gw%d", ' "$k"; done)
+GWS=${GWS%, }
+BFD='bfd = { min-tx = 100; min-rx = 100; multiplier = 3; };'
+
+gw_mac() { echo "02:fe:00:00:00:0$1"; }
+node_mac() { echo "02:fe:00:00:01:0$1"; }
+
+# HA_SYNC: one egress IP, HA_EIP from an egress pool of every gateway,
+# shared by all of them with their NAT state synchronised (ha.sync, with
+# the key in $T_DIR/sync.key).
+HA_EIP=203.0.113.200
+SYNC_HA= SYNC_EIP= SYNC_POOL=
+if [ -n "${HA_SYNC:-}" ]; then
+	SYNC_HA="sync = { key-file = \"$T_DIR/sync.key\"; };"
+	SYNC_EIP="egress-ip = \"$HA_EIP\";"
+	SYNC_POOL=", { prefix = \"$HA_EIP/32\"; kind = \"egress\"; }"
+	head -c 32 /dev/urandom | base64 >"$T_DIR/sync.key"
+fi
+
+# The egress section, the same on every host.  SHARED: the policy's own
+# egress-ip, and gw2 and up without theirs.
+egress_conf() { # NAME IFACE
+	cat <<-EOF
+	egress = {
+		pin-dir = "$PIN-$1";
+		interfaces = [ "$2" ];
+		ha = { pin-table-size = 4096; $SYNC_HA };
+		gateways = (
+	EOF
+	local k sep=
+	for k in $(seq "$HA_NGW"); do
+		printf '\t\t%s{ name = "gw%d"; endpoint = "192.0.2.%d"; vni = 7;\n' "$sep" "$k" "$k"
+		if [ -n "${HA_SYNC:-}" ] || { [ -n "${SHARED:-}" ] && [ "$k" != 1 ]; }; then
+			printf '\t\t  mac = "%s"; }\n' "$(gw_mac "$k")"
+		else
+			printf '\t\t  mac = "%s"; egress-ip = "203.0.113.20%d"; }\n' "$(gw_mac "$k")" "$k"
+		fi
+		sep=", "
+	done
+	cat <<-EOF
+		);
+		policies = (
+			{ name = "pods"; sources = [ "10.244.0.0/16" ];
+			  destinations = [ "203.0.113.0/24" ];
+			  gateway = [ $GWS ]; ${SHARED:-}$SYNC_EIP }
+		);
+	};
+	EOF
+}
+
+# ha_entries COUNT MACFN TEXT: COUNT bgp entries, TEXT with @ for the
+# entry's number, each with BFD and an overlay key (MAC from MACFN).
+ha_entries() {
+	local i sep=
+	for i in $(seq "$1"); do
+		printf '%s{ %s %s overlay = { vni = 7; mac = "%s"; }; }' \
+			"$sep" "${3//@/$i}" "$BFD" "$("$2" "$i")"
+		sep=", "
+	done
+}
+
+# ha_conf NAME ADDR MAC IFACE BGP: NAME's config, BGP the bgp section's
+# own settings.
+ha_conf() {
+	cat >"$T_DIR/$1.conf" <<-CONF
+	router-id = "$2";
+	pid-file = "$T_DIR/$1.pid";
+	control = { socket = "$T_DIR/$1.sock"; };
+	bgp = { asn = 65000; $5 };
+	overlay = { local = "$2"; mac = "$3"; pin-dir = "$PIN-${1}o"; };
+	$(egress_conf "$1" "$4")
+	CONF
+}
+
+gw_conf() { # K
+	local k=$1 pool=${HA_GW_POOL:-198.18.$1.0/24}
+	ha_conf "gw$k" "192.0.2.$k" "$(gw_mac "$k")" out0 "
+		listen = ( \"192.0.2.$k\" );
+		pools = ( { prefix = \"$pool\"; kind = \"loadbalancer\"; }$SYNC_POOL );
+		listen-ranges = ( $(ha_entries "$HA_NNODE" node_mac \
+		'prefix = "192.0.2.2@/32"; rr-client = true; next-hop = "self"; max = 1;') );"
+}
+
+node_conf() { # N
+	local n=$1
+	ha_conf "node$n" "192.0.2.2$n" "$(node_mac "$n")" eth0 "
+		listen = ();
+		pools = ( { prefix = \"10.244.$n.0/24\"; kind = \"pod\"; } );
+		neighbors = ( $(ha_entries "$HA_NGW" gw_mac \
+		'address = "192.0.2.@"; asn = 65000; connect-retry = 1;') );"
+}
+
+# ha_plug NS DEV PORT BRIDGE: DEV in NS, a veth to PORT on the switch's
+# BRIDGE.
+ha_plug() {
+	ip -n "$NS_SW" -batch - <<-EOF || fail "link $2 of $1"
+		link add $3 type veth peer name $2 netns $1
+		link set $3 master $4 up
+	EOF
+}
+
+# ha_setup: every namespace and link above (NS_SW, NS_SRV, NS_GWK,
+# NS_NODEN, NS_PODN).
+ha_setup() {
+	local k n ns i
+	ovl_netns NS_SW sw
+	ovl_netns NS_SRV srv
+	ip -n "$NS_SW" -batch - <<-EOF || fail "switch"
+		link add under type bridge
+		link set under up
+		link add outer type bridge
+		link set outer up
+	EOF
+	ha_plug "$NS_SRV" eth0 s0 outer
+	ip -n "$NS_SRV" addr add 203.0.113.10/24 dev eth0
+	ip -n "$NS_SRV" link set eth0 up
+	for i in $(seq 11 "$HA_SRV_LAST"); do
+		echo "addr add 203.0.113.$i/32 dev eth0"
+	done | ip -n "$NS_SRV" -batch - || fail "server addresses"
+	for k in $(seq "$HA_NGW"); do
+		ovl_netns "NS_GW$k" "gw$k"
+		ns=fy-$T_ID-gw$k
+		ha_plug "$ns" u0 "u$k" under
+		ha_plug "$ns" out0 "o$k" outer
+		ip -n "$ns" -batch - <<-EOF || fail "gateway $k addresses"
+			addr add 192.0.2.$k/24 dev u0
+			link set u0 up
+			addr add 203.0.113.$k/24 dev out0
+			addr add 203.0.113.20$k/32 dev out0
+			link set out0 up
+		EOF
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	done
+	for n in $(seq "$HA_NNODE"); do
+		ovl_netns "NS_NODE$n" "node$n"
+		ovl_netns "NS_POD$n" "pod$n"
+		ns=fy-$T_ID-node$n
+		ha_plug "$ns" eth0 "n$n" under
+		ip -n "$ns" -batch - <<-EOF || fail "node $n addresses"
+			addr add 192.0.2.2$n/24 dev eth0
+			link set eth0 up
+			link add pod0 type veth peer name eth0 netns fy-$T_ID-pod$n
+			addr add 10.244.$n.1/24 dev pod0
+			link set pod0 up
+		EOF
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+		ip -n "fy-$T_ID-pod$n" -batch - <<-EOF || fail "pod $n"
+			addr add 10.244.$n.10/24 dev eth0
+			link set eth0 up
+			route add default via 10.244.$n.1
+		EOF
+	done
+}
+
+# ha_start: every ferryd (GWK_PID, NODEN_PID), then BFD up between every
+# node and gateway, every gateway's tunnel to every node's pods, and
+# every gateway up in every node's policy.
+ha_start() {
+	local k n want
+	for k in $(seq "$HA_NGW"); do
+		gw_conf "$k"
+		ferryd_start "fy-$T_ID-gw$k" "gw$k"
+		eval "GW${k}_PID=$FERRYD_PID"
+	done
+	for n in $(seq "$HA_NNODE"); do
+		node_conf "$n"
+		ferryd_start "fy-$T_ID-node$n" "node$n"
+		eval "NODE${n}_PID=$FERRYD_PID"
+	done
+	want=$(seq -f gw%g -s , "$HA_NGW")
+	for n in $(seq "$HA_NNODE"); do
+		for k in $(seq "$HA_NGW"); do
+			wait_for 20 ferry_bfd_up "node$n" "192.0.2.$k" ||
+				fail "node$n: BFD to gw$k not up: $(ctl "node$n" show bfd)"
+			wait_until 20 "test \"\$(jget \"\$(ctl gw$k --json show tunnels)\" '.result.tunnels[] | select(.prefix == \"10.244.$n.0/24\") | .endpoint')\" = 192.0.2.2$n" ||
+				fail "gw$k has no tunnel to node$n's pods: $(ctl "gw$k" show tunnels)"
+		done
+		expect_eq "node$n: gateways up" \
+			"$(jget "$(ctl "node$n" --json show egress gateways)" '[.result.gateways[] | select(.state == "up") | .name] | join(",")')" \
+			"$want"
+	done
+}
