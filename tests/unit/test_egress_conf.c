@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -977,6 +978,88 @@ test_slice_conf(void **state)
 	    32768, 46883);
 }
 
+/* ha.sync: the key, the port, which policies it synchronises here. */
+static char *
+sync_conf(const char *sync, const char *ip1, const char *ip2)
+{
+	char *t;
+
+	if (asprintf(&t,
+		HEAD " ha = { sync = { %s }; };\n" GWIP_GATEWAYS("%s", "%s")
+		    GWIP_POLICY("[ \"gw1\", \"gw2\" ]", POL),
+		sync, ip1, ip2) < 0)
+		fail();
+	return t;
+}
+
+static void
+test_sync_conf(void **state)
+{
+	char key[] = "/tmp/test_egress_sync_keyXXXXXX", line[256], *text;
+	const struct egress_conf *ec;
+	struct ferry_config *cf;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(key);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789abcdef0123\n", 21), 21);
+	close(fd);
+	snprintf(line, sizeof(line), "key-file = \"%s\";", key);
+	/* Shared: synchronised here, and the key without its newline. */
+	text = sync_conf(line, "", "");
+	cf = load_ok(text);
+	free(text);
+	ec = egress_of(cf);
+	assert_true(ec->sync.enabled);
+	assert_int_equal(ec->sync.port, EGRESS_SYNC_PORT_DEFAULT);
+	assert_int_equal(ec->sync.keylen, 20);
+	assert_true(ec->policies[0].sync);
+	text = dump_text(cf);
+	assert_non_null(strstr(text, key));
+	assert_null(strstr(text, "0123456789abcdef"));
+	free(text);
+	conf_free(cf);
+	/* Each gateway its own IP: nothing to synchronise. */
+	snprintf(line, sizeof(line), "key-file = \"%s\"; port = 9000;", key);
+	text = sync_conf(line, IP1, IP2);
+	cf = load_ok(text);
+	free(text);
+	ec = egress_of(cf);
+	assert_int_equal(ec->sync.port, 9000);
+	assert_false(ec->policies[0].sync);
+	conf_free(cf);
+	/* Errors. */
+	text = sync_conf("port = 9000;", "", "");
+	expect_error(text, "egress.ha.sync");
+	free(text);
+	text = sync_conf("key-file = \"/nonexistent/key\";", "", "");
+	expect_error(text, "cannot read /nonexistent/key");
+	free(text);
+	fd = open(key, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "short\n\n", 7), 7);
+	close(fd);
+	snprintf(line, sizeof(line), "key-file = \"%s\";", key);
+	text = sync_conf(line, "", "");
+	expect_error(text, "the key must have 16 to 4096 bytes, has 5");
+	free(text);
+	fd = open(key, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "0123456789abcdef", 16), 16);
+	close(fd);
+	snprintf(line, sizeof(line), "key-file = \"%s\"; port = 0;", key);
+	text = sync_conf(line, "", "");
+	expect_error(text, "egress.ha.sync.port");
+	free(text);
+	text = sync_conf("key-file = 5;", "", "");
+	expect_error(text, "egress.ha.sync.key-file: expected a string");
+	free(text);
+	snprintf(line, sizeof(line), "key-file = \"%s\"; peers = 1;", key);
+	text = sync_conf(line, "", "");
+	expect_error(text, "egress.ha.sync.peers: unknown key");
+	free(text);
+	unlink(key);
+}
+
 static void
 test_excludes(void **state)
 {
@@ -1735,6 +1818,7 @@ main(void)
 		cmocka_unit_test(test_gateway_snat_here),
 		cmocka_unit_test(test_port_slice),
 		cmocka_unit_test(test_slice_conf),
+		cmocka_unit_test(test_sync_conf),
 		cmocka_unit_test(test_excludes),
 		cmocka_unit_test(test_in_cluster),
 		cmocka_unit_test(test_bad_prefixes_no_conflict),

@@ -5,7 +5,8 @@
  * hashes with bpf_map_create() (never the pinned ones), fills them the
  * way the datapath does, with made-up timestamps, and runs the GC at a
  * made-up "now", on fresh maps for every test.  Creating maps needs
- * CAP_BPF (or root): without it the test skips with 77.
+ * CAP_BPF (or root): without it the test skips with 77.  Also the state
+ * sync's wire format and how its records are applied (egress_sync.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <bpf/bpf.h>
 
 #include "egress_nat.h"
+#include "egress_sync.h"
 
 #define S   1000000000ULL
 #define NOW (100000ULL * S)
@@ -429,6 +431,205 @@ test_timeouts(void **state)
 	assert_true(d.icmp >= 60);		/* RFC 5508 REQ-1 */
 }
 
+/* --- the state sync ------------------------------------------------------ */
+
+static void
+sync_rec(struct egress_sync_rec *r, uint8_t kind, uint16_t sport,
+    uint16_t xport, uint8_t state, uint32_t idle_ms)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->proto = 6;
+	r->state = state;
+	r->policy = egress_sync_policy_hash("pods");
+	addr4(r->pod, "10.244.1.10");
+	addr4(r->remote, "203.0.113.7");
+	r->pod_port = htons(sport);
+	r->remote_port = htons(443);
+	addr4(r->egress, "192.0.2.100");
+	r->xport = htons(xport);
+	r->idle_ms = idle_ms;
+}
+
+static void
+test_sync_wire(void **state)
+{
+	static const uint8_t key[] = "0123456789abcdef0123";
+	uint8_t recs[2 * EGRESS_SYNC_REC_LEN], dg[EGRESS_SYNC_DGRAM_MAX];
+	struct egress_sync_rec a, b;
+	struct egress_sync_hdr h, g;
+	enum egress_sync_err why;
+	const uint8_t *got;
+	size_t n;
+
+	(void)state;
+	sync_rec(&a, EGRESS_SYNC_OPEN, 40000, 40001, EGR_TCP_SYN_SENT, 7);
+	egress_sync_rec_put(&a, recs);
+	egress_sync_rec_get(recs, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	sync_rec(&a, EGRESS_SYNC_CLOSE, 40002, 40003, EGR_TCP_FIN, 123456);
+	egress_sync_rec_put(&a, recs + EGRESS_SYNC_REC_LEN);
+
+	memset(&h, 0, sizeof(h));
+	h.type = EGRESS_SYNC_DATA;
+	h.count = 2;
+	h.boot = 0x0102030405060708ULL;
+	h.seq = 42;
+	n = egress_sync_seal(&h, recs, key, 20, dg);
+	assert_int_equal(n,
+	    EGRESS_SYNC_HDR_LEN + 2 * EGRESS_SYNC_REC_LEN +
+		EGRESS_SYNC_MAC_LEN);
+	assert_int_equal(egress_sync_open(dg, n, key, 20, &g, &got, &why), 0);
+	assert_int_equal(g.type, EGRESS_SYNC_DATA);
+	assert_int_equal(g.count, 2);
+	assert_true(g.boot == h.boot && g.seq == 42);
+	egress_sync_rec_get(got + EGRESS_SYNC_REC_LEN, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* Another key, a changed byte, a cut datagram. */
+	assert_int_equal(egress_sync_open(dg, n, key, 19, &g, &got, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_AUTH);
+	dg[40] ^= 1;
+	assert_int_equal(egress_sync_open(dg, n, key, 20, &g, &got, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_AUTH);
+	dg[40] ^= 1;
+	assert_int_equal(
+	    egress_sync_open(dg, n - 1, key, 20, &g, &got, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_MALFORMED);
+	dg[0] = 'X';
+	assert_int_equal(egress_sync_open(dg, n, key, 20, &g, &got, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_MALFORMED);
+	/* An acknowledgement carries the sequence number it acknowledges. */
+	memset(&h, 0, sizeof(h));
+	h.type = EGRESS_SYNC_ACK;
+	h.seq = 43;
+	h.ack = 0x1122334455667788ULL;
+	n = egress_sync_seal(&h, NULL, key, 20, dg);
+	assert_int_equal(n, EGRESS_SYNC_HDR_LEN + 8 + EGRESS_SYNC_MAC_LEN);
+	assert_int_equal(egress_sync_open(dg, n, key, 20, &g, &got, &why), 0);
+	assert_true(g.type == EGRESS_SYNC_ACK && g.ack == h.ack);
+	/* An ask with records is not one. */
+	h.type = EGRESS_SYNC_ASK;
+	h.count = 1;
+	n = egress_sync_seal(&h, recs, key, 20, dg);
+	assert_int_equal(egress_sync_open(dg, n, key, 20, &g, &got, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_MALFORMED);
+}
+
+static void
+sync_key(struct egr_tuple *k, uint16_t sport)
+{
+	memset(k, 0, sizeof(*k));
+	addr4(k->saddr, "10.244.1.10");
+	addr4(k->daddr, "203.0.113.7");
+	k->sport = htons(sport);
+	k->dport = htons(443);
+	k->proto = 6;
+}
+
+static void
+test_sync_apply(void **state)
+{
+	struct egress_sync_rec r;
+	enum egress_sync_err why;
+	struct egr_ct_val cv;
+	struct egr_rev_val rv;
+	struct egr_tuple k;
+
+	(void)state;
+	/* An open creates both halves, marked, with no packet seen here. */
+	sync_rec(&r, EGRESS_SYNC_OPEN, 40000, 40000, EGR_TCP_SYN_SENT, 2000);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 1);
+	sync_key(&k, 40000);
+	assert_int_equal(bpf_map_lookup_elem(ct_fd, &k, &cv), 0);
+	assert_int_equal(cv.policy, 3);
+	assert_int_equal(cv.state, EGR_TCP_SYN_SENT);
+	assert_int_equal(cv.flags, EGR_CT_F_SYNC | EGR_CT_F_SYNCED);
+	assert_true(cv.seen == 0);
+	assert_true(rev_has(&k, 40000));
+	assert_int_equal(bpf_map_lookup_elem(rev_fd, &cv.rev, &rv), 0);
+	assert_int_equal(rv.peer_seen, (uint32_t)((NOW - 2 * S) / S));
+	/* The peer's activity keeps the copy alive; the GC sees it. */
+	assert_int_equal(egress_nat_gc(ct_fd, rev_fd, &to, NOW, NULL), 0);
+	assert_true(ct_has(&k));
+	/* A state further on is taken; one behind is not. */
+	sync_rec(&r, EGRESS_SYNC_STATE, 40000, 40000, EGR_TCP_ESTABLISHED, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	sync_rec(&r, EGRESS_SYNC_REFRESH, 40000, 40000, EGR_TCP_SYN_SENT, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	assert_int_equal(bpf_map_lookup_elem(ct_fd, &k, &cv), 0);
+	assert_int_equal(cv.state, EGR_TCP_ESTABLISHED);
+	assert_int_equal(bpf_map_lookup_elem(rev_fd, &cv.rev, &rv), 0);
+	assert_int_equal(rv.peer_seen, (uint32_t)(NOW / S));
+	/* The same connection with another translation: refused. */
+	sync_rec(&r, EGRESS_SYNC_REFRESH, 40000, 40001, EGR_TCP_ESTABLISHED, 0);
+	why = EGRESS_SYNC_ERR_MAX;
+	assert_int_equal(
+	    egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_COLLISION);
+	/* Another connection on a reply tuple that is taken: refused. */
+	sync_rec(&r, EGRESS_SYNC_OPEN, 40005, 40000, EGR_TCP_SYN_SENT, 0);
+	why = EGRESS_SYNC_ERR_MAX;
+	assert_int_equal(
+	    egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), -1);
+	assert_int_equal(why, EGRESS_SYNC_ERR_COLLISION);
+	sync_key(&k, 40005);
+	assert_false(ct_has(&k));
+	/* A close deletes a copy not used here since the sender last did. */
+	sync_rec(&r, EGRESS_SYNC_CLOSE, 40000, 40000, EGR_TCP_FIN, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	sync_key(&k, 40000);
+	assert_false(ct_has(&k));
+	assert_false(rev_has(&k, 40000));
+	/* But not one this host translated later (it took the flow over). */
+	conn_add(&k, "10.244.1.10", 40010, 40010, 6, EGR_TCP_ESTABLISHED, 0, 0);
+	sync_rec(
+	    &r, EGRESS_SYNC_CLOSE, 40010, 40010, EGR_TCP_ESTABLISHED, 10000);
+	addr4(r.remote, "203.0.113.7");
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	assert_true(ct_has(&k));
+	/* A close of nothing is nothing. */
+	sync_rec(&r, EGRESS_SYNC_CLOSE, 40020, 40020, EGR_TCP_FIN, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+}
+
+/* The ones' complement sum of a held frame's segment checks. */
+static void
+test_sync_csum(void **state)
+{
+	uint8_t f[14 + 20 + 20 + 4];
+	uint32_t sum = 0;
+	size_t i;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[14 + 3] = 44; /* total length */
+	f[14 + 9] = 6;
+	f[14 + 12] = 203, f[14 + 13] = 0, f[14 + 14] = 113, f[14 + 15] = 200;
+	f[14 + 16] = 203, f[14 + 17] = 0, f[14 + 18] = 113, f[14 + 19] = 7;
+	f[34] = 0x9c, f[35] = 0x40; /* 40000 -> 443 */
+	f[36] = 0x01, f[37] = 0xbb;
+	f[34 + 12] = 0x50;
+	f[34 + 13] = 0x02;		      /* SYN */
+	f[34 + 16] = 0x12, f[34 + 17] = 0x34; /* a partial sum, say */
+	f[54] = 0xde, f[55] = 0xad, f[56] = 0xbe, f[57] = 0xef;
+	egress_sync_csum(f, sizeof(f));
+	for (i = 26; i < 34; i += 2) /* addresses */
+		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+	sum += 6 + 24;
+	for (i = 34; i < sizeof(f); i += 2)
+		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+	/* Not IP: untouched. */
+	f[12] = 0x08, f[13] = 0x06;
+	f[34 + 16] = 0x12, f[34 + 17] = 0x34;
+	egress_sync_csum(f, sizeof(f));
+	assert_int_equal(f[34 + 16], 0x12);
+}
+
 int
 main(void)
 {
@@ -445,6 +646,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_pins_walk, setup, teardown),
+		cmocka_unit_test(test_sync_wire),
+		cmocka_unit_test_setup_teardown(
+		    test_sync_apply, setup, teardown),
+		cmocka_unit_test(test_sync_csum),
 	};
 	int fd;
 
