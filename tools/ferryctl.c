@@ -858,6 +858,53 @@ fmt_end(struct json_object *o, const char *key, char *buf, size_t len)
 	    jint(e, "port"));
 }
 
+/* The NAT state sync's peers, when this host synchronises. */
+static void
+render_egress_sync(struct json_object *r)
+{
+	struct json_object *sync, *list, *e, *errs, *f;
+	char heard[24], bad[160];
+	size_t i, n, len;
+
+	if (!json_object_object_get_ex(r, "sync", &sync) || sync == NULL ||
+	    !json_object_object_get_ex(sync, "peers", &list))
+		return;
+	printf("\nsync: port %" PRId64 ", first packets held %" PRId64
+	       ", sent unacknowledged %" PRId64 "\n",
+	    jint(sync, "port"), jint(sync, "held"),
+	    jint(sync, "released-unacknowledged"));
+	printf("%-24s %-8s %-8s %-10s %-10s %-10s %s\n", "PEER", "STATE",
+	    "HEARD", "SENT", "RECEIVED", "CREATED", "ERRORS");
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(e, "last-heard-ms", &f) &&
+		    f != NULL)
+			snprintf(heard, sizeof(heard), "%" PRId64 "ms",
+			    json_object_get_int64(f));
+		else
+			snprintf(heard, sizeof(heard), "-");
+		bad[0] = '\0';
+		len = 0;
+		if (json_object_object_get_ex(e, "errors", &errs)) {
+			json_object_object_foreach (errs, k, v) {
+				if (json_object_get_int64(v) == 0 ||
+				    len >= sizeof(bad))
+					continue;
+				len += (size_t)snprintf(bad + len,
+				    sizeof(bad) - len, "%s%s=%" PRId64,
+				    len ? "," : "", k,
+				    json_object_get_int64(v));
+			}
+		}
+		printf("%-24s %-8s %-8s %-10" PRId64 " %-10" PRId64
+		       " %-10" PRId64 " %s\n",
+		    jstr(e, "peer"), jstr(e, "state"), heard, jint(e, "sent"),
+		    jint(e, "received"), jint(e, "created"),
+		    bad[0] != '\0' ? bad : "-");
+	}
+}
+
 static void
 render_egress_gateways(struct json_object *r)
 {
@@ -893,6 +940,7 @@ render_egress_gateways(struct json_object *r)
 	}
 	if (n == 0)
 		printf("(no gateways)\n");
+	render_egress_sync(r);
 }
 
 static void

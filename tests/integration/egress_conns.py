@@ -15,6 +15,7 @@ client: opens COUNT connections from SRC_IP to NET.FIRST, NET.FIRST+1,
 pairs), then every 0.1 s sends a line on each and reads the answer,
 for SECONDS.  It prints, with times in ms since the epoch:
 
+  connect I MS          connection I took MS ms to connect
   conn I REMOTE PEER    connection I is up, carried as PEER
   ready T               all connections answered once
   reset I T             connection I was reset (RST)
@@ -89,11 +90,13 @@ def client(src, net, first, count, port, seconds):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(5)
         s.bind((src, 0))
+        t = time.time()
         try:
             s.connect((remote, port))
         except OSError as e:
             print("cannot connect to %s: %s" % (remote, e), flush=True)
             return 1
+        print("connect %d %.3f" % (i, (time.time() - t) * 1000), flush=True)
         s.setblocking(False)
         conns.append(Conn(i, remote, s))
     end = time.time() + seconds

@@ -238,6 +238,21 @@ if [ -z "$SYNC" ]; then
 else
 	expect_eq "resets counted by the survivors" "$rst" 0
 fi
+# What a new connection costs at set-up (with sync: the hold of its SYN
+# until the peers have its record), and what sync sends per connection.
+connect_ms=$(cat "$T_DIR"/a-*.out | awk '$1 == "connect" { print $3 }' | sort -n |
+	awk '{ a[NR] = $1 } END { printf "median=%s max=%s", a[int((NR + 1) / 2)], a[NR] }')
+log "connect times (ms): $connect_ms"
+if [ -n "$SYNC" ]; then
+	recs=0 flows=0
+	for k in 1 3; do
+		recs=$((recs + $(jget "$(ctl "gw$k" --json show egress gateways)" '[.result.sync.peers[].sent] | add')))
+		flows=$((flows + $(jget "$(ctl "gw$k" --json show egress)" '.result.counters."new-flow".packets')))
+	done
+	log "sync: survivors sent $recs records for their $flows new flows, 2 peers each"
+	echo "results: sync records=$recs flows=$flows held=$(jget "$(ctl gw1 --json show egress gateways)" '.result.sync.held') unacked=$(jget "$(ctl gw1 --json show egress gateways)" '.result.sync."released-unacknowledged"')"
+fi
+echo "results: connect_${connect_ms% max=*} connect_max=${connect_ms#* max=}"
 echo "results: failover=$FAILOVER_MS reset_median=$(awk '{ print $3 }' "$T_DIR/resets" | sort -n |
 	awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') reset_max=$(awk '{ print $3 }' "$T_DIR/resets" |
 	sort -n | tail -1) lost=$(wc -l <"$T_DIR/resets") carried=$(wc -l <"$T_DIR/victims")"
