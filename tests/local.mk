@@ -82,6 +82,11 @@ tests_fuzz_fuzz_egress_conf_SOURCES = tests/fuzz/fuzz_egress_conf.c
 tests_fuzz_fuzz_egress_conf_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_egress_conf_LDFLAGS = $(FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_egress_conf_LDADD = lib/libferry.a $(FUZZ_LIBS)
+FUZZ_PROGS += tests/fuzz/fuzz_egress_sync
+tests_fuzz_fuzz_egress_sync_SOURCES = tests/fuzz/fuzz_egress_sync.c
+tests_fuzz_fuzz_egress_sync_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_egress_sync_LDFLAGS = $(FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_egress_sync_LDADD = lib/libferry.a $(FUZZ_LIBS)
 endif
 
 # workload/: tokens, the pool and its state file, the enrollment request.
