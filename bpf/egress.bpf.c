@@ -199,12 +199,12 @@ egr_pass(struct __sk_buff *skb)
 /* --- connections -------------------------------------------------------- */
 
 /*
- * Report a change of the synchronised connection orig -> ct to ferryd
- * (egr_sync).  Written in the ring in place: no stack, which egr_out has
- * none of to spare.
+ * A record of the synchronised connection orig -> ct in the ring, or NULL
+ * (counted) when the ring is full; the caller submits it.  Written in
+ * place: no stack, which egr_out has none of to spare.
  */
-static __always_inline void
-egr_sync_emit(struct __sk_buff *skb, const struct egr_tuple *orig,
+static __always_inline struct egr_sync_rec *
+egr_sync_rec(struct __sk_buff *skb, const struct egr_tuple *orig,
     const struct egr_ct_val *ct, __u8 kind)
 {
 	struct egr_sync_rec *r;
@@ -212,7 +212,7 @@ egr_sync_emit(struct __sk_buff *skb, const struct egr_tuple *orig,
 	r = bpf_ringbuf_reserve(&egr_sync, sizeof(*r), 0);
 	if (!r) {
 		egr_count(skb, EGR_STAT_SYNC_LOST);
-		return;
+		return NULL;
 	}
 	__builtin_memcpy(&r->orig, orig, sizeof(r->orig));
 	__builtin_memcpy(&r->rev, &ct->rev, sizeof(r->rev));
@@ -224,7 +224,18 @@ egr_sync_emit(struct __sk_buff *skb, const struct egr_tuple *orig,
 	r->ifindex = 0;
 	r->pkt_len = 0;
 	r->stamp = 0;
-	bpf_ringbuf_submit(r, 0);
+	return r;
+}
+
+/* Report a change of the synchronised connection orig -> ct. */
+static __always_inline void
+egr_sync_emit(struct __sk_buff *skb, const struct egr_tuple *orig,
+    const struct egr_ct_val *ct, __u8 kind)
+{
+	struct egr_sync_rec *r = egr_sync_rec(skb, orig, ct, kind);
+
+	if (r)
+		bpf_ringbuf_submit(r, 0);
 }
 
 /*
@@ -241,21 +252,11 @@ egr_sync_open(struct __sk_buff *skb, const struct egr_tuple *orig,
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0, len = skb->len, held = 0;
 
-	r = bpf_ringbuf_reserve(&egr_sync, sizeof(*r), 0);
-	if (!r) {
-		egr_count(skb, EGR_STAT_SYNC_LOST);
+	r = egr_sync_rec(skb, orig, ct, EGR_SYNC_OPEN);
+	if (!r)
 		return TC_ACT_OK;
-	}
-	__builtin_memcpy(&r->orig, orig, sizeof(r->orig));
-	__builtin_memcpy(&r->rev, &ct->rev, sizeof(r->rev));
-	r->policy = ct->policy;
-	r->kind = EGR_SYNC_OPEN;
-	r->state = ct->state;
-	r->flags = ct->flags;
-	r->pad = 0;
 	r->ifindex = skb->ifindex;
 	r->stamp = now;
-	r->pkt_len = 0;
 	c = bpf_map_lookup_elem(&egr_sync_ctl, &zero);
 	if (c && now < c->alive_until && len >= ETH_HLEN &&
 	    len <= EGR_SYNC_PKT_MAX &&

@@ -54,6 +54,7 @@
 struct egr_obj {
 	struct bpf_object *obj;
 	int src4, src6, dst4, dst6, policy, config, ct, rev, frag, pin, stats;
+	int sync, sync_ctl;
 	int out, in, ovl;
 };
 
@@ -93,7 +94,8 @@ static const uint8_t mac_ovl[6] = { 0x02, 0xee, 0, 0, 0, 0x0c };
 #define HA6	  "2001:db8:300::7"
 #define SLICE4	  "198.18.2.7" /* as HA4, with a slice of the ports */
 #define SLICE6	  "2001:db8:400::7"
-#define SLICE_LO  40000 /* policy 6's slice: four ports */
+#define SYNC4	  "198.18.3.7" /* as HA4, NAT state synchronised */
+#define SLICE_LO  40000	       /* policy 6's slice: four ports */
 #define SLICE_HI  40003
 #define VNI	  4242
 #define OVL_IFIDX 77
@@ -684,7 +686,8 @@ dst_add(const struct egr_obj *o, uint32_t class, const char *prefix,
 /*
  * Policy 1: served here; 2: remote gateway; 3: no gateway; 4: as 2, over
  * an IPv6 underlay; 5: two gateways, a remote one and this host; 6: as 5,
- * with this host's slice SLICE_LO..SLICE_HI of the ports.
+ * with this host's slice SLICE_LO..SLICE_HI of the ports; 7: as 5,
+ * synchronised (EGR_POL_SYNC).
  */
 static void
 policies_set(const struct egr_obj *o)
@@ -735,6 +738,10 @@ policies_set(const struct egr_obj *o)
 	p.port_hi = SLICE_HI;
 	id = 6;
 	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
+	p.port_lo = p.port_hi = 0;
+	p.flags |= EGR_POL_SYNC;
+	id = 7;
+	assert_int_equal(bpf_map_update_elem(o->policy, &id, &p, 0), 0);
 
 	src_add(o, "10.0.1.0", 24, 1);
 	src_add(o, "fd00:1::", 64, 1);
@@ -748,6 +755,7 @@ policies_set(const struct egr_obj *o)
 	dst_add(o, 1, "2001:db8:300::", 48, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.2.0", 24, 6, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:400::", 48, 6, EGR_ACT_POLICY);
+	dst_add(o, 1, "198.18.3.0", 24, 7, EGR_ACT_POLICY);
 }
 
 static void
@@ -1489,6 +1497,139 @@ test_slice_exhaustion(void **state)
 	s.dport = 53;
 	out_ok(&prod, &s, EGRESS4, SLICE_LO, 0);
 	reply_ok(&prod, &s, EGRESS4, SLICE_LO, 0);
+}
+
+/* --- cases: the NAT state sync ------------------------------------------ */
+
+struct sync_got {
+	struct egr_sync_rec r[8];
+	unsigned n;
+};
+
+static int
+sync_cb(void *arg, void *data, size_t len)
+{
+	struct sync_got *g = arg;
+
+	assert_int_equal(len, sizeof(struct egr_sync_rec));
+	if (g->n < 8)
+		memcpy(&g->r[g->n], data, sizeof(g->r[0]));
+	g->n++;
+	return 0;
+}
+
+/* What egr_sync holds now, consumed. */
+static void
+sync_read(const struct egr_obj *o, struct sync_got *g)
+{
+	struct ring_buffer *rb;
+
+	memset(g, 0, sizeof(*g));
+	rb = ring_buffer__new(o->sync, sync_cb, g, NULL);
+	assert_non_null(rb);
+	assert_true(ring_buffer__consume(rb) >= 0);
+	ring_buffer__free(rb);
+}
+
+static void
+sync_alive(const struct egr_obj *o, uint64_t until)
+{
+	struct egr_sync_ctl c = { .alive_until = until };
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(o->sync_ctl, &zero, &c, 0), 0);
+}
+
+/*
+ * A synchronised policy: a new connection is reported in egr_sync; its
+ * first packet, translated, is held in the record (and dropped here)
+ * while ferryd's heartbeat says it is there, else let go; the packets
+ * after it, and a packet too long to hold, go at once.  A reply that
+ * moves the TCP state is reported too.
+ */
+static void
+test_sync_hold(void **state)
+{
+	struct spec s = { POD4_A, SYNC4, P_UDP, 5000, 53, 0, 0, 0, 8 };
+	struct spec t = { POD4_B, SYNC4, P_TCP, 6000, 443, 0, TCP_SYN, 0, 0 };
+	struct frame in, want, out;
+	struct __sk_buff ctx;
+	struct egr_tuple k;
+	struct egr_ct_val cv;
+	struct sync_got g;
+	uint64_t before[EGR_STAT_MAX], after[EGR_STAT_MAX];
+
+	(void)state;
+	sync_read(&prod, &g); /* whatever earlier cases left */
+	/* No heartbeat: the packet goes, its record says nothing held. */
+	sync_alive(&prod, 0);
+	out_ok(&prod, &s, EGRESS4, 5000, 1);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].kind, EGR_SYNC_OPEN);
+	assert_int_equal(g.r[0].pkt_len, 0);
+	tuple(&k, &s);
+	assert_memory_equal(&g.r[0].orig, &k, sizeof(k));
+	ct_get(&prod, &s, &cv);
+	assert_memory_equal(&g.r[0].rev, &cv.rev, sizeof(cv.rev));
+	assert_int_equal(cv.flags & EGR_CT_F_SYNC, EGR_CT_F_SYNC);
+	/* Its next packet: nothing reported. */
+	out_ok(&prod, &s, EGRESS4, 5000, 0);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 0);
+
+	/* ferryd there: the TCP SYN is held, translated, in its record. */
+	sync_alive(&prod, UINT64_MAX);
+	build(&in, &t);
+	memset(&ctx, 0, sizeof(ctx));
+	stats_read(prod.stats, before);
+	assert_int_equal(run_ctx(prod.out, &in, &out, &ctx), TC_ACT_SHOT);
+	stats_read(prod.stats, after);
+	assert_int_equal(
+	    after[EGR_STAT_SYNC_HELD] - before[EGR_STAT_SYNC_HELD], 1);
+	assert_int_equal(
+	    after[EGR_STAT_NEW_FLOW] - before[EGR_STAT_NEW_FLOW], 1);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].kind, EGR_SYNC_OPEN);
+	assert_int_equal(g.r[0].state, EGR_TCP_SYN_SENT);
+	{
+		struct spec w = t;
+
+		w.src = EGRESS4;
+		build(&want, &w);
+	}
+	assert_int_equal(g.r[0].pkt_len, want.len);
+	assert_memory_equal(g.r[0].pkt, want.b, want.len);
+	assert_true(g.r[0].stamp != 0);
+	/* The SYN+ACK establishes, and says so. */
+	reply_ok(&prod, &t, EGRESS4, 6000, TCP_SYN | TCP_ACK);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].kind, EGR_SYNC_STATE);
+	assert_int_equal(g.r[0].state, EGR_TCP_ESTABLISHED);
+	assert_int_equal(g.r[0].pkt_len, 0);
+	/* A retransmitted SYN of it is not held again. */
+	out_ok(&prod, &t, EGRESS4, 6000, 0);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 0);
+
+	/* Longer than a record holds: goes at once, reported. */
+	s.src = POD4_C;
+	s.sport = 5001;
+	s.len = EGR_SYNC_PKT_MAX;
+	out_ok(&prod, &s, EGRESS4, 5001, 1);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].pkt_len, 0);
+
+	/* Another policy: nothing reported. */
+	s.dst = HA4;
+	s.len = 8;
+	out_ok(&prod, &s, EGRESS4, 5001, 1);
+	sync_read(&prod, &g);
+	assert_int_equal(g.n, 0);
+	sync_alive(&prod, 0);
 }
 
 /* --- cases: full table -------------------------------------------------- */
@@ -2583,13 +2724,15 @@ egr_obj_load(struct egr_obj *o, const char *path, const char *out,
 	o->frag = map_fd(o->obj, EGR_MAP_FRAG);
 	o->pin = map_fd(o->obj, EGR_MAP_PIN);
 	o->stats = map_fd(o->obj, EGR_MAP_STATS);
+	o->sync = map_fd(o->obj, EGR_MAP_SYNC);
+	o->sync_ctl = map_fd(o->obj, EGR_MAP_SYNC_CTL);
 	o->out = prog_fd(o->obj, out);
 	o->in = prog_fd(o->obj, EGR_PROG_IN);
 	o->ovl = prog_fd(o->obj, ovl);
 	if (o->src4 < 0 || o->src6 < 0 || o->dst4 < 0 || o->dst6 < 0 ||
 	    o->policy < 0 || o->config < 0 || o->ct < 0 || o->rev < 0 ||
-	    o->frag < 0 || o->stats < 0 || o->out < 0 || o->in < 0 ||
-	    o->ovl < 0) {
+	    o->frag < 0 || o->stats < 0 || o->sync < 0 || o->sync_ctl < 0 ||
+	    o->out < 0 || o->in < 0 || o->ovl < 0) {
 		fprintf(
 		    stderr, "test_egress: %s lacks a map or program\n", path);
 		return -ENOENT;
@@ -2678,6 +2821,7 @@ main(int argc, char **argv)
 	ONE(test_port_exhaustion);
 	ONE(test_slice_ports);
 	ONE(test_slice_exhaustion);
+	ONE(test_sync_hold);
 	ONE(test_table_full);
 	ONE(test_race_one_translation);
 	CASES(pass_cases, pass_case_run);
