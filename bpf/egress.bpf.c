@@ -815,6 +815,30 @@ egr_out_handle(struct __sk_buff *skb)
 }
 
 /*
+ * Would egr_steer_key() address p to gw over the other family's underlay
+ * while this host has a source of p's own?  A gateway accepts our pods
+ * of a family only from the endpoint their routes carry, our underlay
+ * address of that family (the overlay's anti-spoofing), and the tunnel
+ * key's family is the gateway endpoint's: an IPv6 pod steered to an
+ * IPv4 endpoint would arrive from our IPv4 source and be dropped there
+ * as spoofed.  Without a source of p's family (a single-family underlay)
+ * the routes carry the other one, and steering across is right.
+ */
+static __always_inline int
+egr_steer_cross(const struct egr_pkt *p, const struct egr_config *cfg,
+    const struct egr_gw *gw)
+{
+	int ep4 = gw->endpoint[0] == 0 && gw->endpoint[1] == 0 &&
+	    gw->endpoint[2] == bpf_htonl(0xffff);
+	__be32 l6 =
+	    cfg->local6[0] | cfg->local6[1] | cfg->local6[2] | cfg->local6[3];
+
+	if (p->v6)
+		return ep4 && l6 != 0;
+	return !ep4 && cfg->local4 != 0;
+}
+
+/*
  * egr_ovl_out, the egress decision for what the node's routing sends into
  * the overlay itself (a route to the destination via a gateway's
  * endpoint) instead of out of an egress interface: the same
@@ -825,7 +849,10 @@ egr_out_handle(struct __sk_buff *skb)
  * lets a steered frame through as it is.  Everything that is not a
  * policy's, and a policy served here (a gateway SNATs on its uplink,
  * where the route takes what it forwards), goes on untouched and
- * uncounted, to ovl_egress as if we were not there (TCX_NEXT).  A frame
+ * uncounted, to ovl_egress as if we were not there (TCX_NEXT); so does
+ * a frame whose gateway's endpoint is of the other family while this
+ * host has an underlay source of the frame's (egr_steer_cross): the
+ * route's tunnel carries it, as it would without us.  A frame
  * egr_out steered on the uplink already carries EGR_MARK_STEERED.
  * A separate program, so that egr_out's verification does not grow.
  */
@@ -851,6 +878,8 @@ egr_ovl_out_handle(struct __sk_buff *skb)
 	if (gw->flags & EGR_GW_LOCAL)
 		return TC_ACT_UNSPEC;
 	cfg = bpf_map_lookup_elem(&egr_config, &zero);
+	if (cfg && egr_steer_cross(&p, cfg, gw))
+		return TC_ACT_UNSPEC;
 	if (egr_steer_key(skb, cfg, gw))
 		return TC_ACT_SHOT;
 	return TC_ACT_UNSPEC;

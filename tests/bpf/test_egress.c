@@ -90,7 +90,9 @@ static const uint8_t mac_ovl[6] = { 0x02, 0xee, 0, 0, 0, 0x0c };
 #define STEER6	  "2001:db8:200::5"
 #define EGRESS6	  "2001:db8:e::100"
 #define GWEP6	  "2001:db8:f::2"
-#define HA4	  "198.18.1.7" /* policy with two gateways, one here */
+#define STEER4X	  "198.51.101.5"    /* as STEER6's, IPv6 endpoint */
+#define STEER6X	  "2001:db8:400::5" /* as STEER4's, IPv4 endpoint */
+#define HA4	  "198.18.1.7"	    /* policy with two gateways, one here */
 #define HA6	  "2001:db8:300::7"
 #define SLICE4	  "198.18.2.7" /* as HA4, with a slice of the ports */
 #define SLICE6	  "2001:db8:400::7"
@@ -751,6 +753,8 @@ policies_set(const struct egr_obj *o)
 	dst_add(o, 1, "198.18.0.0", 24, 3, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:100::", 48, 1, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:200::", 48, 4, EGR_ACT_POLICY);
+	dst_add(o, 1, "198.51.101.0", 24, 4, EGR_ACT_POLICY);
+	dst_add(o, 1, "2001:db8:400::", 48, 2, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.1.0", 24, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:300::", 48, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.2.0", 24, 6, EGR_ACT_POLICY);
@@ -2610,6 +2614,54 @@ test_ovl_untouched(void **state)
 	ovl_untouched(&in, EGR_MARK_STEERED);
 }
 
+/* No underlay source of family 4 or 6 in o's egr_config. */
+static void
+config_no_local(const struct egr_obj *o, int family)
+{
+	struct egr_config c;
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(o->config, &zero, &c), 0);
+	if (family == 4)
+		c.local4 = 0;
+	else
+		memset(c.local6, 0, sizeof(c.local6));
+	assert_int_equal(bpf_map_update_elem(o->config, &zero, &c, 0), 0);
+}
+
+/*
+ * A gateway endpoint of the other family than the frame's, on a host
+ * with an underlay source of the frame's: steered, the frame would come
+ * from our source of the other family, which the gateway does not
+ * accept our pods of this one from (spoof), so it goes on to the
+ * route's tunnel untouched.  Without a source of the frame's family
+ * (a single-family underlay) it is steered across.
+ */
+static void
+test_ovl_cross(void **state)
+{
+	static const struct spec specs[] = {
+		{ POD6_A, STEER6X, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+		{ POD4_A, STEER4X, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
+	};
+	struct frame in;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		build(&in, &specs[i]);
+		ovl_untouched(&in, 0);
+	}
+	config_no_local(&prod, 6);
+	config_no_local(&wrap, 6);
+	ovl_steer(POD6_A, STEER6X, GWEP4);
+	config_set(&prod, 0, 0);
+	config_set(&wrap, 0, 0);
+	config_no_local(&prod, 4);
+	config_no_local(&wrap, 4);
+	ovl_steer(POD4_A, STEER4X, GWEP6);
+}
+
 /*
  * The same gateway choice as egr_out, pins included, and the same drop
  * when no gateway is up.
@@ -2852,6 +2904,7 @@ main(int argc, char **argv)
 	ONE(test_reset_node_steers);
 	ONE(test_ovl_steer);
 	ONE(test_ovl_untouched);
+	ONE(test_ovl_cross);
 	ONE(test_ovl_hash);
 
 	failed = _cmocka_run_group_tests("egress", tests, n, NULL, NULL);
