@@ -91,7 +91,7 @@ static const uint8_t mac_ovl[6] = { 0x02, 0xee, 0, 0, 0, 0x0c };
 #define EGRESS6	  "2001:db8:e::100"
 #define GWEP6	  "2001:db8:f::2"
 #define STEER4X	  "198.51.101.5"    /* as STEER6's, IPv6 endpoint */
-#define STEER6X	  "2001:db8:400::5" /* as STEER4's, IPv4 endpoint */
+#define STEER6X	  "2001:db8:500::5" /* as STEER4's, IPv4 endpoint */
 #define HA4	  "198.18.1.7"	    /* policy with two gateways, one here */
 #define HA6	  "2001:db8:300::7"
 #define SLICE4	  "198.18.2.7" /* as HA4, with a slice of the ports */
@@ -754,7 +754,7 @@ policies_set(const struct egr_obj *o)
 	dst_add(o, 1, "2001:db8:100::", 48, 1, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:200::", 48, 4, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.51.101.0", 24, 4, EGR_ACT_POLICY);
-	dst_add(o, 1, "2001:db8:400::", 48, 2, EGR_ACT_POLICY);
+	dst_add(o, 1, "2001:db8:500::", 48, 2, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.1.0", 24, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "2001:db8:300::", 48, 5, EGR_ACT_POLICY);
 	dst_add(o, 1, "198.18.2.0", 24, 6, EGR_ACT_POLICY);
