@@ -18,11 +18,14 @@
 #               both; it learns the cluster's pools, sends a default
 #               route and 198.51.100.0/24 (on its lo, 198.51.100.254)
 #   ferry-gw2   a second gateway (conf/lab/gateway2.conf), 192.0.2.2 on
-#               ferry-gw's underlay bridge
+#               ferry-gw's underlay bridge; the egress policy's second
+#               gateway, with the same egress IP and the NAT state synced
+#               with ferry-gw (ha.sync, UDP 7472, key $LAB_STATE/sync.key)
 #   ferry-n1    a node agent (conf/lab/node1.conf), 192.0.2.21 on the
 #               same bridge, iBGP + BFD to both gateways
 #   ferry-np1   a pod behind the node, 10.244.2.10, selected by the
-#               egress policy (to 198.51.100.80, from 198.18.1.10)
+#               egress policy (to 198.51.100.80, from 198.18.1.10
+#               through either gateway)
 #   ferry-np2   a second pod behind the node, 10.244.2.20, not selected
 #   ferry-vm1   a VM: 192.0.2.101 on the underlay bridge, nothing else;
 #               ferry-join configures it (files in $LAB_STATE/vm1)

@@ -22,7 +22,10 @@ for SECONDS.  It prints, with times in ms since the epoch:
   closed I T            connection I was closed by the other end
   stall I T             connection I has had no answer for 1 s (once)
   moved I T PEER        connection I is now carried as PEER
+  gap I MS              at the end: the longest wait for an answer on I
   end I STATE PEER      at the end: ok, reset, closed or stalled
+
+A SIGTERM ends the client early, as if SECONDS had run out.
 
 sink and bulk measure throughput: bulk sends as fast as it can on COUNT
 connections (to NET.FIRST and up) for SECONDS and prints "bytes N SECS";
@@ -31,6 +34,7 @@ sink discards what it receives, for SECONDS.
 Every wait is bounded; the client exits 0 unless it could not connect.
 """
 import select
+import signal
 import socket
 import sys
 import time
@@ -81,6 +85,7 @@ class Conn:
         self.state, self.peer, self.buf = "ok", None, b""
         self.last = time.time()
         self.stalled = False
+        self.gap = 0.0
 
 
 def client(src, net, first, count, port, seconds):
@@ -99,10 +104,15 @@ def client(src, net, first, count, port, seconds):
         print("connect %d %.3f" % (i, (time.time() - t) * 1000), flush=True)
         s.setblocking(False)
         conns.append(Conn(i, remote, s))
-    end = time.time() + seconds
+    end = [time.time() + seconds]
+
+    def stop(signum, frame):
+        end[0] = 0
+
+    signal.signal(signal.SIGTERM, stop)
     nxt = 0.0
     ready = False
-    while time.time() < end:
+    while time.time() < end[0]:
         t = time.time()
         if t >= nxt:
             nxt = t + 0.1
@@ -148,6 +158,7 @@ def client(src, net, first, count, port, seconds):
                         print("moved %d %d %s" % (c.i, now_ms(), peer),
                               flush=True)
                     c.peer = peer
+                    c.gap = max(c.gap, time.time() - c.last)
                     c.last = time.time()
                     c.stalled = False
             elif time.time() - c.last > 1 and not c.stalled:
@@ -160,6 +171,9 @@ def client(src, net, first, count, port, seconds):
         state = c.state
         if state == "ok" and c.stalled:
             state = "stalled"
+        if state == "ok":
+            c.gap = max(c.gap, time.time() - c.last)
+        print("gap %d %d" % (c.i, c.gap * 1000), flush=True)
         print("end %d %s %s" % (c.i, state, c.peer), flush=True)
         c.s.close()
     return 0

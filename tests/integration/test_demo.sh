@@ -5,7 +5,9 @@
 # session, pools at BIRD, ping both ways, TCP across the overlay, a
 # gateway killed and the node and BIRD on the other within 1 s; a pod
 # selected by an egress policy reaches the outside server from the
-# egress IP, another pod with its own address), it
+# egress IP, another pod with its own address; a long-lived connection
+# of that pod goes on across the kill, through the other gateway, which
+# has its synced NAT entry), it
 # ends with the help text, and scripts/lab/down removes all of it.  The
 # lab has fixed names (ferry-gw, /run/ferry-lab): a lab a person left up
 # is not ours to remove, so then the test is skipped.
@@ -41,7 +43,23 @@ sed -n '/the VM pings/,/VM to pod/p' "$T_DIR/demo.log" |
 	grep -q "3 packets transmitted, 3 received" || fail "the VM's ping to the pod"
 grep -qx "VM to pod 10.244.2.10: 1048576 bytes arrived intact" "$T_DIR/demo.log" ||
 	fail "the VM's TCP to the pod"
+# The long-lived connection across the kill: held by both gateways
+# before, on gateway 2 after, never reset nor stalled, the same egress
+# address and port at the server.
+grep -Eq '^the connection on gateway 2: translated=198\.18\.1\.10:[0-9]+ synced=true translated-here=false$' \
+	"$T_DIR/demo.log" || fail "gateway 2 did not hold the connection synced before the kill"
+grep -Eq '^the connection on gateway 2: translated=198\.18\.1\.10:[0-9]+ synced=true translated-here=true$' \
+	"$T_DIR/demo.log" || fail "gateway 2 does not translate the connection after the kill"
+grep -Eq "^the connection: ok at the end, 0 resets, closes or moves; longest wait for an answer [0-9]+ ms$" \
+	"$T_DIR/demo.log" || fail "the connection did not go on: $(grep '^the connection' "$T_DIR/demo.log")"
+grep -Eq "^the server's socket: peer (198\.18\.1\.10:[0-9]+) before the kill, \1 after$" \
+	"$T_DIR/demo.log" || fail "the server's peer changed: $(grep "^the server's socket" "$T_DIR/demo.log")"
+grep -q "upstream BIRD's route to the egress IP on gateway 2 after [0-9]* ms" \
+	"$T_DIR/demo.log" || fail "no move of the egress IP at BIRD shown"
+log "$(grep -E "^the connection( on|:)|^the server's socket: peer|^gateway 2's egress" "$T_DIR/demo.log" | tr '\n' ';')"
 grep -q "gateway 1 back" "$T_DIR/demo.log" || fail "gateway 1 not brought back"
+grep -q "the gateways' NAT state sync is live again" "$T_DIR/demo.log" ||
+	fail "the sync did not come back with gateway 1"
 log "$(grep -E 'on gateway 2 after|packets transmitted' "$T_DIR/demo.log" | tr '\n' ';')"
 grep -q "The lab is up" "$T_DIR/demo.log" || fail "no help at the end"
 grep -q "scripts/lab/down" "$T_DIR/demo.log" || fail "no word on taking it down"
@@ -52,7 +70,8 @@ if ip netns list | grep -q '^ferry-'; then
 	fail "namespaces left after scripts/lab/down: $(ip netns list | grep '^ferry-')"
 fi
 [ ! -d /run/ferry-lab ] || fail "/run/ferry-lab left after down"
-for d in ferry-lab ferry-lab-gw2 ferry-lab-n1 ferry-lab-egress ferry-lab-n1-egress \
+for d in ferry-lab ferry-lab-gw2 ferry-lab-n1 ferry-lab-egress ferry-lab-gw2-egress \
+	ferry-lab-n1-egress \
 	ferry-lab-vm1; do
 	[ ! -d "/sys/fs/bpf/$d" ] || fail "pinned maps left after down: /sys/fs/bpf/$d"
 done
