@@ -441,6 +441,7 @@ struct sync_peer {
 	uint64_t rx_boot, rx_seq; /* last datagram accepted from it */
 	bool heard;		  /* rx_* valid */
 	ev_tstamp last_rx, last_tx;
+	bool silent;	/* logged as silent, not heard since */
 	bool want_dump; /* asked for one; served by the next dump */
 	bool in_dump;	/* the dump under way goes to it */
 	uint64_t tx_dgrams, tx_recs, rx_dgrams, rx_recs, rx_new;
@@ -796,6 +797,11 @@ receive(
 	}
 	pe->rx_dgrams++;
 	pe->last_rx = ev_now(s->loop);
+	if (pe->silent) {
+		pe->silent = false;
+		log_info("egress: sync peer heard again: peer=%s",
+		    addr_fmt(&pe->addr, abuf, sizeof(abuf)));
+	}
 	if (!pe->heard || h.boot != pe->rx_boot) {
 		/* New to us, or it restarted: get all it holds. */
 		if (pe->heard)
@@ -1049,11 +1055,13 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 		if (now - pe->last_tx >= EGRESS_SYNC_KEEPALIVE_S)
 			peer_send(s, pe, EGRESS_SYNC_DATA, NULL, 0);
-		/* Silent for a while and back: what did we miss? */
-		if (pe->heard && now - pe->last_rx > EGRESS_SYNC_SILENT_S &&
-		    now - pe->last_rx < EGRESS_SYNC_SILENT_S + 0.1)
+		/* Once per silence; it asks for a dump when it is back. */
+		if (pe->heard && !pe->silent &&
+		    now - pe->last_rx > EGRESS_SYNC_SILENT_S) {
+			pe->silent = true;
 			log_warn("egress: sync peer silent: peer=%s",
 			    addr_fmt(&pe->addr, buf, sizeof(buf)));
+		}
 	}
 	dump_step(s);
 }
