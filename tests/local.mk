@@ -47,7 +47,8 @@ AM_CONF_LOG_FLAGS = $(abs_top_builddir)/agent/ferryd
 EXTRA_DIST += $(GOLDEN_CONFS) $(GOLDEN_CONFS:.conf=.out) \
 	tests/config/golden.sh
 
-EXTRA_DIST += tests/integration tests/fuzz/corpus tests/lsan.supp
+EXTRA_DIST += tests/integration tests/fuzz/corpus tests/lsan.supp \
+	tests/fuzz/check.h
 
 if ENABLE_FUZZ
 FUZZ_PROGS += tests/fuzz/fuzz_config tests/fuzz/fuzz_ctl_proto

@@ -17,15 +17,7 @@
 #include "bfd_auth.h"
 #include "bfd_fsm.h"
 #include "bfd_pkt.h"
-
-#define CHECK(x)                                                          \
-	do {                                                              \
-		if (!(x)) {                                               \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #x, \
-			    __FILE__, __LINE__);                          \
-			abort();                                          \
-		}                                                         \
-	} while (0)
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -19,15 +19,7 @@
 #include "bgp_attr.h"
 #include "bgp_msg.h"
 #include "bgp_update.h"
-
-#define CHECK(x)                                                          \
-	do {                                                              \
-		if (!(x)) {                                               \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #x, \
-			    __FILE__, __LINE__);                          \
-			abort();                                          \
-		}                                                         \
-	} while (0)
+#include "check.h"
 
 #define MAXPFX (BGP_MAX_MSG_LEN + 1)
 

@@ -19,15 +19,7 @@
 #include <string.h>
 
 #include "egress_sync.h"
-
-#define CHECK(x)                                                          \
-	do {                                                              \
-		if (!(x)) {                                               \
-			fprintf(stderr, "check failed: %s (%s:%d)\n", #x, \
-			    __FILE__, __LINE__);                          \
-			abort();                                          \
-		}                                                         \
-	} while (0)
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
