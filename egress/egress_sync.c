@@ -253,7 +253,7 @@ egress_sync_csum(uint8_t *f, size_t len)
 	if (len < l3 + 20)
 		return;
 	type = (uint16_t)(f[12] << 8 | f[13]);
-	if (type == 0x0800 && (f[l3] >> 4) == 4) {
+	if (type == 0x0800 && (f[l3] >> 4) == 4 && (f[l3] & 0xf) >= 5) {
 		l4 = l3 + (size_t)(f[l3] & 0xf) * 4;
 		proto = f[l3 + 9];
 		/* A fragment's transport header is not all there. */

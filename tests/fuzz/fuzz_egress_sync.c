@@ -56,7 +56,7 @@ check_csum(const uint8_t *in, size_t len)
 	egress_sync_csum(f, len);
 	if (len < l3 + 20)
 		goto same;
-	if (be16(f + 12) == 0x0800 && (f[l3] >> 4) == 4) {
+	if (be16(f + 12) == 0x0800 && (f[l3] >> 4) == 4 && (f[l3] & 0xf) >= 5) {
 		l4 = l3 + (size_t)(f[l3] & 0xf) * 4;
 		if ((be16(f + l3 + 6) & 0x3fff) != 0 ||
 		    be16(f + l3 + 2) < l4 - l3 ||
