@@ -105,6 +105,10 @@ def client(src, net, first, count, port, seconds):
         s.setblocking(False)
         conns.append(Conn(i, remote, s))
     end = [time.time() + seconds]
+    # The wait for an answer starts with the first line, not with the
+    # connect: the last connection may come up seconds after the first.
+    for c in conns:
+        c.last = time.time()
 
     def stop(signum, frame):
         end[0] = 0

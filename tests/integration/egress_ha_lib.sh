@@ -45,6 +45,14 @@ if [ -n "${HA_SYNC:-}" ]; then
 	head -c 32 /dev/urandom | base64 >"$T_DIR/sync.key"
 fi
 
+# HA_UPSTREAM (with HA_SYNC; the test also sources bgp_lib.sh): an
+# upstream router for the outside, BIRD 2 in srv (HA_UP, AS 65100), with
+# an eBGP session and BFD (100 ms x 3) to every gateway's out0 address;
+# each gateway exports its egress pool (HA_EIP) to it, and BIRD merges
+# the paths into one multipath route in srv's kernel table (ha_bird_*).
+HA_UP=203.0.113.10
+UP_LISTEN= UP_NEIGHBORS=
+
 # The egress section, the same on every host.  SHARED: the policy's own
 # egress-ip, and gw2 and up without theirs.
 egress_conf() { # NAME IFACE
@@ -102,9 +110,16 @@ ha_conf() {
 
 gw_conf() { # K
 	local k=$1 pool=${HA_GW_POOL:-198.18.$1.0/24}
+	if [ -n "${HA_UPSTREAM:-}" ]; then
+		UP_LISTEN=", \"203.0.113.$k\""
+		UP_NEIGHBORS="neighbors = ( { address = \"$HA_UP\"; asn = 65100;
+		    hold-time = 9; connect-retry = 1; families = ( \"ipv4\" );
+		    export = { pools = ( \"egress\" ); }; $BFD } );"
+	fi
 	ha_conf "gw$k" "192.0.2.$k" "$(gw_mac "$k")" out0 "
-		listen = ( \"192.0.2.$k\" );
+		listen = ( \"192.0.2.$k\"$UP_LISTEN );
 		pools = ( { prefix = \"$pool\"; kind = \"loadbalancer\"; }$SYNC_POOL );
+		$UP_NEIGHBORS
 		listen-ranges = ( $(ha_entries "$HA_NNODE" node_mac \
 		'prefix = "192.0.2.2@/32"; rr-client = true; next-hop = "self"; max = 1;') );"
 }
@@ -207,4 +222,73 @@ ha_start() {
 			"$(jget "$(ctl "node$n" --json show egress gateways)" '[.result.gateways[] | select(.state == "up") | .name] | join(",")')" \
 			"$want"
 	done
+}
+
+# ha_bird_start: the upstream router of HA_UPSTREAM, BIRD "up" in srv:
+# a session per gateway (protocols gw1 ...), BFD on each, the routes
+# learned merged into multipath routes in the kernel; with
+# fib_multipath_hash_policy 1 the server's connections (their replies)
+# spread over the paths by their ports.  Sets UP_PID.
+ha_bird_start() {
+	local k
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 ||
+		fail "srv: fib_multipath_hash_policy"
+	{
+		cat <<-CONF
+		router id $HA_UP;
+		log "$T_DIR/up.bird.trace" all;
+		timeformat log "%F %T.%3f";
+		protocol device { }
+		protocol kernel {
+			ipv4 { import none; export where source = RTS_BGP; };
+			merge paths on;
+		}
+		protocol bfd {
+			interface "eth0" {
+				min rx interval 100 ms;
+				min tx interval 100 ms;
+				idle tx interval 1000 ms;
+				multiplier 3;
+			};
+		}
+		template bgp ferry {
+			local $HA_UP as 65100;
+			hold time 9;
+			error wait time 1, 4;
+			connect retry time 1;
+			bfd on;
+			ipv4 { import all; export none; };
+		}
+		CONF
+		for k in $(seq "$HA_NGW"); do
+			echo "protocol bgp gw$k from ferry { neighbor 203.0.113.$k as 65000; }"
+		done
+	} >"$T_DIR/up.bird.conf"
+	bird -p -c "$T_DIR/up.bird.conf" || fail "BIRD's config: $(bird -p -c "$T_DIR/up.bird.conf" 2>&1)"
+	bird_start "$NS_SRV" up
+	UP_PID=$BIRD_PID
+}
+
+# ha_paths: the gateways (203.0.113.K) of srv's kernel route to HA_EIP,
+# sorted, one a line; the route's multipath next hops or its one via.
+ha_paths() {
+	ip -n "$NS_SRV" route show "$HA_EIP/32" |
+		grep -o 'via 203\.0\.113\.[0-9]*' |
+		awk '{ print $2 }' | sort
+}
+
+# ha_bird_up K...: wait until BIRD's sessions to gateways K... are
+# Established with BFD Up and the kernel route to HA_EIP has exactly
+# their paths.
+ha_bird_up() {
+	local k want
+	for k in "$@"; do
+		wait_for 30 bird_established up "gw$k" ||
+			fail "BIRD: no session to gw$k: $(birdc_q up show protocols)"
+		wait_until 10 "birdc_q up show bfd sessions | grep -E '^203\.0\.113\.$k ' | grep -q ' Up '" ||
+			fail "BIRD: BFD to gw$k not Up: $(birdc_q up show bfd sessions)"
+	done
+	want=$(printf '203.0.113.%s\n' "$@" | sort)
+	wait_until 10 'test "$(ha_paths)" = "$want"' ||
+		fail "srv: paths to $HA_EIP: $(ha_paths | tr '\n' ' '), want $(echo $want); $(ip -n "$NS_SRV" route show "$HA_EIP/32")"
 }
