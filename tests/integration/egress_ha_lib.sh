@@ -292,3 +292,99 @@ ha_bird_up() {
 	wait_until 10 'test "$(ha_paths)" = "$want"' ||
 		fail "srv: paths to $HA_EIP: $(ha_paths | tr '\n' ' '), want $(echo $want); $(ip -n "$NS_SRV" route show "$HA_EIP/32")"
 }
+
+# --- the outside, and the connections through it --------------------------
+
+HA_CONNS="$(dirname "${BASH_SOURCE[0]}")/egress_conns.py"
+HA_PORT=5311
+
+# ha_outside: a stateful firewall in front of the server, as most are (a
+# TCP segment that is neither part of a connection nor a SYN is dropped,
+# not answered with an RST by the server's stack, so a connection picked
+# up mid-stream with a new translation would hang), and the nodes' route
+# to the outside: through eth0, where egr_out steers every packet of the
+# policy to a gateway, via a placeholder next hop with a fixed neighbour
+# entry, so that no gateway's death can stop the kernel from getting
+# there.
+ha_outside() {
+	local n
+	ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
+		table inet fw {
+			chain in {
+				type filter hook input priority 0;
+				ct state new tcp flags & (syn | rst) == 0 drop
+			}
+		}
+	EOF
+	for n in $(seq "$HA_NNODE"); do
+		ip -n "fy-$T_ID-node$n" -batch - <<-EOF || fail "node $n route"
+			neigh add 192.0.2.254 lladdr 02:fe:ff:ff:ff:fe dev eth0 nud permanent
+			route add 203.0.113.0/24 via 192.0.2.254
+		EOF
+	done
+}
+
+# ha_serve MODE SECONDS: egress_conns.py MODE (server or sink) on the
+# server, ready, output in $T_DIR/MODE.out.
+ha_serve() {
+	ip netns exec "$NS_SRV" timeout $(($2 + 10)) python3 "$HA_CONNS" "$1" \
+		0.0.0.0 "$HA_PORT" "$2" >"$T_DIR/$1.out" 2>&1 &
+	track_pid $!
+	wait_until 5 "grep -q ready '$T_DIR/$1.out'" || fail "$1 did not start"
+}
+
+# ha_clients TAG FIRST COUNT SECONDS: COUNT connections from each pod to
+# 203.0.113.FIRST and up, in the background, output in TAG-N.out; returns
+# when all are up.
+ha_clients() {
+	local n k
+	for n in $(seq "$HA_NNODE"); do
+		ip netns exec "fy-$T_ID-pod$n" timeout $(($4 + 20)) python3 "$HA_CONNS" \
+			client "10.244.$n.10" 203.0.113 "$2" "$3" "$HA_PORT" "$4" \
+			>"$T_DIR/$1-$n.out" 2>&1 &
+		track_pid $!
+	done
+	for n in $(seq "$HA_NNODE"); do
+		wait_until 20 "grep -q '^ready' '$T_DIR/$1-$n.out'" ||
+			fail "pod$n: connections not up: $(tail -3 "$T_DIR/$1-$n.out")
+			$(for k in $(seq "$HA_NGW"); do echo "gw$k:"; ctl "gw$k" --json show egress gateways | jq -c .result.sync; ctl "gw$k" show egress | grep -vE ' 0 +0$' | tail -25; done)"
+	done
+}
+
+# ha_events TAG WHAT: the WHAT lines ("N I T") of TAG's clients.
+ha_events() {
+	local n
+	for n in $(seq "$HA_NNODE"); do
+		awk -v w="$2" -v n="$n" '$1 == w { print n, $2, $3 }' "$T_DIR/$1-$n.out"
+	done
+}
+
+# ha_policy_on G: the nodes' policy on gw1 .. gwG (reloaded).
+ha_policy_on() {
+	local n
+	GWS=$(for k in $(seq "$1"); do printf '"gw%d", ' "$k"; done)
+	GWS=${GWS%, }
+	for n in $(seq "$HA_NNODE"); do
+		node_conf "$n"
+		ctl "node$n" reload >/dev/null || fail "node$n: reload"
+		wait_until 10 "test \"\$(jget \"\$(ctl node$n --json show egress)\" '.result.policies[0].gateways | length')\" = $1" ||
+			fail "node$n: the policy does not list $1 gateways"
+	done
+}
+
+# ha_bulk TAG: TCP as fast as it goes from every pod, 12 streams each to
+# 12 remotes, 4 s, into the sink (ha_serve sink); prints the Mbit/s.
+ha_bulk() {
+	local n pids=
+	for n in $(seq "$HA_NNODE"); do
+		ip netns exec "fy-$T_ID-pod$n" timeout 30 python3 "$HA_CONNS" bulk \
+			"10.244.$n.10" 203.0.113 $((11 + 12 * (n - 1))) 12 "$HA_PORT" 4 \
+			>"$T_DIR/bulk$1-$n.out" 2>&1 &
+		pids="$pids $!"
+	done
+	for n in $pids; do
+		wait "$n" || fail "bulk transfer $1: $(cat "$T_DIR/bulk$1"-*.out)"
+	done
+	cat "$T_DIR/bulk$1"-*.out | awk '$1 == "bytes" { b += $2; if ($3 > t) t = $3 }
+		END { printf "%d", b * 8 / t / 1e6 }'
+}

@@ -39,27 +39,9 @@ need_cmd jq python3 timeout nft bpftool bird birdc tc
 HA_SYNC=1
 HA_UPSTREAM=1
 . "$(dirname "$0")/egress_ha_lib.sh"
-CONNS="$(dirname "$0")/egress_conns.py"
-PORT=5311
 
 ha_setup
-# The server's stateful firewall (as in test_egress_ha): a segment of no
-# connection that is not a SYN is dropped, so a connection that went on
-# with another translation would hang instead of being reset.
-ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
-	table inet fw {
-		chain in {
-			type filter hook input priority 0;
-			ct state new tcp flags & (syn | rst) == 0 drop
-		}
-	}
-EOF
-for n in 1 2; do
-	ip -n "fy-$T_ID-node$n" -batch - <<-EOF || fail "node $n route"
-		neigh add 192.0.2.254 lladdr 02:fe:ff:ff:ff:fe dev eth0 nud permanent
-		route add 203.0.113.0/24 via 192.0.2.254
-	EOF
-done
+ha_outside
 ha_bird_start
 ha_start
 ha_bird_up 1 2 3
@@ -71,19 +53,9 @@ rsnat() {
 }
 
 if [ "${ECMP_MEASURE:-}" = throughput ]; then
-	ip netns exec "$NS_SRV" timeout 100 python3 "$CONNS" sink 0.0.0.0 "$PORT" 90 \
-		>"$T_DIR/sink.out" 2>&1 &
-	track_pid $!
-	wait_until 5 'grep -q ready "$T_DIR/sink.out"' || fail "sink did not start"
+	ha_serve sink 90
 	for g in 1 2 3; do
-		GWS=$(for k in $(seq "$g"); do printf '"gw%d", ' "$k"; done)
-		GWS=${GWS%, }
-		for n in 1 2; do
-			node_conf "$n"
-			ctl "node$n" reload >/dev/null || fail "node$n: reload"
-			wait_until 10 "test \"\$(jget \"\$(ctl node$n --json show egress)\" '.result.policies[0].gateways | length')\" = $g" ||
-				fail "node$n: the policy does not list $g gateways"
-		done
+		ha_policy_on "$g"
 		for k in 1 2 3; do
 			if [ "$k" -le "$g" ]; then
 				birdc_q up enable "gw$k" >/dev/null
@@ -93,15 +65,7 @@ if [ "${ECMP_MEASURE:-}" = throughput ]; then
 		done
 		ha_bird_up $(seq "$g")
 		for k in 1 2 3; do eval "R$k=$(rsnat "$k")"; done
-		for n in 1 2; do
-			ip netns exec "fy-$T_ID-pod$n" timeout 30 python3 "$CONNS" bulk \
-				"10.244.$n.10" 203.0.113 $((11 + 12 * (n - 1))) 12 "$PORT" 4 \
-				>"$T_DIR/bulk$g-$n.out" 2>&1 &
-			eval "B$n=\$!"
-		done
-		wait "$B1" && wait "$B2" || fail "bulk transfer with $g gateways: $(cat "$T_DIR/bulk$g"-*.out)"
-		mbps=$(cat "$T_DIR/bulk$g"-*.out | awk '$1 == "bytes" { b += $2; if ($3 > t) t = $3 }
-			END { printf "%d", b * 8 / t / 1e6 }')
+		mbps=$(ha_bulk "$g")
 		# The paths that carried replies (the streams' ACKs).
 		acks=$(for k in 1 2 3; do eval "r=\$R$k"; echo $(($(rsnat "$k") - r)); done | tr '\n' /)
 		log "$g gateways: $mbps Mbit/s; ACKs reverse-translated per gateway: ${acks%/}"
@@ -110,30 +74,10 @@ if [ "${ECMP_MEASURE:-}" = throughput ]; then
 	exit 0
 fi
 
-ip netns exec "$NS_SRV" timeout 120 python3 "$CONNS" server 0.0.0.0 "$PORT" 110 \
-	>"$T_DIR/srv.out" 2>&1 &
-track_pid $!
-wait_until 5 'grep -q ready "$T_DIR/srv.out"' || fail "server did not start"
+ha_serve server 110
 
 SECS=22
-for n in 1 2; do
-	ip netns exec "fy-$T_ID-pod$n" timeout $((SECS + 20)) python3 "$CONNS" \
-		client "10.244.$n.10" 203.0.113 11 50 "$PORT" "$SECS" \
-		>"$T_DIR/a-$n.out" 2>&1 &
-	track_pid $!
-done
-for n in 1 2; do
-	wait_until 20 "grep -q '^ready' '$T_DIR/a-$n.out'" ||
-		fail "pod$n: connections not up: $(tail -3 "$T_DIR/a-$n.out")
-		$(for k in 1 2 3; do echo "gw$k:"; ctl "gw$k" show egress | grep -vE ' 0 +0$'; done)"
-done
-# events WHAT: the WHAT lines ("N I T") of the clients.
-events() {
-	local n
-	for n in 1 2; do
-		awk -v w="$1" -v n="$n" '$1 == w { print n, $2, $3 }' "$T_DIR/a-$n.out"
-	done
-}
+ha_clients a 11 50 "$SECS"
 expect_eq "egress IPs the server sees" \
 	"$(cat "$T_DIR"/a-*.out | awk '$1 == "conn" { print $4 }' | sort -u)" "$HA_EIP"
 
@@ -159,7 +103,7 @@ for k in 1 2 3; do
 	jget "$(ctl "gw$k" --json show egress nat)" \
 		'.result.connections[] | select(.synced | not) | "\(.destination.address) \(.translated.port)"' |
 		while read -r a p; do
-			echo "$k route get $HA_EIP from $a ipproto tcp sport $PORT dport $p"
+			echo "$k route get $HA_EIP from $a ipproto tcp sport $HA_PORT dport $p"
 		done
 done >"$T_DIR/paths.in"
 cut -d' ' -f2- "$T_DIR/paths.in" | ip -n "$NS_SRV" -batch - 2>&1 |
@@ -207,10 +151,10 @@ spread cut 2
 expect_eq "replies through the dead gw2" "$(awk '$1 == 2 { print $2 }' "$T_DIR/cut.rsnat")" 0
 total=$(awk '{ t += $2 } END { print t }' "$T_DIR/cut.rsnat")
 [ "$total" -ge 1000 ] || fail "after the cut only $total replies in 2 s"
-expect_eq "connections reset or closed after the cut" "$({ events reset; events closed; } | sort)" ""
-expect_eq "connections moved to another egress IP" "$(events moved)" ""
-log "connections that stalled (no answer for 1 s) on the failover: $(events stall | wc -l)"
-echo "results: ecmp path_out=$path_ms stalls=$(events stall | wc -l) crossed=$crossed"
+expect_eq "connections reset or closed after the cut" "$({ ha_events a reset; ha_events a closed; } | sort)" ""
+expect_eq "connections moved to another egress IP" "$(ha_events a moved)" ""
+log "connections that stalled (no answer for 1 s) on the failover: $(ha_events a stall | wc -l)"
+echo "results: ecmp path_out=$path_ms stalls=$(ha_events a stall | wc -l) crossed=$crossed"
 
 # gw2 returns: its sessions, its path, replies through it again.
 t1=$(now_ms)
@@ -235,7 +179,7 @@ for n in 1 2; do
 		fail "pod$n: the clients did not end"
 done
 expect_eq "connections reset, closed or moved" \
-	"$({ events reset; events closed; events moved; } | sort)" ""
+	"$({ ha_events a reset; ha_events a closed; ha_events a moved; } | sort)" ""
 # The failure's cost: each connection's longest wait for an answer.
 gaps=$(cat "$T_DIR"/a-*.out | awk '$1 == "gap" { print $3 }' | sort -n |
 	awk '{ a[NR] = $1; if ($1 > 500) s++ } END { printf "median=%d max=%d over500=%d", a[int((NR + 1) / 2)], a[NR], s }')
@@ -246,7 +190,7 @@ log "longest wait for an answer per connection (ms): $gaps"
 # it in between are translated and dropped, and those connections wait
 # for a retransmission (design.md, "Upstream and scale-out").  Counted,
 # not failed.
-back_stalls=$(events stall | awk -v t1="$t1" '$3 >= t1' | wc -l)
+back_stalls=$(ha_events a stall | awk -v t1="$t1" '$3 >= t1' | wc -l)
 log "connections that stalled on gw2's return: $back_stalls"
 echo "results: return_stalls=$back_stalls"
 echo "results: gap_$gaps"

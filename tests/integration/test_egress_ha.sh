@@ -44,101 +44,33 @@ need_cmd jq python3 timeout nft bpftool
 SYNC=${EGHA_SYNC:-}
 HA_SYNC=$SYNC
 . "$(dirname "$0")/egress_ha_lib.sh"
-CONNS="$(dirname "$0")/egress_conns.py"
-PORT=5311
 
 ha_setup
 # The shared egress IP is announced by every gateway; the server's
 # router here picks gw1 for it.
 [ -z "$SYNC" ] || ip -n "$NS_SRV" route add "$HA_EIP/32" via 203.0.113.1 || fail "route to $HA_EIP"
-# A stateful firewall in front of the server, as most are: a TCP segment
-# that is neither part of a connection nor a SYN is dropped, not answered
-# with an RST by the server's stack.  So a connection that a survivor
-# picks up mid-stream with a new translation would hang; the gateway has
-# to reset it itself.
-ip netns exec "$NS_SRV" nft -f - <<-EOF || fail "nft"
-	table inet fw {
-		chain in {
-			type filter hook input priority 0;
-			ct state new tcp flags & (syn | rst) == 0 drop
-		}
-	}
-EOF
-# The outside is reached through eth0, where egr_out steers every packet
-# of the policy to a gateway: the next hop is a placeholder with a fixed
-# neighbour entry, so no gateway's death can stop the kernel from
-# getting there.
-for n in 1 2; do
-	ip -n "fy-$T_ID-node$n" -batch - <<-EOF || fail "node $n route"
-		neigh add 192.0.2.254 lladdr 02:fe:ff:ff:ff:fe dev eth0 nud permanent
-		route add 203.0.113.0/24 via 192.0.2.254
-	EOF
-done
+ha_outside
 ha_start
 
 if [ "${EGHA_MEASURE:-}" = throughput ]; then
-	ip netns exec "$NS_SRV" timeout 100 python3 "$CONNS" sink 0.0.0.0 "$PORT" 90 \
-		>"$T_DIR/sink.out" 2>&1 &
-	track_pid $!
-	wait_until 5 'grep -q ready "$T_DIR/sink.out"' || fail "sink did not start"
+	ha_serve sink 90
 	for g in 1 2 3; do
-		GWS=$(for k in $(seq "$g"); do printf '"gw%d", ' "$k"; done)
-		GWS=${GWS%, }
-		for n in 1 2; do
-			node_conf "$n"
-			ctl "node$n" reload >/dev/null || fail "node$n: reload"
-			wait_until 10 "test \"\$(jget \"\$(ctl node$n --json show egress)\" '.result.policies[0].gateways | length')\" = $g" ||
-				fail "node$n: the policy does not list $g gateways"
-		done
-		for n in 1 2; do
-			ip netns exec "fy-$T_ID-pod$n" timeout 30 python3 "$CONNS" bulk \
-				"10.244.$n.10" 203.0.113 $((11 + 12 * (n - 1))) 12 "$PORT" 4 \
-				>"$T_DIR/bulk$g-$n.out" 2>&1 &
-			eval "B$n=\$!"
-		done
-		wait "$B1" && wait "$B2" || fail "bulk transfer with $g gateways: $(cat "$T_DIR/bulk$g"-*.out)"
-		mbps=$(cat "$T_DIR/bulk$g"-*.out | awk '$1 == "bytes" { b += $2; if ($3 > t) t = $3 }
-			END { printf "%d", b * 8 / t / 1e6 }')
+		ha_policy_on "$g"
+		mbps=$(ha_bulk "$g")
 		log "$g gateways: $mbps Mbit/s"
 		echo "results: throughput gateways=$g mbps=$mbps"
 	done
 	exit 0
 fi
 
-ip netns exec "$NS_SRV" timeout 120 python3 "$CONNS" server 0.0.0.0 "$PORT" 110 \
-	>"$T_DIR/srv.out" 2>&1 &
-track_pid $!
-wait_until 5 'grep -q ready "$T_DIR/srv.out"' || fail "server did not start"
+ha_serve server 110
 
-# clients TAG FIRST COUNT SECONDS: COUNT connections from each pod to
-# 203.0.113.FIRST and up, in the background, output in TAG-N.out.
-clients() {
-	local n
-	for n in 1 2; do
-		ip netns exec "fy-$T_ID-pod$n" timeout $(($4 + 20)) python3 "$CONNS" \
-			client "10.244.$n.10" 203.0.113 "$2" "$3" "$PORT" "$4" \
-			>"$T_DIR/$1-$n.out" 2>&1 &
-		track_pid $!
-	done
-	for n in 1 2; do
-		wait_until 20 "grep -q '^ready' '$T_DIR/$1-$n.out'" ||
-			fail "pod$n: connections not up: $(tail -3 "$T_DIR/$1-$n.out")
-			$(for k in 1 2 3; do echo "gw$k:"; ctl "gw$k" --json show egress gateways | jq -c .result.sync; ctl "gw$k" show egress | grep -vE ' 0 +0$' | tail -25; ctl "gw$k" show egress nat | head -20; done)"
-	done
-}
 # on TAG IP: the connections of TAG carried as IP at first ("N I" lines).
 on() {
 	local n
 	for n in 1 2; do
 		awk -v ip="$2" -v n="$n" '$1 == "conn" && $4 == ip { print n, $2 }' \
 			"$T_DIR/$1-$n.out"
-	done
-}
-# events TAG WHAT: the WHAT lines ("N I T") of TAG's clients.
-events() {
-	local n
-	for n in 1 2; do
-		awk -v w="$2" -v n="$n" '$1 == w { print n, $2, $3 }' "$T_DIR/$1-$n.out"
 	done
 }
 # survivors: the lines of stdin ("N I ...") not about gw2's connections.
@@ -159,7 +91,7 @@ carried() {
 			i = r[4] - first; if (i >= 0 && i < 50) print p[3], i }'
 }
 
-clients a 11 50 30
+ha_clients a 11 50 30
 for k in 1 2 3; do
 	c=$(carried "$k" a 11 | wc -l)
 	log "gw$k carries $c of 100 connections"
@@ -200,7 +132,7 @@ done
 sleep 3
 # Without sync gw2's connections are reset; with it, none is.
 if [ -z "$SYNC" ]; then cp "$T_DIR/victims" "$T_DIR/want_reset"; else : >"$T_DIR/want_reset"; fi
-events a reset | awk -v t0="$t0" '{ print $1, $2, $3 - t0 }' | sort >"$T_DIR/resets"
+ha_events a reset | awk -v t0="$t0" '{ print $1, $2, $3 - t0 }' | sort >"$T_DIR/resets"
 log "resets after the failure (node, conn, ms): $(awk '{ print $3 }' "$T_DIR/resets" | sort -n | tr '\n' ' ')"
 got=$(awk '{ print $1, $2 }' "$T_DIR/resets" | sort | tr '\n' ,)
 [ "$got" = "$(tr '\n' , <"$T_DIR/want_reset")" ] ||
@@ -210,11 +142,11 @@ got=$(awk '{ print $1, $2 }' "$T_DIR/resets" | sort | tr '\n' ,)
 awk '$3 > 2000 { bad = 1 } END { exit bad }' "$T_DIR/resets" ||
 	fail "resets later than 2 s after the failure: $(cat "$T_DIR/resets")"
 expect_eq "connections on the survivors stalled or closed" \
-	"$({ events a stall; events a closed; } | survivors)" ""
-expect_eq "connections moved to another egress IP" "$(events a moved)" ""
+	"$({ ha_events a stall; ha_events a closed; } | survivors)" ""
+expect_eq "connections moved to another egress IP" "$(ha_events a moved)" ""
 if [ -n "$SYNC" ]; then
-	expect_eq "connections closed" "$(events a closed)" ""
-	log "gw2's connections that stalled (no answer for 1 s): $(events a stall | wc -l)"
+	expect_eq "connections closed" "$(ha_events a closed)" ""
+	log "gw2's connections that stalled (no answer for 1 s): $(ha_events a stall | wc -l)"
 	# Taken over: the survivors translate gw2's connections from the
 	# records gw2 sent them.
 	took=0
@@ -266,7 +198,7 @@ for n in 1 2; do
 done
 sleep 2
 expect_eq "survivors' connections after gw2's return: resets" \
-	"$(events a reset | awk '{ print $1, $2 }' | sort | tr '\n' ,)" \
+	"$(ha_events a reset | awk '{ print $1, $2 }' | sort | tr '\n' ,)" \
 	"$(tr '\n' , <"$T_DIR/want_reset")"
 if [ -n "$SYNC" ]; then
 	# The peers hear gw2 again; nothing was refused on the way.
@@ -280,11 +212,11 @@ if [ -n "$SYNC" ]; then
 	done
 fi
 expect_eq "survivors' connections after gw2's return: stalls, closes, moves" \
-	"$({ events a stall; events a closed; events a moved; } | survivors)" ""
+	"$({ ha_events a stall; ha_events a closed; ha_events a moved; } | survivors)" ""
 
 # New connections, to remotes no pair of which is pinned: gw2 gets its
 # share again.
-clients b 61 50 3
+ha_clients b 61 50 3
 c=$(carried 2 b 61 | wc -l)
 log "after its return gw2 carries $c of 100 new connections"
 [ "$c" -ge 10 ] || fail "the returned gw2 carries only $c new connections"

@@ -28,8 +28,6 @@ need_root
 need_cmd jq python3 timeout bpftool
 HA_NGW=2 HA_NNODE=1 HA_SRV_LAST=50 HA_GW_POOL=203.0.113.0/24
 . "$(dirname "$0")/egress_ha_lib.sh"
-CONNS="$(dirname "$0")/egress_conns.py"
-PORT=5312
 
 ha_setup
 ha_start
@@ -44,22 +42,13 @@ ovl_chain() { ovl_tcx_names "$NS_NODE1" ferry0 egress | paste -sd, -; }
 expect_eq "node: vxlan egress chain" "$(ovl_chain)" "egr_ovl_out,ovl_egress"
 [ -e "$PIN-node1/egr_ovl_out_link" ] || fail "egr_ovl_out's link is not pinned"
 
-ip netns exec "$NS_SRV" timeout 120 python3 "$CONNS" server 0.0.0.0 "$PORT" 110 \
-	>"$T_DIR/srv.out" 2>&1 &
-track_pid $!
-wait_until 5 'grep -q ready "$T_DIR/srv.out"' || fail "server did not start"
+ha_serve server 110
 
-# clients TAG SECONDS: 40 connections from the pod, to .11 ... .50.
-clients() {
-	ip netns exec "$NS_POD1" timeout $(($2 + 20)) python3 "$CONNS" \
-		client 10.244.1.10 203.0.113 11 40 "$PORT" "$2" \
-		>"$T_DIR/$1.out" 2>&1 &
-	track_pid $!
-	wait_until 20 "grep -q '^ready' '$T_DIR/$1.out'" ||
-		fail "connections not up: $(tail -3 "$T_DIR/$1.out") $(ctl node1 show egress)"
-}
+# clients TAG SECONDS: 40 connections from the pod, to .11 ... .50, in
+# $T_DIR/TAG-1.out.
+clients() { ha_clients "$1" 11 40 "$2"; }
 # on TAG IP: how many of TAG's connections were carried as IP.
-on() { awk -v ip="$2" '$1 == "conn" && $4 == ip' "$T_DIR/$1.out" | wc -l; }
+on() { awk -v ip="$2" '$1 == "conn" && $4 == ip' "$T_DIR/$1-1.out" | wc -l; }
 steered() { jget "$(ctl node1 --json show egress)" .result.counters.steered.packets; }
 
 # spread TAG: both gateways carry a fair share of TAG's connections.
@@ -93,8 +82,8 @@ expect_eq "vxlan egress chain after the restart" "$(ovl_chain)" "egr_ovl_out,ovl
 clients b 3
 spread b
 for i in $(seq 0 39); do
-	a=$(awk -v i="$i" '$1 == "conn" && $2 == i { print $4 }' "$T_DIR/a.out")
-	b=$(awk -v i="$i" '$1 == "conn" && $2 == i { print $4 }' "$T_DIR/b.out")
+	a=$(awk -v i="$i" '$1 == "conn" && $2 == i { print $4 }' "$T_DIR/a-1.out")
+	b=$(awk -v i="$i" '$1 == "conn" && $2 == i { print $4 }' "$T_DIR/b-1.out")
 	[ "$a" = "$b" ] || fail "connection $i moved from $a to $b across the restart"
 done
 
