@@ -331,6 +331,35 @@ ferryd_peer_health_publish(struct ferryd *d, const struct addr *a, bool healthy)
 }
 
 void
+ferryd_egress_gate_provide(struct ferryd *d, ferry_egress_gate_fn fn, void *arg)
+{
+	d->egress_gate_fn = fn;
+	d->egress_gate_arg = arg;
+}
+
+bool
+ferryd_egress_gate(struct ferryd *d)
+{
+	return d->egress_gate_fn == NULL ||
+	    d->egress_gate_fn(d->egress_gate_arg);
+}
+
+void
+ferryd_egress_open_subscribe(
+    struct ferryd *d, ferry_egress_open_fn fn, void *arg)
+{
+	d->egress_open_fn = fn;
+	d->egress_open_arg = arg;
+}
+
+void
+ferryd_egress_gate_open(struct ferryd *d)
+{
+	if (d->egress_open_fn != NULL)
+		d->egress_open_fn(d->egress_open_arg);
+}
+
+void
 ferryd_workload_known_provide(
     struct ferryd *d, ferry_workload_known_fn fn, void *arg)
 {

@@ -79,6 +79,14 @@ typedef void (*ferry_peer_health_fn)(
     void *arg, const struct addr *a, bool healthy);
 /* Is a the underlay endpoint of a joined workload?  1 or 0. */
 typedef int (*ferry_workload_known_fn)(void *arg, const struct addr *a);
+/*
+ * May the egress pools be announced to an upstream whose session just
+ * came up?  true: now; false: not yet, and the gate opens later
+ * (ferry_egress_open_fn).
+ */
+typedef bool (*ferry_egress_gate_fn)(void *arg);
+/* The egress gate opened: what it held back may be announced. */
+typedef void (*ferry_egress_open_fn)(void *arg);
 
 struct ferryd {
 	struct ev_loop *loop;
@@ -102,6 +110,10 @@ struct ferryd {
 	void *peer_health_arg;
 	ferry_workload_known_fn workload_known_fn; /* workloads', if up */
 	void *workload_known_arg;
+	ferry_egress_gate_fn egress_gate_fn; /* egress's, if running */
+	void *egress_gate_arg;
+	ferry_egress_open_fn egress_open_fn; /* BGP's, if running */
+	void *egress_open_arg;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
 	int pid_fd;
@@ -150,5 +162,19 @@ void ferryd_peer_health_publish(
 void ferryd_workload_known_provide(
     struct ferryd *, ferry_workload_known_fn, void *);
 int ferryd_workload_known(struct ferryd *, const struct addr *);
+
+/*
+ * The egress gate (docs/design.md, "Upstream and scale-out"): a gateway
+ * whose NAT state is synchronised announces the egress pools to an
+ * upstream only once it can deliver the replies the upstream will send
+ * it.  BGP asks at each such session's start (ferryd_egress_gate: true
+ * without egress) and, told false, holds the pools back from that peer
+ * until egress opens the gate (ferryd_egress_gate_open).
+ */
+void ferryd_egress_gate_provide(struct ferryd *, ferry_egress_gate_fn, void *);
+bool ferryd_egress_gate(struct ferryd *);
+void ferryd_egress_open_subscribe(
+    struct ferryd *, ferry_egress_open_fn, void *);
+void ferryd_egress_gate_open(struct ferryd *);
 
 #endif

@@ -427,6 +427,33 @@ peer_note_cause(
 
 /* Session up and down. */
 
+/* Is the peer an upstream of the egress pools that must wait for them? */
+static bool
+peer_egress_gated(const struct bgp_peer *p)
+{
+	const struct bgp_sessions *s = p->s;
+
+	if (!p->nb->has_export || !p->nb->export.kinds[BGP_POOL_EGRESS] ||
+	    s->hooks == NULL || s->hooks->egress_gate == NULL)
+		return false;
+	return !s->hooks->egress_gate(s->hooks_ctx);
+}
+
+void
+bgp_sessions_egress_release(struct bgp_sessions *s)
+{
+	struct bgp_peer *p;
+
+	TAILQ_FOREACH (p, &s->peers, entry) {
+		if (!rib_peer_egress_held(p->rp))
+			continue;
+		rib_peer_hold_egress(p->rp, false);
+		if (p->session_up)
+			log_info(
+			    "bgp: egress pools released: peer=%s", p->name);
+	}
+}
+
 static void
 peer_session_up(struct bgp_peer *p)
 {
@@ -479,6 +506,11 @@ peer_session_up(struct bgp_peer *p)
 	 * go at once; they go before the table is queued to the peer. */
 	bgp_gr_up(&p->gr, &p->gr_open, p->nb->gr.stale_time, &r);
 	peer_gr_apply(p, &r, "session up");
+	rib_peer_hold_egress(p->rp, peer_egress_gated(p));
+	if (rib_peer_egress_held(p->rp))
+		log_info("bgp: egress pools held back until egress is "
+			 "ready: peer=%s",
+		    p->name);
 	rib_peer_up(p->rp, &info);
 	peer_health_check(p, false);
 	sessions_defer_check(p->s);
@@ -1532,6 +1564,7 @@ bgp_sessions_foreach(struct bgp_sessions *s,
 		st.gr_restart_time = p->gr.neg.restart_time;
 		st.gr_state = bgp_gr_state_name(p->gr.state);
 		st.deferring = s->deferring;
+		st.egress_held = rib_peer_egress_held(p->rp) && p->session_up;
 		rib_peer_stats(p->rp, &st.rib);
 		st.rib_peer = p->rp;
 		fn(arg, &st);

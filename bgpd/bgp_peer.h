@@ -46,6 +46,12 @@ struct bgp_sessions_hooks {
 	 * egress gateways are used while their session is.
 	 */
 	void (*peer_health)(void *ctx, const struct addr *a, bool healthy);
+	/*
+	 * A session came up with a neighbor whose export lists "egress":
+	 * may the egress pools go to it now?  false holds them back from
+	 * it until bgp_sessions_egress_release (ferryd_egress_gate).
+	 */
+	bool (*egress_gate)(void *ctx);
 };
 
 /*
@@ -69,6 +75,8 @@ size_t bgp_sessions_gr_dynamic(
  * seconds or our graceful restart's deferral?  1 or 0; -1 if no
  * neighbor has that address.
  */
+/* The egress gate opened: every held peer gets the egress pools. */
+void bgp_sessions_egress_release(struct bgp_sessions *);
 #define BGP_HEALTH_GRACE_S 5
 int bgp_sessions_peer_healthy(struct bgp_sessions *, const struct addr *a);
 /*
@@ -119,6 +127,7 @@ struct bgp_peer_status {
 	uint16_t gr_restart_time; /* the peer's */
 	const char *gr_state;	  /* helper: idle, restarting, wait-eor */
 	bool deferring;		  /* our own restart: output held */
+	bool egress_held;	  /* the egress pools wait (egress gate) */
 	struct rib_peer_stats rib;
 	const struct rib_peer *rib_peer; /* for rib_walk views */
 };

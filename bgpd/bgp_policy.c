@@ -513,6 +513,8 @@ rib_policy_export_ok(const struct rib_peer *rp, const struct rib_prefix *p,
 	    (path->aset->flags & (RIB_AS_NO_EXPORT | RIB_AS_NO_EXPORT_SUB)))
 		return false;
 	if (local) {
+		if (rp->egress_held && path->kind == BGP_POOL_EGRESS)
+			return false;
 		if (nb != NULL && nb->has_export)
 			return path->kind < BGP_POOL_KIND_MAX &&
 			    nb->export.kinds[path->kind];

@@ -987,6 +987,26 @@ rib_peer_up(struct rib_peer *rp, const struct rib_peer_info *info)
 		rib->hooks.output_ready(rib->ctx, rp);
 }
 
+void
+rib_peer_hold_egress(struct rib_peer *rp, bool hold)
+{
+	bool was = rp->egress_held;
+
+	rp->egress_held = hold;
+	if (was && !hold && rp->up) {
+		/* Unchanged prefixes are skipped by the Adj-RIB-Out check. */
+		rib_out_queue_all(rp, 0, false);
+		if (rp->rib->hooks.output_ready != NULL)
+			rp->rib->hooks.output_ready(rp->rib->ctx, rp);
+	}
+}
+
+bool
+rib_peer_egress_held(const struct rib_peer *rp)
+{
+	return rp->egress_held;
+}
+
 static void
 rib_peer_flush_paths(struct rib *rib, struct rib_prefix *p, void *arg)
 {

@@ -123,6 +123,14 @@ void rib_peer_reconf(struct rib_peer *, const struct bgp_neighbor *);
 void rib_peer_refib(struct rib_peer *);
 /* The session reached Established: the whole table is queued, then EoR. */
 void rib_peer_up(struct rib_peer *, const struct rib_peer_info *);
+/*
+ * Hold the pools of kind egress back from the peer, or advertise them
+ * again (queued at once if the session is up).  Set before rib_peer_up
+ * for each session: a held peer gets the table and End-of-RIB without
+ * them (ferryd_egress_gate).
+ */
+void rib_peer_hold_egress(struct rib_peer *, bool hold);
+bool rib_peer_egress_held(const struct rib_peer *);
 /* The session went down: its paths are withdrawn, its output dropped. */
 void rib_peer_down(struct rib_peer *);
 /*

@@ -204,6 +204,8 @@ struct rib_peer {
 	uint64_t accepted;
 	uint64_t stale; /* paths with RIB_PF_GR_STALE */
 	bool max_hit;
+	/* The egress pools are not advertised to it (rib_peer_hold_egress). */
+	bool egress_held;
 	struct rib_peer_out out;
 };
 

@@ -194,11 +194,21 @@ hook_peer_health(void *ctx, const struct addr *a, bool healthy)
 	ferryd_peer_health_publish(b->d, a, healthy);
 }
 
+/* Asked of egress through the agent: may the egress pools go up? */
+static bool
+hook_egress_gate(void *ctx)
+{
+	struct bgpd *b = ctx;
+
+	return ferryd_egress_gate(b->d);
+}
+
 static const struct bgp_sessions_hooks bgpd_session_hooks = {
 	.restart_done = hook_restart_done,
 	.dynamic_changed = hook_dynamic_changed,
 	.workload_known = hook_workload_known,
 	.peer_health = hook_peer_health,
+	.egress_gate = hook_egress_gate,
 };
 
 /* The dynamic neighbors with graceful restart changed: remember them,
@@ -676,6 +686,8 @@ peer_json(void *arg, const struct bgp_peer_status *st)
 	    json_object_new_int64((int64_t)st->rib.accepted));
 	json_object_object_add(o, "prefixes-advertised",
 	    json_object_new_int64((int64_t)st->rib.advertised));
+	json_object_object_add(
+	    o, "egress-held", json_object_new_boolean(st->egress_held));
 	gr_json(o, st);
 	json_object_object_add(
 	    o, "last-error", json_object_new_string(st->last_error));
@@ -954,6 +966,15 @@ bgpd_peer_healthy(void *arg, const struct addr *a)
 	return bgp_sessions_peer_healthy(b->sessions, a);
 }
 
+static void
+bgpd_egress_open(void *arg)
+{
+	struct bgpd *b = arg;
+
+	if (b->sessions != NULL)
+		bgp_sessions_egress_release(b->sessions);
+}
+
 static void *
 bgpd_start(struct ferryd *d, const void *conf)
 {
@@ -970,6 +991,7 @@ bgpd_start(struct ferryd *d, const void *conf)
 	metrics_register(d->metrics, bgpd_metrics, b);
 	ferryd_peer_reset_provide(d, bgpd_peer_reset, b);
 	ferryd_peer_healthy_provide(d, bgpd_peer_healthy, b);
+	ferryd_egress_open_subscribe(d, bgpd_egress_open, b);
 	if (bc->enabled && bgpd_up(b, bc) == -1) {
 		bgpd_down(b, false);
 		log_err("bgp: could not start");
@@ -991,6 +1013,7 @@ bgpd_stop(void *arg)
 	metrics_unregister(b->d->metrics, bgpd_metrics, b);
 	ferryd_peer_reset_provide(b->d, NULL, NULL);
 	ferryd_peer_healthy_provide(b->d, NULL, NULL);
+	ferryd_egress_open_subscribe(b->d, NULL, NULL);
 	bgpd_down(b, true);
 	free(b);
 }

@@ -504,6 +504,12 @@ egress_deactivate(struct egress *g, const char *pin_dir)
 }
 
 static bool
+egress_gate_cb(void *arg)
+{
+	return egress_gate_ask(arg);
+}
+
+static bool
 egress_wanted(const struct egress_conf *ec)
 {
 	return ec->enabled && ec->nifaces > 0;
@@ -525,6 +531,7 @@ egress_start(struct ferryd *d, const void *arg)
 	}
 	egress_ctl_register(g);
 	ferryd_peer_health_subscribe(d, egress_peer_health, g);
+	ferryd_egress_gate_provide(d, egress_gate_cb, g);
 	ev_timer_init(&g->tick, egress_tick, EGRESS_TICK_S, EGRESS_TICK_S);
 	g->tick.data = g;
 	ev_timer_start(d->loop, &g->tick);
@@ -605,6 +612,8 @@ egress_stop(void *arg)
 
 	ev_timer_stop(g->d->loop, &g->tick);
 	ferryd_peer_health_subscribe(g->d, NULL, NULL);
+	ferryd_egress_gate_provide(g->d, NULL, NULL);
+	egress_gate_free(g);
 	egress_ctl_unregister(g);
 	egress_sync_stop(g);
 	/* Programs stay attached and maps pinned for the next ferryd. */

@@ -66,8 +66,8 @@ is_drop(int s)
 	return s >= EGR_DROP_TRUNCATED && s < EGR_STAT_MAX;
 }
 
-static void
-addr_of_mapped(const __be32 in[4], struct addr *a)
+void
+egress_addr_of_mapped(const __be32 in[4], struct addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (in[0] == 0 && in[1] == 0 && in[2] == htonl(0xffff)) {
@@ -345,7 +345,7 @@ jend(const __be32 a[4], __be16 port)
 	json_object *o = json_object_new_object();
 	struct addr ad;
 
-	addr_of_mapped(a, &ad);
+	egress_addr_of_mapped(a, &ad);
 	json_object_object_add(o, "address", jaddr(&ad));
 	json_object_object_add(o, "port", json_object_new_int(ntohs(port)));
 	return o;
@@ -376,8 +376,8 @@ nat_cb(const struct egress_nat_entry *e, void *arg)
 	json_object *o;
 	uint64_t idle;
 
-	addr_of_mapped(e->orig.saddr, &src);
-	addr_of_mapped(e->orig.daddr, &dst);
+	egress_addr_of_mapped(e->orig.saddr, &src);
+	egress_addr_of_mapped(e->orig.daddr, &dst);
 	if (w->pod.family != 0 && addr_cmp(&w->pod, &src) != 0)
 		return 0;
 	if (w->dst.family != 0 && addr_cmp(&w->dst, &dst) != 0)

@@ -368,6 +368,7 @@ struct egress {
 	unsigned pin_ticks;
 	ev_timer tick;		  /* GC, interfaces, egr_config */
 	struct egress_sync *sync; /* NULL: no policy is synchronised here */
+	struct egress_gate *gate; /* NULL until a session asks */
 };
 
 /*
@@ -383,7 +384,29 @@ void egress_sync_stop(struct egress *g);
 const struct egress_nat_hooks *egress_sync_hooks(struct egress *g);
 void egress_sync_gc_step(struct egress *g, int walk_done);
 struct json_object *egress_sync_json(const struct egress *g);
+/*
+ * The sync peers the egress gate waits for, in an evaluation begun at
+ * since: one not heard within a second, while the evaluation is younger
+ * than EGRESS_SYNC_SILENT_S (it may be coming back, and is then asked
+ * for a dump); one asked for a dump whose end has not come, while it is
+ * live or the ask younger than EGRESS_SYNC_SILENT_S.
+ */
+size_t egress_sync_unsettled(const struct egress *g, ev_tstamp since);
 void egress_sync_metrics(const struct egress *g, FILE *f);
+
+/*
+ * The egress gate (egress_gate.c): egress_gate_ask answers
+ * ferryd_egress_gate (true: announce now; false: an evaluation runs and
+ * ends with ferryd_egress_gate_open); egress_gate_held tells whether one
+ * runs; egress_gate_free opens a gate still closed.
+ */
+struct egress_gate;
+bool egress_gate_ask(struct egress *g);
+bool egress_gate_held(const struct egress *g);
+void egress_gate_free(struct egress *g);
+
+/* An egr_tuple address (IPv4 mapped, or IPv6) as an addr. */
+void egress_addr_of_mapped(const __be32 in[4], struct addr *a);
 
 #define EGRESS_PIN_WALK_TICKS 5
 

@@ -370,6 +370,9 @@ egress_sync_apply(int ct_fd, int rev_fd, const struct egress_sync_rec *r,
 	uint64_t idle = (uint64_t)r->idle_ms * 1000000ULL;
 	uint64_t last = idle < now ? now - idle : 0;
 
+	/* An END or a kind of a later version: nothing to apply. */
+	if (r->kind < EGRESS_SYNC_OPEN || r->kind > EGRESS_SYNC_CLOSE)
+		return 0;
 	rec_tuples(r, &o, &v);
 	if (bpf_map_lookup_elem(ct_fd, &o, &cv) == 0) {
 		if (memcmp(&cv.rev, &v, sizeof(v)) != 0) {
@@ -444,8 +447,10 @@ struct sync_peer {
 	bool silent;	/* logged as silent, not heard since */
 	bool want_dump; /* asked for one; served by the next dump */
 	bool in_dump;	/* the dump under way goes to it */
+	bool ask_open;	/* we asked it for a dump; its END not yet here */
+	ev_tstamp asked_at;
 	uint64_t tx_dgrams, tx_recs, rx_dgrams, rx_recs, rx_new;
-	uint64_t asks_sent, dumps_sent;
+	uint64_t asks_sent, dumps_sent, dumps_received;
 	uint64_t err[EGRESS_SYNC_ERR_MAX];
 };
 
@@ -770,6 +775,8 @@ ask(struct egress_sync *s, struct sync_peer *pe)
 {
 	peer_send(s, pe, EGRESS_SYNC_ASK, NULL, 0);
 	pe->asks_sent++;
+	pe->ask_open = true;
+	pe->asked_at = ev_now(s->loop);
 }
 
 static void
@@ -807,8 +814,10 @@ receive(
 		if (pe->heard)
 			log_info("egress: sync peer restarted: peer=%s",
 			    addr_fmt(&pe->addr, abuf, sizeof(abuf)));
-		if (h.type != EGRESS_SYNC_ASK)
-			ask(s, pe);
+		/* Even if it asks us: a restarted peer may hold a table
+		 * kept in its pinned maps, and what we asked before went
+		 * to its last run, or nowhere. */
+		ask(s, pe);
 	} else if (h.seq != pe->rx_seq + 1) {
 		pe->err[EGRESS_SYNC_ERR_GAP]++;
 		ask(s, pe);
@@ -831,6 +840,11 @@ receive(
 	for (i = 0; i < h.count; i++) {
 		egress_sync_rec_get(recs + i * EGRESS_SYNC_REC_LEN, &r);
 		pe->rx_recs++;
+		if (r.kind == EGRESS_SYNC_END) {
+			pe->ask_open = false;
+			pe->dumps_received++;
+			continue;
+		}
 		if ((id = policy_id(s, r.policy)) == UINT32_MAX) {
 			pe->err[EGRESS_SYNC_ERR_POLICY]++;
 			continue;
@@ -953,6 +967,14 @@ dump_step(struct egress_sync *s)
 		return;
 	if (r == -1)
 		log_warn("egress: sync dump failed: error=%s", strerror(errno));
+	if (r == 1) {
+		/* The receivers know they hold all we do. */
+		struct egress_sync_rec end = { .kind = EGRESS_SYNC_END };
+
+		egress_sync_rec_put(&end, s->dpend);
+		s->ndpend = 1;
+		dump_flush(s);
+	}
 	s->dumping = false;
 	for (i = 0; i < s->npeers; i++)
 		if (s->peers[i].in_dump) {
@@ -1007,6 +1029,31 @@ egress_sync_gc_step(struct egress *g, int walk_done)
 	    now - s->last_refresh_walk >= EGRESS_SYNC_REFRESH_S * NS;
 	if (s->refreshing)
 		s->last_refresh_walk = now;
+}
+
+size_t
+egress_sync_unsettled(const struct egress *g, ev_tstamp since)
+{
+	const struct egress_sync *s = g->sync;
+	ev_tstamp now;
+	size_t i, n = 0;
+
+	if (s == NULL)
+		return 0;
+	now = ev_now(s->loop);
+	for (i = 0; i < s->npeers; i++) {
+		const struct sync_peer *pe = &s->peers[i];
+		bool live = peer_live(s, pe);
+
+		if (pe->fd == -1)
+			continue;
+		if (!live && now - since < EGRESS_SYNC_SILENT_S)
+			n++;
+		else if (pe->ask_open &&
+		    (live || now - pe->asked_at < EGRESS_SYNC_SILENT_S))
+			n++;
+	}
+	return n;
 }
 
 const struct egress_nat_hooks *
@@ -1403,6 +1450,10 @@ egress_sync_json(const struct egress *g)
 		    json_object_new_int64((int64_t)pe->asks_sent));
 		json_object_object_add(p, "dumps-sent",
 		    json_object_new_int64((int64_t)pe->dumps_sent));
+		json_object_object_add(p, "dumps-received",
+		    json_object_new_int64((int64_t)pe->dumps_received));
+		json_object_object_add(
+		    p, "dump-awaited", json_object_new_boolean(pe->ask_open));
 		e = json_object_new_object();
 		for (k = 0; k < EGRESS_SYNC_ERR_MAX; k++)
 			json_object_object_add(e,
@@ -1418,6 +1469,8 @@ egress_sync_json(const struct egress *g)
 	    o, "held", json_object_new_int64((int64_t)s->held));
 	json_object_object_add(o, "released-unacknowledged",
 	    json_object_new_int64((int64_t)s->released_late));
+	json_object_object_add(o, "egress-gate",
+	    json_object_new_string(egress_gate_held(g) ? "closed" : "open"));
 	return o;
 }
 

@@ -20,7 +20,8 @@
  * remote's, the egress IP (16), the translated port, and how long ago
  * the sender last saw the connection active, in milliseconds (clocks are
  * not compared).  EGRESS_SYNC_ASK carries no records: "send me all you
- * hold".  EGRESS_SYNC_ACK carries, instead of records, the sequence
+ * hold"; the dump that answers it ends with an EGRESS_SYNC_END record
+ * (all its other fields zero).  EGRESS_SYNC_ACK carries, instead of records, the sequence
  * number (64 bits) of the last DATA datagram with records received from
  * the peer it goes to: a new connection's first packet waits for the
  * acknowledgement of its record by every live peer.
@@ -55,6 +56,7 @@ enum egress_sync_rec_kind {
 	EGRESS_SYNC_STATE = EGR_SYNC_STATE, /* its TCP state moved */
 	EGRESS_SYNC_REFRESH = 3,	    /* still in use / a dump's entry */
 	EGRESS_SYNC_CLOSE = 4,		    /* expired at the sender */
+	EGRESS_SYNC_END = 5, /* a dump is complete; nothing else is read */
 };
 
 struct egress_sync_rec {
@@ -130,6 +132,7 @@ int egress_sync_open(const uint8_t *buf, size_t len, const uint8_t *key,
  *   CLOSE                 delete both halves unless this host saw a
  *                         packet of it later than the sender's last
  *                         activity plus EGRESS_SYNC_CLOSE_SLACK_NS.
+ *   END, any other        nothing (0).
  */
 #define EGRESS_SYNC_CLOSE_SLACK_NS (2ULL * 1000000000ULL)
 int egress_sync_apply(int ct_fd, int rev_fd, const struct egress_sync_rec *,

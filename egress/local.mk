@@ -12,7 +12,8 @@ lib_libferry_a_SOURCES += \
 	egress/egress.c egress/egressd.h egress/egress_int.h \
 	egress/egress_conf.c egress/egress_policy.c egress/egress_map.c \
 	egress/egress_nat.c egress/egress_nat.h egress/egress_dp.c \
-	egress/egress_ctl.c egress/egress_sync.c egress/egress_sync.h
+	egress/egress_ctl.c egress/egress_sync.c egress/egress_sync.h \
+	egress/egress_gate.c
 BUILT_SOURCES += bpf/egress.skel.h
 
 if HAVE_CMOCKA

@@ -870,9 +870,9 @@ render_egress_sync(struct json_object *r)
 	    !json_object_object_get_ex(sync, "peers", &list))
 		return;
 	printf("\nsync: port %" PRId64 ", first packets held %" PRId64
-	       ", sent unacknowledged %" PRId64 "\n",
+	       ", sent unacknowledged %" PRId64 ", egress gate %s\n",
 	    jint(sync, "port"), jint(sync, "held"),
-	    jint(sync, "released-unacknowledged"));
+	    jint(sync, "released-unacknowledged"), jstr(sync, "egress-gate"));
 	printf("%-24s %-8s %-8s %-10s %-10s %-10s %s\n", "PEER", "STATE",
 	    "HEARD", "SENT", "RECEIVED", "CREATED", "ERRORS");
 	n = json_object_array_length(list);

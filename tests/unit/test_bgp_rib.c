@@ -1312,6 +1312,55 @@ test_pools(void **state)
 	teardown_world();
 }
 
+/*
+ * The egress gate: a peer held back gets the table without the egress
+ * pool, and the pool alone once released; another pool is untouched.
+ */
+static void
+test_pools_egress_held(void **state)
+{
+	struct bgp_pool pools[2];
+
+	(void)state;
+	memset(pools, 0, sizeof(pools));
+	pools[0].prefix = P("198.18.0.0/24");
+	pools[0].kind = BGP_POOL_LOADBALANCER;
+	pools[1].prefix = P("203.0.113.200/32");
+	pools[1].kind = BGP_POOL_EGRESS;
+	world(1);
+	conf.pools = pools;
+	conf.npools = 2;
+	rib_configure(rib, &conf);
+	nb_init(0, 65010)->export.kinds[BGP_POOL_EGRESS] = true;
+	nbs[0].export.kinds[BGP_POOL_LOADBALANCER] = true;
+	nbs[0].export.learned = false;
+	peers[0] = rib_peer_new(rib, &nbs[0], &nbs[0]);
+	rib_peer_hold_egress(peers[0], true);
+	peer_up(0);
+	assert_true(rib_peer_egress_held(peers[0]));
+	drain(0);
+	assert_int_equal(nsent, 1);
+	assert_non_null(sent_find("198.18.0.0/24"));
+	/* A new config keeps it held. */
+	rib_configure(rib, &conf);
+	rib_peer_reconf(peers[0], &nbs[0]);
+	drain(0);
+	assert_int_equal(nsent, 0);
+	rib_peer_hold_egress(peers[0], false);
+	assert_false(rib_peer_egress_held(peers[0]));
+	drain(0);
+	assert_int_equal(nsent, 1);
+	assert_false(sent_find("203.0.113.200/32")->withdraw);
+	/* Held again (the next session's start): withdrawn at once only
+	 * by a new session, not by the flag alone. */
+	rib_peer_hold_egress(peers[0], true);
+	rib_peer_reconf(peers[0], &nbs[0]);
+	drain(0);
+	assert_int_equal(nsent, 1);
+	assert_true(sent_find("203.0.113.200/32")->withdraw);
+	teardown_world();
+}
+
 /* Sessions: peer down, EoR, grouping, refresh, views. */
 
 static void
@@ -1991,6 +2040,7 @@ main(void)
 		cmocka_unit_test(test_export_ipv6),
 		cmocka_unit_test(test_reflection),
 		cmocka_unit_test(test_pools),
+		cmocka_unit_test(test_pools_egress_held),
 		cmocka_unit_test(test_peer_down_withdraws),
 		cmocka_unit_test(test_eor_after_initial_table),
 		cmocka_unit_test(test_output_grouping),

@@ -590,6 +590,15 @@ test_sync_apply(void **state)
 	/* A close of nothing is nothing. */
 	sync_rec(&r, EGRESS_SYNC_CLOSE, 40020, 40020, EGR_TCP_FIN, 0);
 	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	/* Nor is a dump's end, or a kind this version does not know, even
+	 * with a tuple in it. */
+	sync_rec(&r, EGRESS_SYNC_END, 40030, 40030, EGR_TCP_SYN_SENT, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	sync_rec(&r, 9, 40030, 40030, EGR_TCP_SYN_SENT, 0);
+	assert_int_equal(egress_sync_apply(ct_fd, rev_fd, &r, 3, NOW, &why), 0);
+	sync_key(&k, 40030);
+	assert_false(ct_has(&k));
+	assert_false(rev_has(&k, 40030));
 }
 
 /* The ones' complement sum of a held frame's segment checks. */
