@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -420,6 +421,15 @@ egress_sync_apply(int ct_fd, int rev_fd, const struct egress_sync_rec *r,
 	return 1;
 }
 
+bool
+egress_sync_fresh(uint64_t rx_boot, uint64_t rx_seq, double silent_s,
+    uint64_t boot, uint64_t seq)
+{
+	if (boot == rx_boot)
+		return seq > rx_seq;
+	return boot > rx_boot || silent_s >= EGRESS_SYNC_REBOOT_S;
+}
+
 /* --- the runtime ----------------------------------------------------------- */
 
 #define EGRESS_SYNC_TICK_S	  0.05 /* pacing of dumps, keepalives */
@@ -507,6 +517,21 @@ struct egress_sync {
 	uint64_t held, released, released_late;
 	int ctl_fd; /* egr_sync_ctl */
 };
+
+/* The wall clock in ns: a later run's id is larger (egress_sync_fresh). */
+static uint64_t
+boot_id(void)
+{
+	struct timespec ts;
+	uint64_t r = 0;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec > 0)
+		return (uint64_t)ts.tv_sec * 1000000000ULL +
+		    (uint64_t)ts.tv_nsec;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = egress_nat_now();
+	return r;
+}
 
 static struct sync_peer *
 peer_by_sa(struct egress_sync *s, const struct sockaddr *sa)
@@ -798,7 +823,9 @@ receive(
 		pe->err[why]++;
 		return;
 	}
-	if (pe->heard && h.boot == pe->rx_boot && h.seq <= pe->rx_seq) {
+	if (pe->heard &&
+	    !egress_sync_fresh(pe->rx_boot, pe->rx_seq,
+		ev_now(s->loop) - pe->last_rx, h.boot, h.seq)) {
 		pe->err[EGRESS_SYNC_ERR_REPLAY]++;
 		return;
 	}
@@ -1279,8 +1306,7 @@ sync_new(struct egress *g)
 	s->key = xmalloc(ec->sync.keylen);
 	memcpy(s->key, ec->sync.key, ec->sync.keylen);
 	s->keylen = ec->sync.keylen;
-	if (getrandom(&s->boot, sizeof(s->boot), 0) != sizeof(s->boot))
-		s->boot = (uint64_t)egress_nat_now();
+	s->boot = boot_id();
 	s->id_hash = xcalloc(EGR_POLICY_MAX, sizeof(*s->id_hash));
 	s->hooks.live = gc_live;
 	s->hooks.expired = gc_expired;

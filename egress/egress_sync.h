@@ -9,8 +9,9 @@
  *
  *   header   magic "FYS1", version 1, type (EGRESS_SYNC_DATA or
  *            EGRESS_SYNC_ASK), record count (16 bits), the sender's boot
- *            id (64 bits, random at each start of ferryd) and sequence
- *            number (64 bits, per receiver, from 1)           24 bytes
+ *            id (64 bits, its wall clock in ns at the start of
+ *            ferryd) and sequence number (64 bits, per receiver,
+ *            from 1)                                          24 bytes
  *   records  count x EGRESS_SYNC_REC_LEN                      66 each
  *   mac      HMAC-SHA-256 of all the above under the key      32 bytes
  *
@@ -29,6 +30,7 @@
 #ifndef FERRY_EGRESS_SYNC_H
 #define FERRY_EGRESS_SYNC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +80,19 @@ struct egress_sync_hdr {
 	uint64_t boot, seq;
 	uint64_t ack; /* EGRESS_SYNC_ACK: the sequence number acknowledged */
 };
+
+/*
+ * Is a datagram (boot, seq) new after the last one accepted from its
+ * peer (rx_boot, rx_seq), silent_s seconds ago?  Boot ids are the
+ * sender's wall clock at its start, so a later run's are larger: the
+ * same boot with a higher sequence number, or a later boot, is new.  An
+ * earlier boot is a replay, unless the peer has been silent for
+ * EGRESS_SYNC_REBOOT_S (its clock went back across a restart: it would
+ * be refused until our own restart otherwise).
+ */
+#define EGRESS_SYNC_REBOOT_S 30.0
+bool egress_sync_fresh(uint64_t rx_boot, uint64_t rx_seq, double silent_s,
+    uint64_t boot, uint64_t seq);
 
 /* FNV-1a (32 bits) of a policy's name: how peers name a policy. */
 uint32_t egress_sync_policy_hash(const char *name);

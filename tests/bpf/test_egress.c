@@ -2571,6 +2571,19 @@ ovl_untouched(const struct frame *in, uint32_t mark)
 	assert_int_equal(ctx.mark, mark);
 }
 
+/* ovl_untouched for a frame of each of n specs, unmarked. */
+static void
+ovl_untouched_all(const struct spec *specs, size_t n)
+{
+	struct frame in;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		build(&in, &specs[i]);
+		ovl_untouched(&in, 0);
+	}
+}
+
 /*
  * Everything but a remote gateway's policy goes on to ovl_egress as it
  * came, uncounted: other sources and destinations, an excluded
@@ -2592,13 +2605,9 @@ test_ovl_untouched(void **state)
 	};
 	struct spec s = { POD4_A, STEER4, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 };
 	struct frame in;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		build(&in, &specs[i]);
-		ovl_untouched(&in, 0);
-	}
+	ovl_untouched_all(specs, sizeof(specs) / sizeof(specs[0]));
 	assert_int_equal(map_count(prod.ct, sizeof(struct egr_tuple)), 0);
 	frame_eth(&in, 0);
 	put16(in.b + 12, ETH_P_ARP);
@@ -2644,14 +2653,9 @@ test_ovl_cross(void **state)
 		{ POD6_A, STEER6X, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
 		{ POD4_A, STEER4X, P_TCP, 1000, 443, 0, TCP_SYN, 0, 0 },
 	};
-	struct frame in;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		build(&in, &specs[i]);
-		ovl_untouched(&in, 0);
-	}
+	ovl_untouched_all(specs, sizeof(specs) / sizeof(specs[0]));
 	config_no_local(&prod, 6);
 	config_no_local(&wrap, 6);
 	ovl_steer(POD6_A, STEER6X, GWEP4);

@@ -31,7 +31,9 @@
 # set-up, TCP throughput from both pods (12 streams each, 4 s) with the
 # nodes' policy and the router's ECMP on the same 1, 2 and 3 gateways
 # (nodes reloaded, BIRD's other sessions disabled), one line
-# "results: throughput gateways=N mbps=M paths=P" each, and stops there.
+# "results: throughput gateways=N mbps=M paths=P rsnat=A/B/C tx=X/Y/Z"
+# each (ACKs reverse-translated and MB sent per gateway), and stops
+# there; ECMP_RATE=M shapes each gateway's uplink to M Mbit/s first.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/overlay_lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
@@ -54,8 +56,22 @@ rsnat() {
 	jget "$(ctl "gw$1" --json show egress)" '.result.counters.rsnat.packets'
 }
 
+# txmb K: the MB gwK has sent out of out0 so far (the streams' data).
+txmb() {
+	echo $(($(ip -n "fy-$T_ID-gw$1" -s -j link show out0 | jq '.[0].stats64.tx.bytes') / 1000000))
+}
+
 if [ "${ECMP_MEASURE:-}" = throughput ]; then
 	ha_serve sink 90
+	# ECMP_RATE=M: every gateway's uplink shaped to M Mbit/s, a
+	# gateway's own capacity, which one machine cannot give each.
+	if [ -n "${ECMP_RATE:-}" ]; then
+		for k in 1 2 3; do
+			tc -n "fy-$T_ID-gw$k" qdisc add dev out0 root tbf \
+				rate "${ECMP_RATE}mbit" burst 256kb latency 20ms ||
+				fail "gw$k: tbf"
+		done
+	fi
 	for g in 1 2 3; do
 		ha_policy_on "$g"
 		for k in 1 2 3; do
@@ -66,12 +82,14 @@ if [ "${ECMP_MEASURE:-}" = throughput ]; then
 			fi
 		done
 		ha_bird_up $(seq "$g")
-		for k in 1 2 3; do eval "R$k=$(rsnat "$k")"; done
+		for k in 1 2 3; do eval "R$k=$(rsnat "$k") T$k=$(txmb "$k")"; done
 		mbps=$(ha_bulk "$g")
-		# The paths that carried replies (the streams' ACKs).
+		# The paths that carried replies (the streams' ACKs), and the
+		# data each gateway sent.
 		acks=$(for k in 1 2 3; do eval "r=\$R$k"; echo $(($(rsnat "$k") - r)); done | tr '\n' /)
-		log "$g gateways: $mbps Mbit/s; ACKs reverse-translated per gateway: ${acks%/}"
-		echo "results: throughput gateways=$g mbps=$mbps paths=$(ha_paths | wc -l) rsnat=${acks%/}"
+		tx=$(for k in 1 2 3; do eval "t=\$T$k"; echo $(($(txmb "$k") - t)); done | tr '\n' /)
+		log "$g gateways: $mbps Mbit/s; ACKs reverse-translated per gateway: ${acks%/}; MB sent per gateway: ${tx%/}"
+		echo "results: throughput gateways=$g mbps=$mbps paths=$(ha_paths | wc -l) rsnat=${acks%/} tx=${tx%/}"
 	done
 	exit 0
 fi

@@ -601,6 +601,29 @@ test_sync_apply(void **state)
 	assert_false(rev_has(&k, 40030));
 }
 
+/* Which datagrams are new after the last one accepted from a peer. */
+static void
+test_sync_fresh(void **state)
+{
+	const uint64_t b = 1000000000000000000ULL;
+
+	(void)state;
+	assert_true(egress_sync_fresh(b, 7, 0.1, b, 8));
+	assert_true(egress_sync_fresh(b, 7, 0.1, b, 100)); /* a gap: asked */
+	assert_false(egress_sync_fresh(b, 7, 0.1, b, 7));
+	assert_false(egress_sync_fresh(b, 7, 0.1, b, 1));
+	/* A later run starts again at 1. */
+	assert_true(egress_sync_fresh(b, 7, 0.1, b + 1, 1));
+	/* An earlier run's datagrams are replays, even after a silence of
+	 * a few seconds ... */
+	assert_false(egress_sync_fresh(b, 7, 0.1, b - 1, 9));
+	assert_false(
+	    egress_sync_fresh(b, 7, EGRESS_SYNC_REBOOT_S - 1, b - 1, 9));
+	/* ... but after EGRESS_SYNC_REBOOT_S a peer whose clock went back
+	 * is taken again. */
+	assert_true(egress_sync_fresh(b, 7, EGRESS_SYNC_REBOOT_S, b - 1, 1));
+}
+
 /* The ones' complement sum of a held frame's segment checks. */
 static void
 test_sync_csum(void **state)
@@ -659,6 +682,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_sync_apply, setup, teardown),
 		cmocka_unit_test(test_sync_csum),
+		cmocka_unit_test(test_sync_fresh),
 	};
 	int fd;
 
