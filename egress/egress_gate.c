@@ -16,7 +16,9 @@
  *      an egress interface (a gateway whose sessions with the nodes are
  *      not back has none: their replies would be translated and lost).
  *
- * Checked every EGRESS_GATE_TICK_S; the gate opens at the latest after
+ * Checked every EGRESS_GATE_TICK_S, with a new walk every
+ * EGRESS_GATE_REWALK_S while pods lack routes (the connections of a node
+ * gone for good stop being active); the gate opens at the latest after
  * EGRESS_GATE_MAX_S, with a warning.  One evaluation serves every
  * session that asks while it runs; a session that comes up later asks
  * again.
@@ -42,6 +44,7 @@
 #define EGRESS_GATE_ACTIVE_S 30
 #define EGRESS_GATE_WALK     65536 /* table entries read per tick */
 #define EGRESS_GATE_LOOKUPS  4096  /* route lookups per tick */
+#define EGRESS_GATE_REWALK_S 5.0   /* pods still unrouted: walk again */
 
 struct gate_pod {
 	struct addr a;
@@ -63,6 +66,7 @@ struct egress_gate {
 	enum gate_phase phase;
 	struct egress_nat_gc walk;
 	uint64_t now_ns;       /* of the walk */
+	ev_tstamp walked_at;   /* when it began */
 	size_t conns;	       /* active synchronised connections it saw */
 	struct gate_pod *pods; /* open addressing */
 	size_t npods, cap, unrouted, next;
@@ -296,6 +300,7 @@ gate_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		memset(&gt->walk, 0, sizeof(gt->walk));
 		pods_clear(gt);
 		gt->now_ns = egress_nat_now();
+		gt->walked_at = ev_now(loop);
 	}
 	if (gt->phase == GATE_WALK) {
 		egress_dp_nat_fds(g->dp, &ct, &rev);
@@ -320,6 +325,11 @@ gate_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	check_routes(gt);
 	if (gt->next == 0 && gt->unrouted == 0)
 		gate_open(gt, false);
+	else if (gt->next == 0 &&
+	    ev_now(loop) - gt->walked_at >= EGRESS_GATE_REWALK_S)
+		/* The connections of a node gone for good stop being
+		 * active and leave the next walk's pods. */
+		gt->phase = GATE_PEERS;
 }
 
 /* Does anything here need the gate: a policy served with sync? */
