@@ -1510,6 +1510,9 @@ egress_sync_metrics(const struct egress *g, FILE *f)
 
 	if (s == NULL)
 		return;
+	metrics_family(f, "ferry_egress_gate_closed", "gauge",
+	    "1 while an upstream session waits for the egress pools.");
+	fprintf(f, "ferry_egress_gate_closed %d\n", egress_gate_held(g));
 	metrics_family(f, "ferry_egress_sync_peer_up", "gauge",
 	    "1 while a sync peer was heard within the last 3 s.");
 	for (i = 0; i < s->npeers; i++)

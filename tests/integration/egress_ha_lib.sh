@@ -372,13 +372,16 @@ ha_policy_on() {
 	done
 }
 
-# ha_bulk TAG: TCP as fast as it goes from every pod, 12 streams each to
-# 12 remotes, 4 s, into the sink (ha_serve sink); prints the Mbit/s.
+# ha_bulk TAG FIRST: TCP as fast as it goes from every pod, 12 streams
+# each to 12 remotes from 203.0.113.FIRST on (pod N's from FIRST +
+# 12 (N - 1)), 4 s, into the sink (ha_serve sink); prints the Mbit/s.
+# Pairs used before keep their pins, and so their gateway: a round with
+# a gateway more needs remotes not used yet to give it its share.
 ha_bulk() {
 	local n pids=
 	for n in $(seq "$HA_NNODE"); do
 		ip netns exec "fy-$T_ID-pod$n" timeout 30 python3 "$HA_CONNS" bulk \
-			"10.244.$n.10" 203.0.113 $((11 + 12 * (n - 1))) 12 "$HA_PORT" 4 \
+			"10.244.$n.10" 203.0.113 $(($2 + 12 * (n - 1))) 12 "$HA_PORT" 4 \
 			>"$T_DIR/bulk$1-$n.out" 2>&1 &
 		pids="$pids $!"
 	done
@@ -387,4 +390,9 @@ ha_bulk() {
 	done
 	cat "$T_DIR/bulk$1"-*.out | awk '$1 == "bytes" { b += $2; if ($3 > t) t = $3 }
 		END { printf "%d", b * 8 / t / 1e6 }'
+}
+
+# ha_txmb K: the MB gwK has sent out of out0 so far.
+ha_txmb() {
+	echo $(($(ip -n "fy-$T_ID-gw$1" -s -j link show out0 | jq '.[0].stats64.tx.bytes') / 1000000))
 }

@@ -56,11 +56,6 @@ rsnat() {
 	jget "$(ctl "gw$1" --json show egress)" '.result.counters.rsnat.packets'
 }
 
-# txmb K: the MB gwK has sent out of out0 so far (the streams' data).
-txmb() {
-	echo $(($(ip -n "fy-$T_ID-gw$1" -s -j link show out0 | jq '.[0].stats64.tx.bytes') / 1000000))
-}
-
 if [ "${ECMP_MEASURE:-}" = throughput ]; then
 	ha_serve sink 90
 	# ECMP_RATE=M: every gateway's uplink shaped to M Mbit/s, a
@@ -82,12 +77,12 @@ if [ "${ECMP_MEASURE:-}" = throughput ]; then
 			fi
 		done
 		ha_bird_up $(seq "$g")
-		for k in 1 2 3; do eval "R$k=$(rsnat "$k") T$k=$(txmb "$k")"; done
-		mbps=$(ha_bulk "$g")
+		for k in 1 2 3; do eval "R$k=$(rsnat "$k") T$k=$(ha_txmb "$k")"; done
+		mbps=$(ha_bulk "$g" $((11 + 12 * HA_NNODE * (g - 1))))
 		# The paths that carried replies (the streams' ACKs), and the
 		# data each gateway sent.
 		acks=$(for k in 1 2 3; do eval "r=\$R$k"; echo $(($(rsnat "$k") - r)); done | tr '\n' /)
-		tx=$(for k in 1 2 3; do eval "t=\$T$k"; echo $(($(txmb "$k") - t)); done | tr '\n' /)
+		tx=$(for k in 1 2 3; do eval "t=\$T$k"; echo $(($(ha_txmb "$k") - t)); done | tr '\n' /)
 		log "$g gateways: $mbps Mbit/s; ACKs reverse-translated per gateway: ${acks%/}; MB sent per gateway: ${tx%/}"
 		echo "results: throughput gateways=$g mbps=$mbps paths=$(ha_paths | wc -l) rsnat=${acks%/} tx=${tx%/}"
 	done

@@ -56,8 +56,10 @@ if [ "${EGHA_MEASURE:-}" = throughput ]; then
 	ha_serve sink 90
 	for g in 1 2 3; do
 		ha_policy_on "$g"
-		mbps=$(ha_bulk "$g")
-		log "$g gateways: $mbps Mbit/s"
+		for k in 1 2 3; do eval "T$k=$(ha_txmb "$k")"; done
+		mbps=$(ha_bulk "$g" $((11 + 12 * HA_NNODE * (g - 1))))
+		tx=$(for k in 1 2 3; do eval "t=\$T$k"; echo $(($(ha_txmb "$k") - t)); done | tr '\n' /)
+		log "$g gateways: $mbps Mbit/s; MB sent per gateway: ${tx%/}"
 		echo "results: throughput gateways=$g mbps=$mbps"
 	done
 	exit 0
