@@ -396,3 +396,13 @@ ha_bulk() {
 ha_txmb() {
 	echo $(($(ip -n "fy-$T_ID-gw$1" -s -j link show out0 | jq '.[0].stats64.tx.bytes') / 1000000))
 }
+
+# ha_shape M: every gateway's uplink (out0) shaped to M Mbit/s, standing
+# for a gateway's own capacity, which one machine cannot give each.
+ha_shape() {
+	local k
+	for k in $(seq "$HA_NGW"); do
+		tc -n "fy-$T_ID-gw$k" qdisc add dev out0 root tbf \
+			rate "${1}mbit" burst 256kb latency 20ms || fail "gw$k: tbf"
+	done
+}

@@ -58,15 +58,7 @@ rsnat() {
 
 if [ "${ECMP_MEASURE:-}" = throughput ]; then
 	ha_serve sink 90
-	# ECMP_RATE=M: every gateway's uplink shaped to M Mbit/s, a
-	# gateway's own capacity, which one machine cannot give each.
-	if [ -n "${ECMP_RATE:-}" ]; then
-		for k in 1 2 3; do
-			tc -n "fy-$T_ID-gw$k" qdisc add dev out0 root tbf \
-				rate "${ECMP_RATE}mbit" burst 256kb latency 20ms ||
-				fail "gw$k: tbf"
-		done
-	fi
+	[ -z "${ECMP_RATE:-}" ] || ha_shape "$ECMP_RATE"
 	for g in 1 2 3; do
 		ha_policy_on "$g"
 		for k in 1 2 3; do

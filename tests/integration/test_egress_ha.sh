@@ -54,6 +54,7 @@ ha_start
 
 if [ "${EGHA_MEASURE:-}" = throughput ]; then
 	ha_serve sink 90
+	[ -z "${EGHA_RATE:-}" ] || ha_shape "$EGHA_RATE"
 	for g in 1 2 3; do
 		ha_policy_on "$g"
 		for k in 1 2 3; do eval "T$k=$(ha_txmb "$k")"; done
