@@ -21,10 +21,13 @@
 #     route within 1 s, the nodes move its flows within 1 s, and all 100
 #     connections go on (no reset, no close, no change of egress IP);
 #     the replies go through gw1 and gw3 only;
-#   - gw2 comes back: its egress pool waits for its sync peers' dumps
-#     and its routes to the connections' pods (the egress gate), then
-#     its path returns to the route and it translates replies again,
-#     without a reset or a connection waiting a second for an answer;
+#   - gw2 comes back, its uplink first: with its session to BIRD up
+#     and its underlay still cut, its egress pool is held back (the
+#     egress gate: no route to its connections' pods yet); then with
+#     its underlay back it waits for its sync peers' dumps and those
+#     routes, its path returns to the route and it translates replies
+#     again, without a reset or a connection waiting a second for an
+#     answer;
 #   - at the end every connection is "ok".
 #
 # ECMP_MEASURE=throughput (bench/egress-ecmp) instead measures, after the
@@ -163,10 +166,22 @@ expect_eq "connections moved to another egress IP" "$(ha_events a moved)" ""
 log "connections that stalled (no answer for 1 s) on the failover: $(ha_events a stall | wc -l)"
 echo "results: ecmp path_out=$path_ms stalls=$(ha_events a stall | wc -l) crossed=$crossed"
 
-# gw2 returns: its sessions, its path, replies through it again.
+# gw2 returns, its uplink first: its session with BIRD comes up while
+# its links to the nodes and its peers are still cut, and the egress
+# gate holds its pool back (no path through it at BIRD) until it has
+# routes to its connections' pods.
 t1=$(now_ms)
-link_restore "fy-$T_ID-gw2" u0 "$NS_SW" u2
 link_restore "fy-$T_ID-gw2" out0 "$NS_SW" o2
+wait_until 15 'bird_established up gw2' || fail "BIRD: no session with gw2 again"
+sleep 1
+expect_eq "srv: paths to $HA_EIP with gw2's uplink back, not its underlay" \
+	"$(ha_paths | tr '\n' ' ')" "203.0.113.1 203.0.113.3 "
+expect_eq "gw2: the egress pools held back from BIRD" \
+	"$(jget "$(ctl gw2 --json show bgp peers)" ".result.peers[] | select(.address == \"$HA_UP\") | .\"egress-held\"")" true
+expect_eq "gw2: the egress gate" \
+	"$(jget "$(ctl gw2 --json show egress gateways)" '.result.sync."egress-gate"')" closed
+# Its underlay back: its sessions, its path, replies through it again.
+link_restore "fy-$T_ID-gw2" u0 "$NS_SW" u2
 ha_bird_up 1 2 3
 log "srv: gw2's path back after $(($(now_ms) - t1)) ms"
 for k in 1 3; do
