@@ -75,10 +75,10 @@ size_t bgp_sessions_gr_dynamic(
  * seconds or our graceful restart's deferral?  1 or 0; -1 if no
  * neighbor has that address.
  */
-/* The egress gate opened: every held peer gets the egress pools. */
-void bgp_sessions_egress_release(struct bgp_sessions *);
 #define BGP_HEALTH_GRACE_S 5
 int bgp_sessions_peer_healthy(struct bgp_sessions *, const struct addr *a);
+/* The egress gate opened: every held peer gets the egress pools. */
+void bgp_sessions_egress_release(struct bgp_sessions *);
 /*
  * Apply a new config: listeners moved, neighbors added (started), removed
  * (Cease 6/3 "peer de-configured"), changed in a way that needs a new

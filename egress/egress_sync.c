@@ -950,6 +950,16 @@ dump_flush(struct egress_sync *s)
 	s->ndpend = 0;
 }
 
+/* One record more for the dump's receivers. */
+static void
+dump_add(struct egress_sync *s, const struct egress_sync_rec *r)
+{
+	if (s->ndpend == EGRESS_SYNC_RECS)
+		dump_flush(s);
+	egress_sync_rec_put(r, s->dpend + s->ndpend * EGRESS_SYNC_REC_LEN);
+	s->ndpend++;
+}
+
 static void
 dump_entry(const struct egress_nat_entry *e, void *arg)
 {
@@ -961,10 +971,7 @@ dump_entry(const struct egress_nat_entry *e, void *arg)
 	    !rec_of(s, &e->orig, &e->ct, EGRESS_SYNC_REFRESH,
 		e->last < now ? now - e->last : 0, &r))
 		return;
-	if (s->ndpend == EGRESS_SYNC_RECS)
-		dump_flush(s);
-	egress_sync_rec_put(&r, s->dpend + s->ndpend * EGRESS_SYNC_REC_LEN);
-	s->ndpend++;
+	dump_add(s, &r);
 }
 
 /* Go on with the dump under way, or start one for who asked. */
@@ -989,19 +996,17 @@ dump_step(struct egress_sync *s)
 	egress_dp_nat_fds(s->g->dp, &ct, &rev);
 	r = egress_nat_read_step(
 	    &s->dump, ct, rev, EGRESS_SYNC_DUMP_STEP, dump_entry, s);
+	if (r == 1) {
+		/* The receivers know they hold all we do. */
+		struct egress_sync_rec end = { .kind = EGRESS_SYNC_END };
+
+		dump_add(s, &end);
+	}
 	dump_flush(s);
 	if (r == 0)
 		return;
 	if (r == -1)
 		log_warn("egress: sync dump failed: error=%s", strerror(errno));
-	if (r == 1) {
-		/* The receivers know they hold all we do. */
-		struct egress_sync_rec end = { .kind = EGRESS_SYNC_END };
-
-		egress_sync_rec_put(&end, s->dpend);
-		s->ndpend = 1;
-		dump_flush(s);
-	}
 	s->dumping = false;
 	for (i = 0; i < s->npeers; i++)
 		if (s->peers[i].in_dump) {
